@@ -1,0 +1,84 @@
+//! The seam between generated code and whatever carries its messages.
+
+use crate::error::Error;
+use std::cell::Cell;
+
+/// Carries one request to the other side and brings back its reply.
+///
+/// The enclave runtime implements it over shared memory; tests implement it
+/// in memory. Generated callers use [`Transport::call_switchless`] for
+/// functions marked `transition_using_threads`.
+pub trait Transport {
+    fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error>;
+
+    /// A call that may be served by a worker thread without a context switch.
+    /// Transports without a switchless path make a normal call.
+    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        self.call(request)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        (**self).call(request)
+    }
+    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        (**self).call_switchless(request)
+    }
+}
+
+/// What the generated tables say about one EDL function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionInfo {
+    /// The stable id carried in requests (declaration order, imports first).
+    pub id: u32,
+    pub name: &'static str,
+    /// ECALLs only: callable from the host at any time; otherwise only from
+    /// inside an OCALL that lists it in `allow(...)`.
+    pub public: bool,
+    /// Marked `transition_using_threads`.
+    pub switchless: bool,
+    /// OCALLs only: the host's `errno` is carried back to the enclave.
+    pub propagate_errno: bool,
+    /// OCALLs only: ids of the private ECALLs this OCALL may make.
+    pub allow: &'static [u32],
+}
+
+/// Where an ECALL arrives from, as the enclave runtime knows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EcallContext<'a> {
+    /// The OCALL in progress on this thread, if the ECALL is nested in one.
+    pub active_ocall: Option<&'a FunctionInfo>,
+}
+
+impl EcallContext<'_> {
+    /// A call straight from the host.
+    pub const TOP_LEVEL: EcallContext<'static> = EcallContext { active_ocall: None };
+
+    /// Whether `ecall` may run here: public ones always, private ones only
+    /// inside an OCALL that allows them.
+    pub fn permits(&self, ecall: &FunctionInfo) -> bool {
+        ecall.public || self.active_ocall.is_some_and(|o| o.allow.contains(&ecall.id))
+    }
+}
+
+thread_local! {
+    static OCALL_ERRNO: Cell<i32> = const { Cell::new(0) };
+}
+
+/// The `errno` the host reported for the last `propagate_errno` OCALL made
+/// by this thread.
+pub fn last_ocall_errno() -> i32 {
+    OCALL_ERRNO.with(Cell::get)
+}
+
+#[doc(hidden)]
+pub fn set_ocall_errno(errno: i32) {
+    OCALL_ERRNO.with(|e| e.set(errno));
+}
+
+/// The calling thread's `errno`, read right after a host function returns.
+#[doc(hidden)]
+pub fn current_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}

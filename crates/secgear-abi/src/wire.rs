@@ -1,0 +1,506 @@
+//! The flat, versioned call message.
+//!
+//! ```text
+//! request : version:u8  kind:u8 (1 = ECALL, 2 = OCALL)  reserved:u16 = 0  function_id:u32  body
+//! reply   : version:u8  kind:u8 (3 = reply)              reserved:u16 = 0  status:u32       body
+//! ```
+//! All integers are little-endian. A request body holds, in parameter order,
+//! each by-value argument, each `[in]`/`[in,out]` payload, and for each
+//! `[out]`-only region its element count. A reply body (present only when
+//! `status` is 0) holds the return value, then each `[out]`/`[in,out]`
+//! payload in parameter order. A sequence is a `u64` element count followed by
+//! the elements; a C string travels as a byte sequence without its NUL.
+//!
+//! Every read is bounds-checked and every count is checked against the bytes
+//! that remain before anything is allocated, so a hostile peer can cause an
+//! error, never a panic or an outsized allocation.
+
+use crate::error::{Error, ErrorCode};
+use std::ffi::{CStr, CString};
+
+/// Version of the message layout; a peer speaking another version is refused.
+pub const WIRE_VERSION: u8 = 1;
+/// Size of the request and reply headers.
+pub const HEADER_LEN: usize = 8;
+/// Largest `[out]` region a receiver allocates on a peer's say-so.
+pub const MAX_OUT_BYTES: usize = 1 << 30;
+
+/// Which way a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Ecall = 1,
+    Ocall = 2,
+}
+
+const KIND_REPLY: u8 = 3;
+
+/// Builds a request or reply.
+#[derive(Debug, Default)]
+pub struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    pub fn request(kind: CallKind, function_id: u32) -> Self {
+        let mut w = Self { buf: Vec::with_capacity(64) };
+        w.header(kind as u8, function_id);
+        w
+    }
+
+    pub fn reply() -> Self {
+        let mut w = Self { buf: Vec::with_capacity(64) };
+        w.header(KIND_REPLY, 0);
+        w
+    }
+
+    /// A reply that carries only a failure code.
+    pub fn error_reply(error: &Error) -> Vec<u8> {
+        let mut w = Self { buf: Vec::with_capacity(HEADER_LEN) };
+        // Code 0 means success on the wire; an error must never look like one.
+        let code = match error.code() {
+            0 => ErrorCode::Unexpected.code(),
+            c => c,
+        };
+        w.header(KIND_REPLY, code);
+        w.buf
+    }
+
+    fn header(&mut self, kind: u8, word: u32) {
+        self.buf.extend_from_slice(&[WIRE_VERSION, kind, 0, 0]);
+        self.buf.extend_from_slice(&word.to_le_bytes());
+    }
+
+    pub fn put_bytes(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub fn put<T: Wire>(&mut self, value: &T) {
+        value.encode(self);
+    }
+
+    /// A sequence: element count, then the elements.
+    pub fn put_slice<T: Wire>(&mut self, items: &[T]) {
+        self.put_count(items.len());
+        T::encode_slice(items, self);
+    }
+
+    /// The element count of an `[out]` region the receiver must provide.
+    pub fn put_count(&mut self, count: usize) {
+        (count as u64).encode(self);
+    }
+
+    /// A C string, without its terminator.
+    pub fn put_cstr(&mut self, s: &CStr) {
+        self.put_slice(s.to_bytes());
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+/// A parsed request header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestHeader {
+    pub kind: CallKind,
+    pub function_id: u32,
+}
+
+/// Reads a request or reply, refusing anything out of bounds.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// Parses a request header; the reader is left at the body.
+    pub fn request(message: &'a [u8]) -> Result<(RequestHeader, Self), Error> {
+        let (kind, word, body) = split_header(message)?;
+        let kind = match kind {
+            1 => CallKind::Ecall,
+            2 => CallKind::Ocall,
+            other => return Err(Error::malformed(format!("message kind {other} is not a request"))),
+        };
+        Ok((RequestHeader { kind, function_id: word }, Self { rest: body }))
+    }
+
+    /// Parses a reply header; a failure status becomes the error it names.
+    pub fn reply(message: &'a [u8]) -> Result<Self, Error> {
+        let (kind, status, body) = split_header(message)?;
+        if kind != KIND_REPLY {
+            return Err(Error::malformed(format!("message kind {kind} is not a reply")));
+        }
+        if status != 0 {
+            return Err(Error::from_code(status));
+        }
+        Ok(Self { rest: body })
+    }
+
+    /// A reader over a bare body, for nested encodings and tests.
+    pub fn new(body: &'a [u8]) -> Self {
+        Self { rest: body }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        if n > self.rest.len() {
+            return Err(Error::malformed(format!(
+                "message truncated: needed {n} more bytes, {} left",
+                self.rest.len()
+            )));
+        }
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    pub fn take_array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        let bytes = self.take(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    pub fn get<T: Wire>(&mut self) -> Result<T, Error> {
+        T::decode(self)
+    }
+
+    /// A sequence count, checked against what the remaining bytes can hold.
+    fn sequence_count<T: Wire>(&mut self) -> Result<usize, Error> {
+        let count = u64::decode(self)?;
+        let fits = (self.rest.len() / T::MIN_WIRE_LEN.max(1)) as u64;
+        if count > fits {
+            return Err(Error::malformed(format!(
+                "sequence claims {count} elements but only {} bytes remain",
+                self.rest.len()
+            )));
+        }
+        Ok(count as usize)
+    }
+
+    /// A zero-filled `[out]` region whose element count the peer sent.
+    pub fn get_out_vec<T: Wire>(&mut self) -> Result<Vec<T>, Error> {
+        let count = self.get_out_count::<T>()?;
+        Ok((0..count).map(|_| T::zeroed()).collect())
+    }
+
+    /// A sequence of any length.
+    pub fn get_vec<T: Wire>(&mut self) -> Result<Vec<T>, Error> {
+        let count = self.sequence_count::<T>()?;
+        T::decode_vec(self, count)
+    }
+
+    /// A sequence that must have exactly `expected` elements.
+    pub fn get_vec_exact<T: Wire>(&mut self, expected: usize) -> Result<Vec<T>, Error> {
+        let count = self.sequence_count::<T>()?;
+        if count != expected {
+            return Err(Error::bad_parameters(format!(
+                "sequence has {count} elements, expected {expected}"
+            )));
+        }
+        T::decode_vec(self, count)
+    }
+
+    /// A sequence written straight into `out`, whose length it must match.
+    pub fn get_into<T: Wire>(&mut self, out: &mut [T]) -> Result<(), Error> {
+        let count = self.sequence_count::<T>()?;
+        if count != out.len() {
+            return Err(Error::malformed(format!(
+                "peer returned {count} elements for a region of {}",
+                out.len()
+            )));
+        }
+        T::decode_into(self, out)
+    }
+
+    /// The element count of an `[out]` region, bounded by [`MAX_OUT_BYTES`].
+    pub fn get_out_count<T>(&mut self) -> Result<usize, Error> {
+        let count = u64::decode(self)?;
+        let elem = std::mem::size_of::<T>().max(1) as u64;
+        match count.checked_mul(elem) {
+            Some(bytes) if bytes <= MAX_OUT_BYTES as u64 => Ok(count as usize),
+            _ => Err(Error::new(
+                ErrorCode::ExcessData,
+                format!("[out] region of {count} elements exceeds the {MAX_OUT_BYTES}-byte limit"),
+            )),
+        }
+    }
+
+    /// A C string sent by [`Writer::put_cstr`]; interior NULs are refused.
+    pub fn get_cstring(&mut self) -> Result<CString, Error> {
+        let bytes: Vec<u8> = self.get_vec()?;
+        CString::new(bytes).map_err(|_| Error::bad_parameters("string contains an interior NUL"))
+    }
+
+    /// Succeeds only when every byte was consumed.
+    pub fn finish(&self) -> Result<(), Error> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::malformed(format!("{} unexpected trailing bytes", self.rest.len())))
+        }
+    }
+}
+
+fn split_header(message: &[u8]) -> Result<(u8, u32, &[u8]), Error> {
+    let Some((header, body)) = message.split_first_chunk::<HEADER_LEN>() else {
+        return Err(Error::malformed(format!("message of {} bytes has no header", message.len())));
+    };
+    let [version, kind, r0, r1, w0, w1, w2, w3] = *header;
+    if version != WIRE_VERSION {
+        return Err(Error::new(
+            ErrorCode::NotSupported,
+            format!("wire version {version}, this side speaks {WIRE_VERSION}"),
+        ));
+    }
+    if r0 != 0 || r1 != 0 {
+        return Err(Error::malformed("reserved header bytes are not zero"));
+    }
+    Ok((kind, u32::from_le_bytes([w0, w1, w2, w3]), body))
+}
+
+/// A value that crosses the boundary by copy.
+///
+/// Implemented for the C base types, fixed arrays, [`UserPtr`], and every
+/// type the EDL code generator emits. A foreign type named in an EDL file must
+/// implement it too.
+pub trait Wire: Sized {
+    /// The fewest bytes one encoded value occupies; bounds allocation on decode.
+    const MIN_WIRE_LEN: usize;
+
+    fn encode(&self, w: &mut Writer);
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error>;
+    /// The value an `[out]` region starts with (all bits zero in C terms).
+    fn zeroed() -> Self;
+
+    fn encode_slice(items: &[Self], w: &mut Writer) {
+        for item in items {
+            item.encode(w);
+        }
+    }
+
+    fn decode_into(r: &mut Reader<'_>, out: &mut [Self]) -> Result<(), Error> {
+        for slot in out {
+            *slot = Self::decode(r)?;
+        }
+        Ok(())
+    }
+
+    fn decode_vec(r: &mut Reader<'_>, count: usize) -> Result<Vec<Self>, Error> {
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            out.push(Self::decode(r)?);
+        }
+        Ok(out)
+    }
+}
+
+macro_rules! wire_number {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            const MIN_WIRE_LEN: usize = std::mem::size_of::<$t>();
+            fn encode(&self, w: &mut Writer) {
+                w.put_bytes(&self.to_le_bytes());
+            }
+            fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+                Ok(<$t>::from_le_bytes(r.take_array()?))
+            }
+            fn zeroed() -> Self {
+                0 as $t
+            }
+        }
+    )*};
+}
+wire_number!(i16, u16, i32, u32, i64, u64, f32, f64);
+
+// Bytes move as one block: the bulk path of every buffer parameter.
+macro_rules! wire_byte {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            const MIN_WIRE_LEN: usize = 1;
+            fn encode(&self, w: &mut Writer) {
+                w.put_bytes(&self.to_le_bytes());
+            }
+            fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+                Ok(<$t>::from_le_bytes(r.take_array()?))
+            }
+            fn zeroed() -> Self {
+                0
+            }
+            fn encode_slice(items: &[Self], w: &mut Writer) {
+                w.buf.extend(items.iter().map(|b| *b as u8));
+            }
+            fn decode_into(r: &mut Reader<'_>, out: &mut [Self]) -> Result<(), Error> {
+                let bytes = r.take(out.len())?;
+                for (slot, b) in out.iter_mut().zip(bytes) {
+                    *slot = *b as $t;
+                }
+                Ok(())
+            }
+            fn decode_vec(r: &mut Reader<'_>, count: usize) -> Result<Vec<Self>, Error> {
+                Ok(r.take(count)?.iter().map(|b| *b as $t).collect())
+            }
+        }
+    )*};
+}
+wire_byte!(u8, i8);
+
+/// `size_t` and friends travel as 64-bit values whatever the host's width.
+impl Wire for usize {
+    const MIN_WIRE_LEN: usize = 8;
+    fn encode(&self, w: &mut Writer) {
+        (*self as u64).encode(w);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        usize::try_from(u64::decode(r)?).map_err(|_| Error::bad_parameters("size_t value does not fit"))
+    }
+    fn zeroed() -> Self {
+        0
+    }
+}
+
+impl Wire for bool {
+    const MIN_WIRE_LEN: usize = 1;
+    fn encode(&self, w: &mut Writer) {
+        w.put_bytes(&[u8::from(*self)]);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        match r.take_array::<1>()? {
+            [0] => Ok(false),
+            [1] => Ok(true),
+            [b] => Err(Error::bad_parameters(format!("{b} is not a bool"))),
+        }
+    }
+    fn zeroed() -> Self {
+        false
+    }
+}
+
+impl<T: Wire, const N: usize> Wire for [T; N] {
+    const MIN_WIRE_LEN: usize = T::MIN_WIRE_LEN * N;
+    fn encode(&self, w: &mut Writer) {
+        T::encode_slice(self, w);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut out = Self::zeroed();
+        T::decode_into(r, &mut out)?;
+        Ok(out)
+    }
+    fn zeroed() -> Self {
+        std::array::from_fn(|_| T::zeroed())
+    }
+}
+
+/// A pointer the EDL marks `user_check` (or a pointer stored inside a
+/// structure without deep-copy attributes): its value crosses the boundary,
+/// what it points to does not. The receiver must not dereference it unless a
+/// shared-memory registration says it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(transparent)]
+pub struct UserPtr(pub u64);
+
+impl UserPtr {
+    pub const NULL: Self = Self(0);
+
+    pub fn is_null(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl Wire for UserPtr {
+    const MIN_WIRE_LEN: usize = 8;
+    fn encode(&self, w: &mut Writer) {
+        self.0.encode(w);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(Self(u64::decode(r)?))
+    }
+    fn zeroed() -> Self {
+        Self::NULL
+    }
+}
+
+/// The length of a NUL-terminated string held in `buf`, terminator included.
+pub fn cstr_region_len(buf: &[u8]) -> Result<usize, Error> {
+    buf.iter()
+        .position(|b| *b == 0)
+        .map(|nul| nul + 1)
+        .ok_or_else(|| Error::bad_parameters("string buffer has no NUL terminator"))
+}
+
+/// The length of a NUL-terminated wide string held in `buf`, terminator included.
+pub fn wstr_region_len(buf: &[i32]) -> Result<usize, Error> {
+    buf.iter()
+        .position(|c| *c == 0)
+        .map(|nul| nul + 1)
+        .ok_or_else(|| Error::bad_parameters("wide string buffer has no NUL terminator"))
+}
+
+/// Checks that a region received for an `[in,out]` string still ends its
+/// string where it must: the terminator is the last element and the only one.
+pub fn check_terminated<T: Wire + PartialEq>(region: &[T]) -> Result<(), Error> {
+    let zero = T::zeroed();
+    match region.split_last() {
+        Some((last, body)) if *last == zero && !body.contains(&zero) => Ok(()),
+        _ => Err(Error::bad_parameters("string region is not exactly one NUL-terminated string")),
+    }
+}
+
+/// Checks a byte length given for a typed buffer and converts it to elements.
+pub fn bytes_to_count<T>(bytes: u64, what: &'static str) -> Result<usize, Error> {
+    let elem = std::mem::size_of::<T>().max(1) as u64;
+    if bytes % elem != 0 {
+        return Err(Error::bad_parameters(format!(
+            "{what}: {bytes} bytes is not a whole number of {elem}-byte elements"
+        )));
+    }
+    usize::try_from(bytes / elem).map_err(|_| Error::bad_parameters(format!("{what}: size too large")))
+}
+
+/// Checks that an explicit size argument matches the buffer passed with it.
+pub fn check_len(what: &'static str, actual: usize, expected: u64) -> Result<(), Error> {
+    if actual as u64 == expected {
+        Ok(())
+    } else {
+        Err(Error::bad_parameters(format!(
+            "{what}: buffer holds {actual} elements but its size argument says {expected}"
+        )))
+    }
+}
+
+/// Converts a derived buffer length into the integer type of its EDL parameter.
+pub fn length_arg<T: TryFrom<usize>>(what: &'static str, len: usize) -> Result<T, Error> {
+    T::try_from(len).map_err(|_| Error::bad_parameters(format!("{what}: length {len} does not fit its parameter")))
+}
+
+/// Converts an EDL integer argument into an element count.
+pub fn count_arg<T: TryInto<u64>>(what: &'static str, value: T) -> Result<u64, Error> {
+    value
+        .try_into()
+        .map_err(|_| Error::bad_parameters(format!("{what}: negative or oversized size argument")))
+}
+
+/// A sequence: the owned form of a deep-copied member.
+impl<T: Wire> Wire for Vec<T> {
+    const MIN_WIRE_LEN: usize = 8;
+    fn encode(&self, w: &mut Writer) {
+        w.put_slice(self);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.get_vec()
+    }
+    fn zeroed() -> Self {
+        Vec::new()
+    }
+}

@@ -1,0 +1,21 @@
+//! The code `secgear-edl` generates for `edl/kitchen.edl`, both sides, so
+//! tests can wire a host client to an enclave dispatcher in memory.
+#![forbid(unsafe_code)]
+
+/// Foreign types the EDL names (they would come from `kitchen.h` in C).
+pub mod foreign {
+    #[allow(non_camel_case_types)]
+    pub type array_t = [i32; 4];
+}
+
+pub mod host {
+    #[allow(unused_imports)]
+    use super::foreign::*;
+    secgear_abi::include_host!("kitchen");
+}
+
+pub mod enclave {
+    #[allow(unused_imports)]
+    use super::foreign::*;
+    secgear_abi::include_enclave!("kitchen");
+}

@@ -1,0 +1,370 @@
+//! The two halves of every call: the caller's typed method that marshals a
+//! request, and the callee's trait plus dispatcher that unmarshals it.
+
+use super::names::{self, ident, local};
+use super::shape::{self, Dir, Param, Shape};
+use crate::ast::{BaseType, Function};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+
+/// Which table a function belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Ecall,
+    Ocall,
+}
+
+impl Kind {
+    fn call_kind(self, abi: &TokenStream) -> TokenStream {
+        match self {
+            Kind::Ecall => quote!(#abi::CallKind::Ecall),
+            Kind::Ocall => quote!(#abi::CallKind::Ocall),
+        }
+    }
+    fn ids_mod(self) -> Ident {
+        match self {
+            Kind::Ecall => ident("ecall_ids"),
+            Kind::Ocall => ident("ocall_ids"),
+        }
+    }
+}
+
+fn ret_type(f: &Function, abi: &TokenStream) -> TokenStream {
+    if f.ret.base == BaseType::Void && f.ret.pointers == 0 { quote!(()) } else { names::decl_type(&f.ret, &[], abi) }
+}
+
+fn returns_unit(f: &Function) -> bool {
+    f.ret.base == BaseType::Void && f.ret.pointers == 0
+}
+
+fn signature(params: &[Param<'_>], abi: &TokenStream) -> Vec<TokenStream> {
+    params
+        .iter()
+        .filter(|p| !p.hidden)
+        .map(|p| {
+            let (n, t) = (&p.name, p.rust_type(abi));
+            quote!(#n: #t)
+        })
+        .collect()
+}
+
+fn fn_doc(f: &Function) -> String {
+    let params: Vec<String> = f
+        .params
+        .iter()
+        .map(|p| {
+            let attrs: Vec<String> = p
+                .attrs
+                .iter()
+                .map(|a| match &a.value {
+                    Some(crate::ast::AttrValue::Number(n)) => format!("{}={n}", a.name.name),
+                    Some(crate::ast::AttrValue::Ident(i)) => format!("{}={}", a.name.name, i.name),
+                    None => a.name.name.clone(),
+                })
+                .collect();
+            let attrs = if attrs.is_empty() { String::new() } else { format!("[{}] ", attrs.join(", ")) };
+            let stars = "*".repeat(p.ty.pointers as usize);
+            let dims: String = p.dims.iter().map(|d| format!("[{d}]")).collect();
+            let konst = if p.ty.is_const { "const " } else { "" };
+            format!("{attrs}{konst}{}{stars} {}{dims}", p.ty.base.c_name(), p.name.name)
+        })
+        .collect();
+    let stars = "*".repeat(f.ret.pointers as usize);
+    format!(" EDL: `{}{stars} {}({})`", f.ret.base.c_name(), f.name.name, params.join(", "))
+}
+
+/// Function-id constants and the metadata table for one kind.
+pub fn tables(kind: Kind, funcs: &[Function], ecalls: &[Function], abi: &TokenStream) -> TokenStream {
+    let ids_mod = kind.ids_mod();
+    let consts = funcs.iter().enumerate().map(|(i, f)| {
+        let c = ident(&f.name.name);
+        let i = i as u32;
+        quote!(pub const #c: u32 = #i;)
+    });
+    let infos = funcs.iter().enumerate().map(|(i, f)| {
+        let (id, name, public, switchless, errno) =
+            (i as u32, Literal::string(&f.name.name), f.public || kind == Kind::Ocall, f.switchless, f.propagate_errno);
+        let allow = f.allow.iter().filter_map(|a| ecalls.iter().position(|e| e.name.name == a.name)).map(|p| p as u32);
+        quote! {
+            #abi::FunctionInfo {
+                id: #id, name: #name, public: #public, switchless: #switchless,
+                propagate_errno: #errno, allow: &[#( #allow ),*],
+            }
+        }
+    });
+    let (table, doc) = match kind {
+        Kind::Ecall => (ident("ECALLS"), " Trusted functions (ECALLs), indexed by id."),
+        Kind::Ocall => (ident("OCALLS"), " Untrusted functions (OCALLs), indexed by id."),
+    };
+    let ids_doc = " Stable function ids: declaration order, imported files first.";
+    quote! {
+        #[doc = #ids_doc]
+        #[allow(non_upper_case_globals)]
+        pub mod #ids_mod { #( #consts )* }
+
+        #[doc = #doc]
+        pub static #table: &[#abi::FunctionInfo] = &[#( #infos ),*];
+    }
+}
+
+/// A caller struct with one method per function.
+pub fn caller(kind: Kind, type_name: &str, funcs: &[Function], abi: &TokenStream) -> TokenStream {
+    let ty = ident(type_name);
+    let doc = match kind {
+        Kind::Ecall => " Calls the enclave's trusted functions through a transport (the enclave handle).",
+        Kind::Ocall => " Calls the host's untrusted functions from inside the enclave.",
+    };
+    let methods = funcs.iter().map(|f| caller_method(kind, f, abi));
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy)]
+        pub struct #ty<T> { transport: T }
+
+        impl<T: #abi::Transport> #ty<T> {
+            pub fn new(transport: T) -> Self { Self { transport } }
+            pub fn transport(&self) -> &T { &self.transport }
+            #( #methods )*
+        }
+    }
+}
+
+fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
+    let params = shape::params(f, abi);
+    let name = ident(&f.name.name);
+    let doc = fn_doc(f);
+    let sig = signature(&params, abi);
+    let ret = ret_type(f, abi);
+    let ids_mod = kind.ids_mod();
+    let call_kind = kind.call_kind(abi);
+    let (w, r, reply) = (local("w"), local("r"), local("reply"));
+    let mut pre = Vec::new();
+    let mut encode = Vec::new();
+    let mut decode = Vec::new();
+    for p in &params {
+        let n = &p.name;
+        let label = p.label();
+        if let Some(expected) = shape::expected_count(p, abi) {
+            pre.push(quote!(#abi::wire::check_len(#label, #n.len(), #expected)?;));
+        }
+        match &p.shape {
+            _ if p.hidden => {}
+            Shape::Value | Shape::UserPtr => encode.push(quote!(#w.put(&#n);)),
+            Shape::Fixed { dir, .. } => {
+                if dir.sends() {
+                    encode.push(quote!(#w.put(#n);));
+                }
+                if dir.returns() {
+                    decode.push(quote!(*#n = #r.get()?;));
+                }
+            }
+            Shape::Slice { dir, .. } => {
+                encode.push(if dir.sends() { quote!(#w.put_slice(#n);) } else { quote!(#w.put_count(#n.len());) });
+                if dir.returns() {
+                    decode.push(quote!(#r.get_into(#n)?;));
+                }
+            }
+            Shape::CStr => encode.push(quote!(#w.put_cstr(#n);)),
+            Shape::Terminated { dir, elem } => {
+                let region = local(&format!("{}_region", p.decl.name.name));
+                let measure = if elem.to_string() == "u8" {
+                    quote!(#abi::wire::cstr_region_len(#n)?)
+                } else {
+                    quote!(#abi::wire::wstr_region_len(#n)?)
+                };
+                pre.push(quote!(let #region = #measure;));
+                encode.push(quote!(#w.put_slice(&#n[..#region]);));
+                if dir.returns() {
+                    let tmp = local(&format!("{}_back", p.decl.name.name));
+                    decode.push(quote! {
+                        let #tmp: ::std::vec::Vec<#elem> = #r.get_vec_exact(#region)?;
+                        #abi::wire::check_terminated(&#tmp)?;
+                        #n[..#region].copy_from_slice(&#tmp);
+                    });
+                }
+            }
+        }
+    }
+    let send = if f.switchless { quote!(call_switchless) } else { quote!(call) };
+    let errno = f.propagate_errno.then(|| quote!(#abi::transport::set_ocall_errno(#r.get()?);));
+    let (get_ret, give_ret) = if returns_unit(f) {
+        (quote!(), quote!(()))
+    } else {
+        let v = local("ret");
+        (quote!(let #v: #ret = #r.get()?;), quote!(#v))
+    };
+    quote! {
+        #[doc = #doc]
+        #[allow(non_snake_case, clippy::too_many_arguments)]
+        pub fn #name(&self, #( #sig ),*) -> ::core::result::Result<#ret, #abi::Error> {
+            #( #pre )*
+            #[allow(unused_mut)]
+            let mut #w = #abi::Writer::request(#call_kind, #ids_mod::#name);
+            #( #encode )*
+            let #reply = self.transport.#send(#w.finish())?;
+            #[allow(unused_mut)]
+            let mut #r = #abi::Reader::reply(&#reply)?;
+            #errno
+            #get_ret
+            #( #decode )*
+            #r.finish()?;
+            Ok(#give_ret)
+        }
+    }
+}
+
+/// The trait the callee implements, and the dispatcher that decodes a
+/// request, checks it, calls the implementation and encodes the reply.
+pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStream) -> TokenStream {
+    let tr = ident(trait_name);
+    let trait_doc = match kind {
+        Kind::Ecall => " The enclave's trusted functions (ECALLs); the enclave implements this.",
+        Kind::Ocall => " The host's untrusted functions (OCALLs); the host implements this.",
+    };
+    let methods = funcs.iter().map(|f| {
+        let params = shape::params(f, abi);
+        let (name, sig, ret, doc) = (ident(&f.name.name), signature(&params, abi), ret_type(f, abi), fn_doc(f));
+        quote! {
+            #[doc = #doc]
+            #[allow(non_snake_case, clippy::too_many_arguments)]
+            fn #name(&self, #( #sig ),*) -> #ret;
+        }
+    });
+    let handlers: Vec<_> = funcs.iter().map(|f| handler(kind, &tr, f, abi)).collect();
+    let handler_names: Vec<_> = funcs.iter().map(|f| local(&format!("handle_{}", f.name.name))).collect();
+    let ids_mod = kind.ids_mod();
+    let fn_ids: Vec<_> = funcs.iter().map(|f| ident(&f.name.name)).collect();
+    let (dispatch, dispatch_doc, table) = match kind {
+        Kind::Ecall => (
+            ident("dispatch_ecall"),
+            " Serves one ECALL request; always returns a reply (failures become a status). \
+              Private ECALLs are refused unless `context` is an OCALL that allows them.",
+            ident("ECALLS"),
+        ),
+        Kind::Ocall => (
+            ident("dispatch_ocall"),
+            " Serves one OCALL request; always returns a reply (failures become a status).",
+            ident("OCALLS"),
+        ),
+    };
+    let expected_kind = kind.call_kind(abi);
+    let (ctx_param, ctx_arg, permit) = match kind {
+        Kind::Ecall => (
+            quote!(context: &#abi::EcallContext<'_>,),
+            quote!(context,),
+            quote! {
+                if !context.permits(info) {
+                    return Err(#abi::Error::new(#abi::ErrorCode::EcallNotAllowed, info.name));
+                }
+            },
+        ),
+        Kind::Ocall => (quote!(), quote!(), quote!()),
+    };
+    let unknown = quote!(#abi::Error::new(#abi::ErrorCode::InvalidCmd, "unknown function id"));
+    let inner = local(&format!("{dispatch}"));
+    quote! {
+        #[doc = #trait_doc]
+        pub trait #tr: Send + Sync { #( #methods )* }
+
+        #[doc = #dispatch_doc]
+        pub fn #dispatch<I: #tr + ?Sized>(implementation: &I, #ctx_param request: &[u8]) -> ::std::vec::Vec<u8> {
+            #inner(implementation, #ctx_arg request).unwrap_or_else(|e| #abi::Writer::error_reply(&e))
+        }
+
+        fn #inner<I: #tr + ?Sized>(implementation: &I, #ctx_param request: &[u8]) -> ::core::result::Result<::std::vec::Vec<u8>, #abi::Error> {
+            let (header, mut r) = #abi::Reader::request(request)?;
+            if header.kind != #expected_kind {
+                return Err(#abi::Error::malformed("request of the wrong kind"));
+            }
+            let info = #table.get(header.function_id as usize).ok_or_else(|| #unknown)?;
+            #permit
+            match info.id {
+                #( #ids_mod::#fn_ids => #handler_names(implementation, &mut r), )*
+                _ => Err(#unknown),
+            }
+        }
+
+        #( #handlers )*
+    }
+}
+
+fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStream {
+    let params = shape::params(f, abi);
+    let name = ident(&f.name.name);
+    let fn_name = local(&format!("handle_{}", f.name.name));
+    let (r, w) = (local("r"), local("w"));
+    let mut decode = Vec::new();
+    let mut checks = Vec::new();
+    let mut args = Vec::new();
+    let mut encode = Vec::new();
+    for p in &params {
+        let n = &p.name;
+        let label = p.label();
+        if let Some(expected) = shape::expected_count(p, abi) {
+            checks.push(quote!(#abi::wire::check_len(#label, #n.len(), #expected)?;));
+        }
+        match &p.shape {
+            _ if p.hidden => {}
+            Shape::Value | Shape::UserPtr => {
+                let t = p.rust_type(abi);
+                decode.push(quote!(let #n: #t = #r.get()?;));
+                args.push(quote!(#n));
+            }
+            Shape::Fixed { dir, ty } => {
+                decode.push(if dir.sends() {
+                    quote!(let mut #n: #ty = #r.get()?;)
+                } else {
+                    quote!(let mut #n: #ty = #abi::Wire::zeroed();)
+                });
+                args.push(if *dir == Dir::In { quote!(&#n) } else { quote!(&mut #n) });
+                if dir.returns() {
+                    encode.push(quote!(#w.put(&#n);));
+                }
+            }
+            Shape::Slice { dir, elem, .. } => {
+                decode.push(if dir.sends() {
+                    quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_vec()?;)
+                } else {
+                    quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_out_vec()?;)
+                });
+                args.push(if *dir == Dir::In { quote!(&#n) } else { quote!(&mut #n) });
+                if dir.returns() {
+                    encode.push(quote!(#w.put_slice(&#n);));
+                }
+            }
+            Shape::CStr => {
+                decode.push(quote!(let #n = #r.get_cstring()?;));
+                args.push(quote!(&#n));
+            }
+            Shape::Terminated { dir, elem } => {
+                decode.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_vec()?;));
+                checks.push(quote!(#abi::wire::check_terminated(&#n)?;));
+                args.push(if *dir == Dir::In { quote!(&#n) } else { quote!(&mut #n) });
+                if dir.returns() {
+                    encode.push(quote!(#w.put_slice(&#n);));
+                }
+            }
+        }
+    }
+    let errno = (kind == Kind::Ocall && f.propagate_errno)
+        .then(|| quote!(#w.put(&#abi::transport::current_errno());));
+    let (bind, put_ret) = if returns_unit(f) {
+        (quote!(), quote!())
+    } else {
+        let v = local("ret");
+        (quote!(let #v = ), quote!(#w.put(&#v);))
+    };
+    quote! {
+        #[allow(non_snake_case, unused_mut)]
+        fn #fn_name<I: #tr + ?Sized>(implementation: &I, #r: &mut #abi::Reader<'_>) -> ::core::result::Result<::std::vec::Vec<u8>, #abi::Error> {
+            #( #decode )*
+            #r.finish()?;
+            #( #checks )*
+            #bind implementation.#name(#( #args ),*);
+            let mut #w = #abi::Writer::reply();
+            #errno
+            #put_ret
+            #( #encode )*
+            Ok(#w.finish())
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! How each parameter crosses the boundary, decided once from its attributes
+//! and used by both the caller and the callee generators.
+
+use super::names;
+use crate::ast::*;
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    In,
+    Out,
+    InOut,
+}
+
+impl Dir {
+    pub fn sends(self) -> bool {
+        matches!(self, Dir::In | Dir::InOut)
+    }
+    pub fn returns(self) -> bool {
+        matches!(self, Dir::Out | Dir::InOut)
+    }
+}
+
+/// A size or count operand.
+#[derive(Debug, Clone)]
+pub enum Operand {
+    Const(u64),
+    Param(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Shape {
+    /// Passed by value.
+    Value,
+    /// `user_check`: the address only.
+    UserPtr,
+    /// A pointer to one element, an EDL array, an `isary` typedef, or a
+    /// buffer whose size is a constant: a fixed-size value behind a reference.
+    Fixed { dir: Dir, ty: TokenStream },
+    /// A buffer sized by parameters. `hidden` names the length parameter the
+    /// Rust signature omits because the slice length says it.
+    Slice { dir: Dir, elem: TokenStream, size: Option<Operand>, count: Option<Operand>, derived: bool },
+    /// `[in, string] char*`.
+    CStr,
+    /// `[in, out, string] char*`, `[in(, out), wstring] wchar_t*`: a NUL-terminated
+    /// region of a caller's buffer.
+    Terminated { dir: Dir, elem: TokenStream },
+}
+
+pub struct Param<'a> {
+    pub decl: &'a Decl,
+    pub name: proc_macro2::Ident,
+    pub shape: Shape,
+    /// A length parameter the signature omits (derived from a slice).
+    pub hidden: bool,
+}
+
+fn operand(a: Option<&Attr>) -> Option<Operand> {
+    match a?.value.as_ref()? {
+        AttrValue::Number(n) => Some(Operand::Const(*n)),
+        AttrValue::Ident(i) => Some(Operand::Param(i.name.clone())),
+    }
+}
+
+fn dir(d: &Decl) -> Option<Dir> {
+    match (d.has_attr("in"), d.has_attr("out")) {
+        (true, true) => Some(Dir::InOut),
+        (true, false) => Some(Dir::In),
+        (false, true) => Some(Dir::Out),
+        (false, false) => None,
+    }
+}
+
+/// Classifies every parameter of a function.
+pub fn params<'a>(f: &'a Function, abi: &TokenStream) -> Vec<Param<'a>> {
+    // A length parameter can be derived when exactly one buffer names it and
+    // it is a built-in integer passed by value.
+    let derivable = |name: &str| {
+        let uses = f
+            .params
+            .iter()
+            .flat_map(|p| p.attrs.iter())
+            .filter(|a| matches!(&a.value, Some(AttrValue::Ident(i)) if i.name == name))
+            .count();
+        let plain_int = f
+            .params
+            .iter()
+            .find(|p| p.name.name == name)
+            .is_some_and(|p| p.ty.pointers == 0 && p.dims.is_empty() && p.ty.base.is_integer() && p.attrs.is_empty());
+        uses == 1 && plain_int
+    };
+    let mut out: Vec<Param<'a>> = f
+        .params
+        .iter()
+        .map(|d| Param { decl: d, name: names::ident(&d.name.name), shape: shape(d, abi, &derivable), hidden: false })
+        .collect();
+    let hidden: Vec<String> = out
+        .iter()
+        .filter_map(|p| match &p.shape {
+            Shape::Slice { derived: true, size, count, .. } => match (size, count) {
+                (Some(Operand::Param(n)), None) | (None, Some(Operand::Param(n))) => Some(n.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    for p in &mut out {
+        p.hidden = hidden.contains(&p.decl.name.name);
+    }
+    out
+}
+
+fn shape(d: &Decl, abi: &TokenStream, derivable: &dyn Fn(&str) -> bool) -> Shape {
+    let foreign = matches!(d.ty.base, BaseType::Foreign(_));
+    let pointerish = d.ty.is_pointer() || !d.dims.is_empty() || (foreign && (d.has_attr("isptr") || d.has_attr("isary")));
+    if !pointerish {
+        return Shape::Value;
+    }
+    let Some(dir) = dir(d) else { return Shape::UserPtr };
+    if !d.dims.is_empty() {
+        return Shape::Fixed { dir, ty: names::decl_type(&d.ty, &d.dims, abi) };
+    }
+    if d.has_attr("isary") {
+        return Shape::Fixed { dir, ty: names::base(&d.ty.base) };
+    }
+    if d.has_attr("string") {
+        return if dir == Dir::In { Shape::CStr } else { Shape::Terminated { dir, elem: quote!(u8) } };
+    }
+    if d.has_attr("wstring") {
+        return Shape::Terminated { dir, elem: quote!(i32) };
+    }
+    // `isptr` typedefs point at bytes the EDL sizes.
+    let elem = if d.has_attr("isptr") { quote!(u8) } else { names::pointee(&d.ty, abi) };
+    let (size, count) = (operand(d.attr("size")), operand(d.attr("count")));
+    match (&size, &count) {
+        (None, None) => Shape::Fixed { dir, ty: elem },
+        (Some(Operand::Const(_)) | None, Some(Operand::Const(_)) | None) => {
+            let bytes_or_elems = |o: &Option<Operand>| match o {
+                Some(Operand::Const(n)) => Some(Literal::u64_unsuffixed(*n)),
+                _ => None,
+            };
+            let len = match (bytes_or_elems(&size), bytes_or_elems(&count)) {
+                (Some(s), Some(c)) => quote!(#s * #c / ::core::mem::size_of::<#elem>()),
+                (Some(s), None) if elem.to_string() == "u8" => quote!(#s),
+                (Some(s), None) => quote!(#s / ::core::mem::size_of::<#elem>()),
+                (None, Some(c)) => quote!(#c),
+                (None, None) => quote!(1),
+            };
+            Shape::Fixed { dir, ty: quote!([#elem; #len]) }
+        }
+        (Some(Operand::Param(n)), None) | (None, Some(Operand::Param(n))) => {
+            let derived = derivable(n);
+            Shape::Slice { dir, elem, size, count, derived }
+        }
+        _ => Shape::Slice { dir, elem, size, count, derived: false },
+    }
+}
+
+impl Param<'_> {
+    /// The parameter's type in the generated Rust signatures (both sides).
+    pub fn rust_type(&self, abi: &TokenStream) -> TokenStream {
+        let ty = &self.decl.ty;
+        match &self.shape {
+            Shape::Value => names::decl_type(ty, &[], abi),
+            Shape::UserPtr => quote!(#abi::UserPtr),
+            Shape::Fixed { dir: Dir::In, ty } => quote!(&#ty),
+            Shape::Fixed { ty, .. } => quote!(&mut #ty),
+            Shape::Slice { dir: Dir::In, elem, .. } | Shape::Terminated { dir: Dir::In, elem } => quote!(&[#elem]),
+            Shape::Slice { elem, .. } | Shape::Terminated { elem, .. } => quote!(&mut [#elem]),
+            Shape::CStr => quote!(&::core::ffi::CStr),
+        }
+    }
+
+    pub fn label(&self) -> Literal {
+        Literal::string(&self.decl.name.name)
+    }
+}
+
+/// The expected element count of a slice, as an expression over the
+/// (decoded or given) length parameters; `None` when the slice defines it.
+pub fn expected_count(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
+    let Shape::Slice { elem, size, count, derived: false, .. } = &p.shape else { return None };
+    let label = p.label();
+    let value = |o: &Operand| match o {
+        Operand::Const(n) => {
+            let n = Literal::u64_suffixed(*n);
+            quote!(#n)
+        }
+        Operand::Param(name) => {
+            let id = names::ident(name);
+            quote!(#abi::wire::count_arg(#label, #id)?)
+        }
+    };
+    Some(match (size, count) {
+        (None, Some(c)) => value(c),
+        (Some(s), None) => {
+            let s = value(s);
+            quote!(#abi::wire::bytes_to_count::<#elem>(#s, #label)? as u64)
+        }
+        (Some(s), Some(c)) => {
+            let (s, c) = (value(s), value(c));
+            quote!(#abi::wire::bytes_to_count::<#elem>(
+                #s.checked_mul(#c).ok_or_else(|| #abi::Error::bad_parameters(concat!(#label, ": size overflows")))?,
+                #label,
+            )? as u64)
+        }
+        (None, None) => return None,
+    })
+}
