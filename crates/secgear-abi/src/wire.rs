@@ -460,7 +460,7 @@ pub fn check_terminated<T: Wire + PartialEq>(region: &[T]) -> Result<(), Error> 
 /// Checks a byte length given for a typed buffer and converts it to elements.
 pub fn bytes_to_count<T>(bytes: u64, what: &'static str) -> Result<usize, Error> {
     let elem = std::mem::size_of::<T>().max(1) as u64;
-    if bytes % elem != 0 {
+    if !bytes.is_multiple_of(elem) {
         return Err(Error::bad_parameters(format!(
             "{what}: {bytes} bytes is not a whole number of {elem}-byte elements"
         )));

@@ -19,3 +19,5 @@ pub mod enclave {
     use super::foreign::*;
     secgear_abi::include_enclave!("kitchen");
 }
+
+pub mod loopback;

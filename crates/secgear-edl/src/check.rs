@@ -112,12 +112,11 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
                 if m.ty.is_pointer() && !m.dims.is_empty() {
                     diags.error(m.name.span, format!("member `{}`: arrays of pointers are not allowed", m.name.name));
                 }
-                if let TypeDef::Struct(_) = t {
-                    if let BaseType::Struct(inner) = &m.ty.base {
-                        if inner == &s.name.name && m.ty.pointers == 0 {
-                            diags.error(m.ty.span, format!("struct `{inner}` cannot contain itself"));
-                        }
-                    }
+                if let (TypeDef::Struct(_), BaseType::Struct(inner)) = (t, &m.ty.base)
+                    && inner == &s.name.name
+                    && m.ty.pointers == 0
+                {
+                    diags.error(m.ty.span, format!("struct `{inner}` cannot contain itself"));
                 }
                 for a in &m.attrs {
                     let name = a.name.name.as_str();

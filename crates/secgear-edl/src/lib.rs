@@ -28,7 +28,7 @@ pub mod parser;
 pub mod preprocess;
 pub mod source;
 
-pub use builder::{BuildError, Builder};
+pub use builder::{BuildError, Builder, write_atomically as write_file_atomically};
 pub use codegen::{GenOptions, Side};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use load::{Options, Program};

@@ -76,7 +76,7 @@ pub fn preprocess(tokens: Vec<Token>, defines: &[Define], file: FileId, text: &s
             _ if !active => {}
             Tok::Ident(ref name) if macros.map.contains_key(name) => {
                 let mut guard = HashSet::new();
-                expand(name, token.span, &macros, &mut guard, &mut out, diags);
+                expand(name, token.span, &macros, &mut guard, &mut out);
             }
             _ => out.push(token),
         }
@@ -87,7 +87,7 @@ pub fn preprocess(tokens: Vec<Token>, defines: &[Define], file: FileId, text: &s
     out
 }
 
-fn expand(name: &str, at: Span, macros: &Macros, guard: &mut HashSet<String>, out: &mut Vec<Token>, diags: &mut Diagnostics) {
+fn expand(name: &str, at: Span, macros: &Macros, guard: &mut HashSet<String>, out: &mut Vec<Token>) {
     if !guard.insert(name.to_string()) {
         // A self-referential macro stops expanding, as in C.
         out.push(Token { tok: Tok::Ident(name.to_string()), span: at });
@@ -95,7 +95,7 @@ fn expand(name: &str, at: Span, macros: &Macros, guard: &mut HashSet<String>, ou
     }
     for tok in macros.map.get(name).into_iter().flatten() {
         match tok {
-            Tok::Ident(inner) if macros.map.contains_key(inner) => expand(inner, at, macros, guard, out, diags),
+            Tok::Ident(inner) if macros.map.contains_key(inner) => expand(inner, at, macros, guard, out),
             _ => out.push(Token { tok: tok.clone(), span: at }),
         }
     }
@@ -262,10 +262,10 @@ impl Expr<'_> {
             [("||", 1), ("&&", 2), ("==", 6), ("!=", 6), ("<=", 7), (">=", 7), ("<<", 8), (">>", 8)];
         for (op, prec) in TWO {
             let mut ch = op.chars();
-            if let (Some(a), Some(b)) = (ch.next(), ch.next()) {
-                if self.peek_op2(a, b) {
-                    return Some((op, prec, 2));
-                }
+            if let (Some(a), Some(b)) = (ch.next(), ch.next())
+                && self.peek_op2(a, b)
+            {
+                return Some((op, prec, 2));
             }
         }
         const ONE: [(&str, u8); 9] =

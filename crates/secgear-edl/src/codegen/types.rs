@@ -37,7 +37,7 @@ fn plain_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
         pub struct #name { #( pub #fields: #types, )* }
 
         impl #abi::Wire for #name {
-            const MIN_WIRE_LEN: usize = 0 #( + <#types as #abi::Wire>::MIN_WIRE_LEN )*;
+            const MIN_WIRE_LEN: usize = #( <#types as #abi::Wire>::MIN_WIRE_LEN )+*;
             fn encode(&self, w: &mut #abi::Writer) { #( w.put(&self.#fields); )* }
             fn decode(r: &mut #abi::Reader<'_>) -> ::core::result::Result<Self, #abi::Error> {
                 Ok(Self { #( #fields: r.get()?, )* })
@@ -107,7 +107,7 @@ fn deep_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
         pub struct #name { #( pub #fields: #types, )* }
 
         impl #abi::Wire for #name {
-            const MIN_WIRE_LEN: usize = 0 #( + <#types as #abi::Wire>::MIN_WIRE_LEN )*;
+            const MIN_WIRE_LEN: usize = #( <#types as #abi::Wire>::MIN_WIRE_LEN )+*;
             fn encode(&self, w: &mut #abi::Writer) { #( #encodes )* }
             #[allow(non_snake_case)]
             fn decode(r: &mut #abi::Reader<'_>) -> ::core::result::Result<Self, #abi::Error> {
