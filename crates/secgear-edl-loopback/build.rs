@@ -1,6 +1,14 @@
 fn main() {
-    let edl = secgear_edl::Builder::new("edl/kitchen.edl").search_path("edl/lib");
-    if let Err(e) = edl.host().and_then(|_| edl.enclave()) {
-        panic!("{e}");
+    let kitchen = secgear_edl::Builder::new("edl/kitchen.edl").search_path("edl/lib");
+    let hello = secgear_edl::Builder::new("../../examples/helloworld/helloworld.edl");
+    for result in [
+        kitchen.host(),
+        kitchen.enclave(),
+        hello.host(),
+        hello.enclave(),
+    ] {
+        if let Err(e) = result {
+            panic!("{e}");
+        }
     }
 }

@@ -123,12 +123,18 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, detail: detail.into() }
+        Self {
+            code,
+            detail: detail.into(),
+        }
     }
 
     /// An error reported by the peer with nothing but its code.
     pub fn from_code(code: u32) -> Self {
-        Self { code: ErrorCode::from_code(code), detail: Cow::Borrowed("") }
+        Self {
+            code: ErrorCode::from_code(code),
+            detail: Cow::Borrowed(""),
+        }
     }
 
     pub fn kind(&self) -> ErrorCode {
@@ -168,13 +174,22 @@ mod tests {
             assert_eq!(code.code(), value);
             assert_eq!(ErrorCode::from_code(value), code);
         }
-        assert_eq!(ErrorCode::from_code(0x1234_5678), ErrorCode::Other(0x1234_5678));
+        assert_eq!(
+            ErrorCode::from_code(0x1234_5678),
+            ErrorCode::Other(0x1234_5678)
+        );
     }
 
     #[test]
     fn display_names_code_and_detail() {
         let e = Error::bad_parameters("buf: length 3 exceeds 2");
-        assert_eq!(e.to_string(), "bad parameters (0xffff0006): buf: length 3 exceeds 2");
-        assert_eq!(Error::from_code(0x10).to_string(), "no free call slot (TCS) in the enclave (0x00000010)");
+        assert_eq!(
+            e.to_string(),
+            "bad parameters (0xffff0006): buf: length 3 exceeds 2"
+        );
+        assert_eq!(
+            Error::from_code(0x10).to_string(),
+            "no free call slot (TCS) in the enclave (0x00000010)"
+        );
     }
 }

@@ -58,7 +58,10 @@ impl EcallContext<'_> {
     /// Whether `ecall` may run here: public ones always, private ones only
     /// inside an OCALL that allows them.
     pub fn permits(&self, ecall: &FunctionInfo) -> bool {
-        ecall.public || self.active_ocall.is_some_and(|o| o.allow.contains(&ecall.id))
+        ecall.public
+            || self
+                .active_ocall
+                .is_some_and(|o| o.allow.contains(&ecall.id))
     }
 }
 

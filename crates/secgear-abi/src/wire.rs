@@ -42,20 +42,26 @@ pub struct Writer {
 
 impl Writer {
     pub fn request(kind: CallKind, function_id: u32) -> Self {
-        let mut w = Self { buf: Vec::with_capacity(64) };
+        let mut w = Self {
+            buf: Vec::with_capacity(64),
+        };
         w.header(kind as u8, function_id);
         w
     }
 
     pub fn reply() -> Self {
-        let mut w = Self { buf: Vec::with_capacity(64) };
+        let mut w = Self {
+            buf: Vec::with_capacity(64),
+        };
         w.header(KIND_REPLY, 0);
         w
     }
 
     /// A reply that carries only a failure code.
     pub fn error_reply(error: &Error) -> Vec<u8> {
-        let mut w = Self { buf: Vec::with_capacity(HEADER_LEN) };
+        let mut w = Self {
+            buf: Vec::with_capacity(HEADER_LEN),
+        };
         // Code 0 means success on the wire; an error must never look like one.
         let code = match error.code() {
             0 => ErrorCode::Unexpected.code(),
@@ -127,16 +133,28 @@ impl<'a> Reader<'a> {
         let kind = match kind {
             1 => CallKind::Ecall,
             2 => CallKind::Ocall,
-            other => return Err(Error::malformed(format!("message kind {other} is not a request"))),
+            other => {
+                return Err(Error::malformed(format!(
+                    "message kind {other} is not a request"
+                )));
+            }
         };
-        Ok((RequestHeader { kind, function_id: word }, Self { rest: body }))
+        Ok((
+            RequestHeader {
+                kind,
+                function_id: word,
+            },
+            Self { rest: body },
+        ))
     }
 
     /// Parses a reply header; a failure status becomes the error it names.
     pub fn reply(message: &'a [u8]) -> Result<Self, Error> {
         let (kind, status, body) = split_header(message)?;
         if kind != KIND_REPLY {
-            return Err(Error::malformed(format!("message kind {kind} is not a reply")));
+            return Err(Error::malformed(format!(
+                "message kind {kind} is not a reply"
+            )));
         }
         if status != 0 {
             return Err(Error::from_code(status));
@@ -248,14 +266,20 @@ impl<'a> Reader<'a> {
         if self.rest.is_empty() {
             Ok(())
         } else {
-            Err(Error::malformed(format!("{} unexpected trailing bytes", self.rest.len())))
+            Err(Error::malformed(format!(
+                "{} unexpected trailing bytes",
+                self.rest.len()
+            )))
         }
     }
 }
 
 fn split_header(message: &[u8]) -> Result<(u8, u32, &[u8]), Error> {
     let Some((header, body)) = message.split_first_chunk::<HEADER_LEN>() else {
-        return Err(Error::malformed(format!("message of {} bytes has no header", message.len())));
+        return Err(Error::malformed(format!(
+            "message of {} bytes has no header",
+            message.len()
+        )));
     };
     let [version, kind, r0, r1, w0, w1, w2, w3] = *header;
     if version != WIRE_VERSION {
@@ -363,7 +387,8 @@ impl Wire for usize {
         (*self as u64).encode(w);
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
-        usize::try_from(u64::decode(r)?).map_err(|_| Error::bad_parameters("size_t value does not fit"))
+        usize::try_from(u64::decode(r)?)
+            .map_err(|_| Error::bad_parameters("size_t value does not fit"))
     }
     fn zeroed() -> Self {
         0
@@ -453,7 +478,9 @@ pub fn check_terminated<T: Wire + PartialEq>(region: &[T]) -> Result<(), Error> 
     let zero = T::zeroed();
     match region.split_last() {
         Some((last, body)) if *last == zero && !body.contains(&zero) => Ok(()),
-        _ => Err(Error::bad_parameters("string region is not exactly one NUL-terminated string")),
+        _ => Err(Error::bad_parameters(
+            "string region is not exactly one NUL-terminated string",
+        )),
     }
 }
 
@@ -465,7 +492,8 @@ pub fn bytes_to_count<T>(bytes: u64, what: &'static str) -> Result<usize, Error>
             "{what}: {bytes} bytes is not a whole number of {elem}-byte elements"
         )));
     }
-    usize::try_from(bytes / elem).map_err(|_| Error::bad_parameters(format!("{what}: size too large")))
+    usize::try_from(bytes / elem)
+        .map_err(|_| Error::bad_parameters(format!("{what}: size too large")))
 }
 
 /// Checks that an explicit size argument matches the buffer passed with it.
@@ -481,7 +509,9 @@ pub fn check_len(what: &'static str, actual: usize, expected: u64) -> Result<(),
 
 /// Converts a derived buffer length into the integer type of its EDL parameter.
 pub fn length_arg<T: TryFrom<usize>>(what: &'static str, len: usize) -> Result<T, Error> {
-    T::try_from(len).map_err(|_| Error::bad_parameters(format!("{what}: length {len} does not fit its parameter")))
+    T::try_from(len).map_err(|_| {
+        Error::bad_parameters(format!("{what}: length {len} does not fit its parameter"))
+    })
 }
 
 /// Converts an EDL integer argument into an element count.

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "secgear", version, about = "secGear-rs: unified confidential-computing toolkit")]
+#[command(
+    name = "secgear",
+    version,
+    about = "secGear-rs: unified confidential-computing toolkit"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +58,10 @@ struct EdlInput {
 
 impl EdlInput {
     fn compile(&self) -> Result<secgear_edl::Compiled, ExitCode> {
-        let options = Options { search_paths: self.search_paths.clone(), defines: self.defines.clone() };
+        let options = Options {
+            search_paths: self.search_paths.clone(),
+            defines: self.defines.clone(),
+        };
         secgear_edl::compile_file(&self.file, &options).map_err(|e| {
             eprintln!("error: cannot read {}: {e}", self.file.display());
             ExitCode::from(2)
@@ -67,7 +74,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
@@ -78,7 +89,11 @@ fn main() -> ExitCode {
 fn edl(cmd: EdlCommand) -> ExitCode {
     let (input, gen_side, output) = match &cmd {
         EdlCommand::Check { input } => (input, None, None),
-        EdlCommand::Gen { side, input, output } => (input, Some(*side), output.clone()),
+        EdlCommand::Gen {
+            side,
+            input,
+            output,
+        } => (input, Some(*side), output.clone()),
     };
     let compiled = match input.compile() {
         Ok(c) => c,
@@ -86,7 +101,11 @@ fn edl(cmd: EdlCommand) -> ExitCode {
     };
     eprint!("{}", compiled.render_diagnostics());
     if compiled.has_errors() {
-        eprintln!("{} error(s) in {}", compiled.diagnostics.error_count(), input.file.display());
+        eprintln!(
+            "{} error(s) in {}",
+            compiled.diagnostics.error_count(),
+            input.file.display()
+        );
         return ExitCode::from(1);
     }
     let Some(side) = gen_side else {
@@ -94,7 +113,11 @@ fn edl(cmd: EdlCommand) -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let options = GenOptions {
-        source_name: input.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        source_name: input
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         ..GenOptions::default()
     };
     let code = match compiled.generate(side, &options) {

@@ -20,4 +20,14 @@ pub mod enclave {
     secgear_abi::include_enclave!("kitchen");
 }
 
+/// The hello-world EDL: no OCALLs, so the empty-table paths are compiled too.
+pub mod hello {
+    pub mod host {
+        secgear_abi::include_host!("helloworld");
+    }
+    pub mod enclave {
+        secgear_abi::include_enclave!("helloworld");
+    }
+}
+
 pub mod loopback;

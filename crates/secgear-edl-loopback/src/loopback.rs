@@ -26,15 +26,21 @@ pub struct OcallPort<E, H>(pub Arc<Loopback<E, H>>);
 
 impl<E: enclave::Trusted, H: host::Untrusted> Transport for EcallPort<E, H> {
     fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
-        let active: Option<&FunctionInfo> = ACTIVE_OCALL.with(Cell::get).and_then(|i| host::OCALLS.get(i));
-        let ctx = EcallContext { active_ocall: active };
+        let active: Option<&FunctionInfo> = ACTIVE_OCALL
+            .with(Cell::get)
+            .and_then(|i| host::OCALLS.get(i));
+        let ctx = EcallContext {
+            active_ocall: active,
+        };
         Ok(enclave::dispatch_ecall(&self.0.trusted, &ctx, &request))
     }
 }
 
 impl<E: enclave::Trusted, H: host::Untrusted> Transport for OcallPort<E, H> {
     fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
-        let id = secgear_abi::Reader::request(&request).map(|(h, _)| h.function_id as usize).ok();
+        let id = secgear_abi::Reader::request(&request)
+            .map(|(h, _)| h.function_id as usize)
+            .ok();
         let outer = ACTIVE_OCALL.with(|a| a.replace(id));
         let reply = host::dispatch_ocall(&self.0.untrusted, &request);
         ACTIVE_OCALL.with(|a| a.set(outer));

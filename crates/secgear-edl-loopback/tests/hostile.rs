@@ -20,7 +20,10 @@ struct Tape {
 impl Transport for Tape {
     fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         let reply = self.inner.call(request.clone())?;
-        self.log.lock().expect("lock").push((request, reply.clone()));
+        self.log
+            .lock()
+            .expect("lock")
+            .push((request, reply.clone()));
         Ok(reply)
     }
 }
@@ -28,7 +31,10 @@ impl Transport for Tape {
 /// Exercises every top-level ECALL once and returns what crossed.
 fn record_session() -> Vec<(Vec<u8>, Vec<u8>)> {
     let (lb, _) = wire();
-    let tape = Tape { inner: EcallPort(lb), log: Mutex::new(Vec::new()) };
+    let tape = Tape {
+        inner: EcallPort(lb),
+        log: Mutex::new(Vec::new()),
+    };
     let c = host::Client::new(&tape);
     let mut buf = [0u8; 32];
     c.get_string(&mut buf).expect("get_string");
@@ -43,8 +49,15 @@ fn record_session() -> Vec<(Vec<u8>, Vec<u8>)> {
     c.upper(&mut s).expect("upper");
     c.wlen(&[65, 0]).expect("wlen");
     let mut t = [[0; 2]; 3];
-    c.transpose(&[[1, 2, 3], [4, 5, 6]], &mut t).expect("transpose");
-    let mut b = host::blob { len: 2, data: vec![1, 2], n: 1, pts: vec![host::point { x: 1, y: 2 }], tag: 3 };
+    c.transpose(&[[1, 2, 3], [4, 5, 6]], &mut t)
+        .expect("transpose");
+    let mut b = host::blob {
+        len: 2,
+        data: vec![1, 2],
+        n: 1,
+        pts: vec![host::point { x: 1, y: 2 }],
+        tag: 3,
+    };
     c.blob_grow(&mut b).expect("blob");
     c.next_color(host::RED).expect("color");
     c.as_num(5).expect("num");
@@ -70,7 +83,10 @@ fn truncated_requests_are_refused_at_every_length() {
     for (request, _) in record_session() {
         for len in 0..request.len() {
             let reply = dispatch(&request[..len]);
-            assert!(status(&reply).is_err(), "truncation to {len} of {request:?} was accepted");
+            assert!(
+                status(&reply).is_err(),
+                "truncation to {len} of {request:?} was accepted"
+            );
         }
         assert!(status(&dispatch(&request)).is_ok());
     }
@@ -111,16 +127,27 @@ fn interior_nul_and_unterminated_strings_are_refused() {
     let mut w = secgear_abi::Writer::request(secgear_abi::CallKind::Ecall, host::ecall_ids::greet);
     w.put_slice(b"a\0b");
     w.put_count(8);
-    assert_eq!(status(&dispatch(&w.finish())), Err(ErrorCode::BadParameters));
+    assert_eq!(
+        status(&dispatch(&w.finish())),
+        Err(ErrorCode::BadParameters)
+    );
     let mut w = secgear_abi::Writer::request(secgear_abi::CallKind::Ecall, host::ecall_ids::upper);
     w.put_slice(b"abc");
-    assert_eq!(status(&dispatch(&w.finish())), Err(ErrorCode::BadParameters));
+    assert_eq!(
+        status(&dispatch(&w.finish())),
+        Err(ErrorCode::BadParameters)
+    );
 }
 
 #[test]
 fn ocall_dispatcher_refuses_garbage() {
     let h = Host::default();
-    for bad in [&b""[..], &[1, 2, 0, 0, 0, 0, 0, 0], &[1, 2, 0, 0, 99, 0, 0, 0], &[1, 1, 0, 0, 0, 0, 0, 0]] {
+    for bad in [
+        &b""[..],
+        &[1, 2, 0, 0, 0, 0, 0, 0],
+        &[1, 2, 0, 0, 99, 0, 0, 0],
+        &[1, 1, 0, 0, 0, 0, 0, 0],
+    ] {
         assert!(status(&host::dispatch_ocall(&h, bad)).is_err());
     }
 }
@@ -147,7 +174,11 @@ fn client_refuses_replies_that_do_not_fit_its_buffers() {
     let mut w = secgear_abi::Writer::reply();
     w.put_slice(b"XYZ");
     let mut s = *b"ab\0";
-    assert!(host::Client::new(&Canned(w.finish())).upper(&mut s).is_err());
+    assert!(
+        host::Client::new(&Canned(w.finish()))
+            .upper(&mut s)
+            .is_err()
+    );
     assert_eq!(&s, b"ab\0");
 }
 

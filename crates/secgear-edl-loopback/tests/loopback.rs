@@ -22,7 +22,10 @@ fn helloworld_get_string() {
 fn scalars_slices_and_strings() {
     let (_, c) = wire();
     assert_eq!(c.add(2, 40).expect("add"), 42);
-    assert_eq!(c.sum(&[1, 2, 3, u32::MAX]).expect("sum"), 6 + u64::from(u32::MAX));
+    assert_eq!(
+        c.sum(&[1, 2, 3, u32::MAX]).expect("sum"),
+        6 + u64::from(u32::MAX)
+    );
     let mut buf = vec![0u8; 100];
     c.fill(&mut buf, 7).expect("fill");
     assert!(buf.iter().all(|b| *b == 7));
@@ -50,7 +53,8 @@ fn structs_arrays_enums_unions() {
     c.move_point(&mut q, 10).expect("move");
     assert_eq!(q.x, 11);
     let mut t = [[0; 2]; 3];
-    c.transpose(&[[1, 2, 3], [4, 5, 6]], &mut t).expect("transpose");
+    c.transpose(&[[1, 2, 3], [4, 5, 6]], &mut t)
+        .expect("transpose");
     assert_eq!(t, [[1, 4], [2, 5], [3, 6]]);
     assert_eq!(c.next_color(host::RED).expect("color"), host::GREEN);
     assert_eq!(host::BLUE.0, 6);
@@ -83,9 +87,15 @@ fn deep_copy_in_and_in_out() {
     };
     assert_eq!(c.blob_sum(&b).expect("sum"), 6 + 30 + 100);
     c.blob_grow(&mut b).expect("grow");
-    assert_eq!((b.len, b.data.as_slice(), b.n), (4, &[1, 2, 3, 0xAA][..], 2));
+    assert_eq!(
+        (b.len, b.data.as_slice(), b.n),
+        (4, &[1, 2, 3, 0xAA][..], 2)
+    );
     // A size member that disagrees with its data is refused by the receiver.
-    let bad = host::blob { len: 9, ..b.clone() };
+    let bad = host::blob {
+        len: 9,
+        ..b.clone()
+    };
     let err = c.blob_sum(&bad).expect_err("inconsistent deep copy");
     assert_eq!(err.kind(), ErrorCode::BadParameters);
 }
@@ -97,14 +107,20 @@ fn explicit_length_arguments_are_checked_before_sending() {
     let err = c.echo(b"abcde", &mut dst, 5).expect_err("dst too short");
     assert_eq!(err.kind(), ErrorCode::BadParameters);
     let mut no_nul = *b"abc";
-    assert_eq!(c.upper(&mut no_nul).expect_err("no NUL").kind(), ErrorCode::BadParameters);
+    assert_eq!(
+        c.upper(&mut no_nul).expect_err("no NUL").kind(),
+        ErrorCode::BadParameters
+    );
 }
 
 #[test]
 fn ocalls_errno_and_nested_private_ecall() {
     let (lb, c) = wire();
     assert_eq!(c.call_host(4).expect("call_host"), 8 + 40);
-    assert_eq!(lb.untrusted.log.lock().expect("lock").as_slice(), ["from the enclave"]);
+    assert_eq!(
+        lb.untrusted.log.lock().expect("lock").as_slice(),
+        ["from the enclave"]
+    );
 }
 
 #[test]
@@ -119,7 +135,10 @@ fn tables_carry_ids_flags_and_allow_lists() {
     // Imports first: `add` comes from common.edl.
     assert_eq!(host::ecall_ids::add, 0);
     assert_eq!(host::ECALLS[0].name, "add");
-    assert_eq!(host::ECALLS[host::ecall_ids::get_string as usize].name, "get_string");
+    assert_eq!(
+        host::ECALLS[host::ecall_ids::get_string as usize].name,
+        "get_string"
+    );
     let sw = &host::ECALLS[host::ecall_ids::sw_add as usize];
     assert!(sw.switchless && sw.public);
     assert!(!host::ECALLS[host::ecall_ids::private_op as usize].public);
@@ -153,4 +172,51 @@ fn switchless_functions_use_the_switchless_path() {
     assert_eq!(c.sw_add(1, 2).expect("sw"), 3);
     assert_eq!(c.add(1, 2).expect("normal"), 3);
     assert_eq!(rec.0.lock().expect("lock").as_slice(), [true, false]);
+}
+
+struct Hello;
+
+impl secgear_edl_loopback::hello::enclave::Trusted for Hello {
+    fn get_string(&self, buf: &mut [u8; 32]) -> i32 {
+        buf[..3].copy_from_slice(b"hi\0");
+        7
+    }
+}
+
+struct HelloPort;
+
+impl Transport for HelloPort {
+    fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, secgear_abi::Error> {
+        use secgear_edl_loopback::hello::enclave;
+        Ok(enclave::dispatch_ecall(
+            &Hello,
+            &secgear_abi::EcallContext::TOP_LEVEL,
+            &request,
+        ))
+    }
+}
+
+#[test]
+fn helloworld_edl_without_ocalls() {
+    use secgear_edl_loopback::hello::host;
+    let mut buf = [0u8; 32];
+    assert_eq!(
+        host::Client::new(HelloPort)
+            .get_string(&mut buf)
+            .expect("call"),
+        7
+    );
+    assert_eq!(&buf[..3], b"hi\0");
+    struct NoOcalls;
+    impl host::Untrusted for NoOcalls {}
+    let reply = host::dispatch_ocall(
+        &NoOcalls,
+        &secgear_abi::Writer::request(secgear_abi::CallKind::Ocall, 0).finish(),
+    );
+    assert_eq!(
+        secgear_abi::Reader::reply(&reply)
+            .expect_err("no OCALLs")
+            .kind(),
+        ErrorCode::InvalidCmd
+    );
 }

@@ -22,7 +22,12 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(edl: impl Into<PathBuf>) -> Self {
-        Self { edl: edl.into(), options: Options::default(), gen_options: GenOptions::default(), out_dir: None }
+        Self {
+            edl: edl.into(),
+            options: Options::default(),
+            gen_options: GenOptions::default(),
+            out_dir: None,
+        }
     }
 
     /// Adds a directory to search for imported EDL files (after the EDL's own).
@@ -33,7 +38,10 @@ impl Builder {
 
     /// Defines a preprocessor macro, like `-D NAME[=VALUE]`.
     pub fn define(mut self, name: &str, value: Option<&str>) -> Self {
-        self.options.defines.push(Define { name: name.into(), value: value.map(Into::into) });
+        self.options.defines.push(Define {
+            name: name.into(),
+            value: value.map(Into::into),
+        });
         self
     }
 
@@ -61,8 +69,11 @@ impl Builder {
     }
 
     fn generate(&self, side: Side) -> Result<PathBuf, BuildError> {
-        let compiled = crate::compile_file(&self.edl, &self.options)
-            .map_err(|e| BuildError::Read { path: self.edl.clone(), source: e })?;
+        let compiled =
+            crate::compile_file(&self.edl, &self.options).map_err(|e| BuildError::Read {
+                path: self.edl.clone(),
+                source: e,
+            })?;
         // Cargo reruns the build script when any EDL read changes.
         for path in compiled.sources.paths() {
             println!("cargo:rerun-if-changed={}", path.display());
@@ -77,19 +88,34 @@ impl Builder {
             }
         }
         let mut options = self.gen_options.clone();
-        options.source_name = self.edl.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let code = compiled.generate(side, &options).map_err(BuildError::Invalid)?;
+        options.source_name = self
+            .edl
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let code = compiled
+            .generate(side, &options)
+            .map_err(BuildError::Invalid)?;
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
-            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or(BuildError::NoOutDir)?,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(BuildError::NoOutDir)?,
         };
-        let stem = self.edl.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "edl".into());
+        let stem = self
+            .edl
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "edl".into());
         let suffix = match side {
             Side::Host => "host",
             Side::Enclave => "enclave",
         };
         let path = dir.join(format!("{stem}_{suffix}.rs"));
-        write_atomically(&path, code.as_bytes()).map_err(|e| BuildError::Write { path: path.clone(), source: e })?;
+        write_atomically(&path, code.as_bytes()).map_err(|e| BuildError::Write {
+            path: path.clone(),
+            source: e,
+        })?;
         Ok(path)
     }
 }
@@ -106,11 +132,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid EDL:\n{0}")]
     Invalid(String),
     #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("OUT_DIR is not set: call from a build script or set Builder::out_dir")]
     NoOutDir,
 }

@@ -5,8 +5,18 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::Program;
 use std::collections::{HashMap, HashSet};
 
-const PARAM_ATTRS: &[&str] =
-    &["in", "out", "user_check", "size", "count", "string", "wstring", "isptr", "isary", "readonly"];
+const PARAM_ATTRS: &[&str] = &[
+    "in",
+    "out",
+    "user_check",
+    "size",
+    "count",
+    "string",
+    "wstring",
+    "isptr",
+    "isary",
+    "readonly",
+];
 
 pub fn check(program: &Program, diags: &mut Diagnostics) {
     let types = TypeTable::new(program);
@@ -22,14 +32,27 @@ pub fn check(program: &Program, diags: &mut Diagnostics) {
     }
     if !program.ecalls.is_empty() && !program.ecalls.iter().any(|f| f.public) {
         let span = program.ecalls.first().map(|f| f.name.span);
-        diags.error(span, "the enclave has trusted functions but none is `public`: the host could call nothing");
+        diags.error(
+            span,
+            "the enclave has trusted functions but none is `public`: the host could call nothing",
+        );
     }
-    let allowed: HashSet<&str> =
-        program.ocalls.iter().flat_map(|o| o.allow.iter().map(|a| a.name.as_str())).collect();
-    for f in program.ecalls.iter().filter(|f| !f.public && !allowed.contains(f.name.name.as_str())) {
+    let allowed: HashSet<&str> = program
+        .ocalls
+        .iter()
+        .flat_map(|o| o.allow.iter().map(|a| a.name.as_str()))
+        .collect();
+    for f in program
+        .ecalls
+        .iter()
+        .filter(|f| !f.public && !allowed.contains(f.name.name.as_str()))
+    {
         diags.warning(
             f.name.span,
-            format!("private ECALL `{}` is not named in any `allow(...)`, so nothing can call it", f.name.name),
+            format!(
+                "private ECALL `{}` is not named in any `allow(...)`, so nothing can call it",
+                f.name.name
+            ),
         );
     }
 }
@@ -41,7 +64,11 @@ pub(crate) struct TypeTable<'p> {
 
 impl<'p> TypeTable<'p> {
     pub(crate) fn new(program: &'p Program) -> Self {
-        let defs = program.types.iter().filter_map(|t| t.name().map(|n| (n.name.as_str(), t))).collect();
+        let defs = program
+            .types
+            .iter()
+            .filter_map(|t| t.name().map(|n| (n.name.as_str(), t)))
+            .collect();
         Self { defs }
     }
 
@@ -53,7 +80,10 @@ impl<'p> TypeTable<'p> {
     pub(crate) fn is_deep_copy(&self, base: &BaseType) -> bool {
         match base {
             BaseType::Struct(n) => match self.get(n) {
-                Some(TypeDef::Struct(s)) => s.members.iter().any(|m| m.has_attr("size") || m.has_attr("count")),
+                Some(TypeDef::Struct(s)) => s
+                    .members
+                    .iter()
+                    .any(|m| m.has_attr("size") || m.has_attr("count")),
                 _ => false,
             },
             _ => false,
@@ -80,7 +110,10 @@ fn check_type_ref(ty: &Type, types: &TypeTable<'_>, diags: &mut Diagnostics) {
                 TypeDef::Enum(_) => "enum",
             };
             if actual != kind {
-                diags.error(ty.span, format!("`{name}` is defined as a {actual}, not a {kind}"));
+                diags.error(
+                    ty.span,
+                    format!("`{name}` is defined as a {actual}, not a {kind}"),
+                );
             }
         }
     }
@@ -107,10 +140,19 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
             for m in &s.members {
                 check_type_ref(&m.ty, types, diags);
                 if m.ty.base == BaseType::Void && m.ty.pointers == 0 {
-                    diags.error(m.ty.span, format!("member `{}` cannot have type void", m.name.name));
+                    diags.error(
+                        m.ty.span,
+                        format!("member `{}` cannot have type void", m.name.name),
+                    );
                 }
                 if m.ty.is_pointer() && !m.dims.is_empty() {
-                    diags.error(m.name.span, format!("member `{}`: arrays of pointers are not allowed", m.name.name));
+                    diags.error(
+                        m.name.span,
+                        format!(
+                            "member `{}`: arrays of pointers are not allowed",
+                            m.name.name
+                        ),
+                    );
                 }
                 if let (TypeDef::Struct(_), BaseType::Struct(inner)) = (t, &m.ty.base)
                     && inner == &s.name.name
@@ -121,7 +163,10 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
                 for a in &m.attrs {
                     let name = a.name.name.as_str();
                     if is_union {
-                        diags.error(a.span, format!("union members take no attributes (found `{name}`)"));
+                        diags.error(
+                            a.span,
+                            format!("union members take no attributes (found `{name}`)"),
+                        );
                         continue;
                     }
                     if name != "size" && name != "count" {
@@ -132,10 +177,16 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
                         continue;
                     }
                     if !m.ty.is_pointer() {
-                        diags.error(a.span, format!("`{name}` is only allowed on pointer members"));
+                        diags.error(
+                            a.span,
+                            format!("`{name}` is only allowed on pointer members"),
+                        );
                     }
                     if m.ty.pointers > 1 {
-                        diags.error(a.span, "deep copy through a pointer to pointer is not supported");
+                        diags.error(
+                            a.span,
+                            "deep copy through a pointer to pointer is not supported",
+                        );
                     }
                     match &a.value {
                         None => diags.error(a.span, format!("`{name}` needs a value")),
@@ -143,14 +194,20 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
                         Some(AttrValue::Ident(id)) => {
                             let sibling = s.members.iter().find(|o| o.name.name == id.name);
                             match sibling {
-                                Some(o) if o.ty.pointers == 0 && o.dims.is_empty() && o.ty.base.is_integer() => {}
+                                Some(o)
+                                    if o.ty.pointers == 0
+                                        && o.dims.is_empty()
+                                        && o.ty.base.is_integer() => {}
                                 Some(_) => diags.error(
                                     id.span,
                                     format!("`{name}={}` must name an integer member", id.name),
                                 ),
                                 None => diags.error(
                                     id.span,
-                                    format!("`{name}={}`: no member `{}` in `{}`", id.name, id.name, s.name.name),
+                                    format!(
+                                        "`{name}={}`: no member `{}` in `{}`",
+                                        id.name, id.name, s.name.name
+                                    ),
                                 ),
                             }
                         }
@@ -159,7 +216,10 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
                 if types.is_deep_copy(&m.ty.base) && m.ty.pointers == 0 {
                     diags.error(
                         m.ty.span,
-                        format!("member `{}`: a deep-copy structure cannot be embedded by value", m.name.name),
+                        format!(
+                            "member `{}`: a deep-copy structure cannot be embedded by value",
+                            m.name.name
+                        ),
                     );
                 }
             }
@@ -171,9 +231,15 @@ fn check_allow(f: &Function, program: &Program, diags: &mut Diagnostics) {
     for a in &f.allow {
         if program.ecall(&a.name).is_none() {
             let msg = if program.ocalls.iter().any(|o| o.name.name == a.name) {
-                format!("`allow({})`: `{}` is an untrusted function, not an ECALL", a.name, a.name)
+                format!(
+                    "`allow({})`: `{}` is an untrusted function, not an ECALL",
+                    a.name, a.name
+                )
             } else {
-                format!("`allow({})`: no trusted function named `{}`", a.name, a.name)
+                format!(
+                    "`allow({})`: no trusted function named `{}`",
+                    a.name, a.name
+                )
             };
             diags.error(a.span, msg);
         }
@@ -185,7 +251,10 @@ fn check_function(f: &Function, types: &TypeTable<'_>, diags: &mut Diagnostics) 
     check_unique(f.params.iter().map(|p| &p.name), "parameter", diags);
     check_type_ref(&f.ret, types, diags);
     if types.is_deep_copy(&f.ret.base) && f.ret.pointers == 0 {
-        diags.error(f.ret.span, "a deep-copy structure cannot be returned by value");
+        diags.error(
+            f.ret.span,
+            "a deep-copy structure cannot be returned by value",
+        );
     }
     for p in &f.params {
         check_param(p, f, types, diags);
@@ -199,7 +268,10 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
     for a in &p.attrs {
         let an = a.name.name.as_str();
         if an == "sizefunc" {
-            diags.error(a.span, "`sizefunc` is deprecated and not supported; use `size` or `count`");
+            diags.error(
+                a.span,
+                "`sizefunc` is deprecated and not supported; use `size` or `count`",
+            );
         } else if !PARAM_ATTRS.contains(&an) {
             diags.error(a.span, format!("unknown attribute `{an}`"));
         } else if !seen.insert(an) {
@@ -207,7 +279,10 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
         }
         let takes_value = an == "size" || an == "count";
         if takes_value && a.value.is_none() {
-            diags.error(a.span, format!("`{an}` needs a value: `{an}=N` or `{an}=param`"));
+            diags.error(
+                a.span,
+                format!("`{an}` needs a value: `{an}=N` or `{an}=param`"),
+            );
         }
         if !takes_value && a.value.is_some() && PARAM_ATTRS.contains(&an) {
             diags.error(a.span, format!("`{an}` takes no value"));
@@ -223,44 +298,71 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
     let pointerish = p.ty.is_pointer() || is_array || (foreign && (isptr || isary));
 
     if p.ty.base == BaseType::Void && p.ty.pointers == 0 {
-        diags.error(p.ty.span, format!("parameter `{name}` cannot have type void"));
+        diags.error(
+            p.ty.span,
+            format!("parameter `{name}` cannot have type void"),
+        );
     }
     if p.ty.is_pointer() && is_array {
-        diags.error(p.name.span, format!("`{name}`: arrays of pointers are not allowed"));
+        diags.error(
+            p.name.span,
+            format!("`{name}`: arrays of pointers are not allowed"),
+        );
     }
     if (isptr || isary) && !(foreign && p.ty.pointers == 0 && !is_array) {
         let which = if isptr { "isptr" } else { "isary" };
-        diags.error(at(which), format!("`{which}` is only allowed on a foreign typedef name (`{name}` is not one)"));
+        diags.error(
+            at(which),
+            format!("`{which}` is only allowed on a foreign typedef name (`{name}` is not one)"),
+        );
     }
     if isptr && isary {
         diags.error(at("isary"), "`isptr` and `isary` cannot be combined");
     }
     if !pointerish {
-        if let Some(a) = p.attrs.first() {
+        if foreign && (dir_in || dir_out) {
+            diags.error(
+                p.name.span,
+                format!("`{name}` has a foreign type with a direction: mark it `isptr` or `isary`, or declare it as a pointer"),
+            );
+        } else if let Some(a) = p.attrs.first() {
             diags.error(
                 a.span,
-                format!("`{name}` is passed by value and takes no attributes (found `{}`)", a.name.name),
+                format!(
+                    "`{name}` is passed by value and takes no attributes (found `{}`)",
+                    a.name.name
+                ),
             );
         }
         if types.is_deep_copy(&p.ty.base) {
-            diags.error(p.ty.span, format!("`{name}`: a deep-copy structure cannot be passed by value"));
+            diags.error(
+                p.ty.span,
+                format!("`{name}`: a deep-copy structure cannot be passed by value"),
+            );
         }
         return;
     }
     if user_check && direction {
-        diags.error(at("user_check"), format!("`{name}`: `user_check` cannot be combined with `in`/`out`"));
-    }
-    if !user_check && !direction {
         diags.error(
-            p.name.span,
-            format!("pointer parameter `{name}` needs a direction (`[in]`, `[out]`, `[in, out]`) or `[user_check]`"),
+            at("user_check"),
+            format!("`{name}`: `user_check` cannot be combined with `in`/`out`"),
         );
-        return;
     }
-    for needs_dir in ["size", "count", "string", "wstring"] {
-        if has(needs_dir) && !direction {
-            diags.error(at(needs_dir), format!("`{needs_dir}` on `{name}` requires `in` or `out`"));
+    if !direction {
+        let needing: Vec<&str> = ["size", "count", "string", "wstring"]
+            .into_iter()
+            .filter(|a| has(a))
+            .collect();
+        for a in &needing {
+            diags.error(at(a), format!("`{a}` on `{name}` requires `in` or `out`"));
         }
+        if !user_check && needing.is_empty() {
+            diags.error(
+                p.name.span,
+                format!("pointer parameter `{name}` needs a direction (`[in]`, `[out]`, `[in, out]`) or `[user_check]`"),
+            );
+        }
+        return;
     }
     let (string, wstring) = (has("string"), has("wstring"));
     if string && wstring {
@@ -271,50 +373,86 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
             diags.error(at(s), format!("`{s}` requires `[in]` or `[in, out]`"));
         }
         if has("size") || has("count") {
-            diags.error(at(s), format!("`{s}` cannot be combined with `size` or `count`"));
+            diags.error(
+                at(s),
+                format!("`{s}` cannot be combined with `size` or `count`"),
+            );
         }
-        let want = if s == "string" { BaseType::Char } else { BaseType::WcharT };
+        let want = if s == "string" {
+            BaseType::Char
+        } else {
+            BaseType::WcharT
+        };
         if p.ty.base != want || p.ty.pointers != 1 {
-            diags.error(at(s), format!("`{s}` is only allowed on `{}*`", want.c_name()));
+            diags.error(
+                at(s),
+                format!("`{s}` is only allowed on `{}*`", want.c_name()),
+            );
         }
     }
     if p.ty.is_void_pointer() && direction && !has("size") && !has("count") {
-        diags.error(p.name.span, format!("`void*` parameter `{name}` needs `size` or `count` (or `user_check`)"));
+        diags.error(
+            p.name.span,
+            format!("`void*` parameter `{name}` needs `size` or `count` (or `user_check`)"),
+        );
     }
     if is_array && (has("size") || has("count") || isary) {
-        diags.error(p.name.span, format!("`{name}` is declared as an array; `size`, `count` and `isary` do not apply"));
+        diags.error(
+            p.name.span,
+            format!("`{name}` is declared as an array; `size`, `count` and `isary` do not apply"),
+        );
+    }
+    if isptr && !has("size") && !has("count") {
+        diags.error(at("isptr"), format!("`isptr` parameter `{name}` needs `size` or `count`: its pointee has no size EDL knows"));
     }
     if isary && (has("size") || has("count")) {
-        diags.error(at("isary"), "`isary` cannot be combined with `size` or `count`");
+        diags.error(
+            at("isary"),
+            "`isary` cannot be combined with `size` or `count`",
+        );
     }
     if has("readonly") {
         if !(foreign && isptr) {
-            diags.error(at("readonly"), "`readonly` requires a foreign type with `isptr`");
+            diags.error(
+                at("readonly"),
+                "`readonly` requires a foreign type with `isptr`",
+            );
         }
         if dir_out {
             diags.error(at("readonly"), "`readonly` cannot be combined with `out`");
         }
     }
     if dir_out && p.ty.is_const && p.ty.is_pointer() {
-        diags.error(at("out"), format!("`{name}` points to const data and cannot be `[out]`"));
+        diags.error(
+            at("out"),
+            format!("`{name}` points to const data and cannot be `[out]`"),
+        );
     }
     if types.is_deep_copy(&p.ty.base) && dir_out && !dir_in {
-        diags.error(at("out"), format!("`{name}`: a deep-copy structure can be `[in]` or `[in, out]`, not `[out]`"));
-    }
-    if foreign && p.ty.pointers == 0 && !is_array && direction && !isptr && !isary {
         diags.error(
-            p.name.span,
-            format!("`{name}` has a foreign type with a direction: mark it `isptr` or `isary`, or declare it as a pointer"),
+            at("out"),
+            format!("`{name}`: a deep-copy structure can be `[in]` or `[in, out]`, not `[out]`"),
         );
     }
     for which in ["size", "count"] {
-        let Some(Attr { value: Some(AttrValue::Ident(id)), .. }) = p.attr(which) else { continue };
+        let Some(Attr {
+            value: Some(AttrValue::Ident(id)),
+            ..
+        }) = p.attr(which)
+        else {
+            continue;
+        };
         match f.params.iter().find(|o| o.name.name == id.name) {
             None => diags.error(
                 id.span,
-                format!("`{which}={}`: `{}` is not a parameter of `{}`", id.name, id.name, f.name.name),
+                format!(
+                    "`{which}={}`: `{}` is not a parameter of `{}`",
+                    id.name, id.name, f.name.name
+                ),
             ),
-            Some(o) if o.name.name == *name => diags.error(id.span, format!("`{which}` of `{name}` cannot be itself")),
+            Some(o) if o.name.name == *name => {
+                diags.error(id.span, format!("`{which}` of `{name}` cannot be itself"))
+            }
             // A foreign typedef (`socklen_t`) may well be an integer; the
             // generated code checks the conversion when it runs.
             Some(o)
@@ -323,8 +461,11 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
                     || !(o.ty.base.is_integer() || matches!(o.ty.base, BaseType::Foreign(_))) =>
             {
                 diags.error(
-                id.span,
-                    format!("`{which}={}` must name an integer parameter passed by value", id.name),
+                    id.span,
+                    format!(
+                        "`{which}={}` must name an integer parameter passed by value",
+                        id.name
+                    ),
                 )
             }
             Some(_) => {}

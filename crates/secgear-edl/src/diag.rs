@@ -21,11 +21,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, span: span.into(), message: message.into(), notes: Vec::new() }
+        Self {
+            severity: Severity::Error,
+            span: span.into(),
+            message: message.into(),
+            notes: Vec::new(),
+        }
     }
 
     pub fn warning(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, span: span.into(), message: message.into(), notes: Vec::new() }
+        Self {
+            severity: Severity::Warning,
+            span: span.into(),
+            message: message.into(),
+            notes: Vec::new(),
+        }
     }
 
     pub fn with_note(mut self, span: impl Into<Option<Span>>, note: impl Into<String>) -> Self {
@@ -58,7 +68,10 @@ impl Diagnostics {
     }
 
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -70,7 +83,9 @@ impl Diagnostics {
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter().filter(|d| d.severity == Severity::Warning)
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -79,7 +94,8 @@ impl Diagnostics {
 
     /// In source order, so a reader meets them as they meet the file.
     pub fn sort(&mut self) {
-        self.items.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+        self.items
+            .sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
     }
 
     /// Renders every diagnostic.
@@ -94,7 +110,9 @@ impl Diagnostics {
 
 impl FromIterator<Diagnostic> for Diagnostics {
     fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
-        Self { items: iter.into_iter().collect() }
+        Self {
+            items: iter.into_iter().collect(),
+        }
     }
 }
 
@@ -106,7 +124,9 @@ impl Extend<Diagnostic> for Diagnostics {
 
 fn location(sources: &SourceMap, span: Span) -> (String, usize, usize) {
     let path = sources.path(span.file).display().to_string();
-    let (line, col) = sources.file(span.file).map_or((0, 0), |f| f.line_col(span.start as usize));
+    let (line, col) = sources
+        .file(span.file)
+        .map_or((0, 0), |f| f.line_col(span.start as usize));
     (path, line, col)
 }
 
@@ -140,14 +160,24 @@ fn render_one(out: &mut String, sources: &SourceMap, d: &Diagnostic) {
 }
 
 fn snippet(out: &mut String, sources: &SourceMap, span: Span) {
-    let Some(file) = sources.file(span.file) else { return };
+    let Some(file) = sources.file(span.file) else {
+        return;
+    };
     let (line, col) = file.line_col(span.start as usize);
     let text = file.line_text(line);
-    let width = sources.text(span).lines().next().map_or(1, |s| s.chars().count().max(1));
+    let width = sources
+        .text(span)
+        .lines()
+        .next()
+        .map_or(1, |s| s.chars().count().max(1));
     let gutter = line.to_string();
     let pad = " ".repeat(gutter.len());
     // Tabs keep their width in the caret line so the caret lands under the token.
-    let lead: String = text.chars().take(col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let lead: String = text
+        .chars()
+        .take(col.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{gutter} | {text}");
     let _ = writeln!(out, "{pad} | {lead}{}", "^".repeat(width));

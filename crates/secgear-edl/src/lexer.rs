@@ -13,7 +13,10 @@ pub enum Tok {
     /// A `#` line: the text after `#`, continuation lines joined. `body_offset`
     /// is the byte offset of that text in the file, so the preprocessor can
     /// lex it with true positions.
-    Directive { text: String, body_offset: usize },
+    Directive {
+        text: String,
+        body_offset: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +49,13 @@ const PUNCT: &str = "{}[]();,=*.-+()!&|<>~%/^?:";
 
 /// Lexes `text`, whose first byte sits at `base` in file `file`. When
 /// `directives` is false, `#` is an ordinary (invalid) character.
-pub fn lex(text: &str, file: FileId, base: usize, directives: bool, diags: &mut Diagnostics) -> Vec<Token> {
+pub fn lex(
+    text: &str,
+    file: FileId,
+    base: usize,
+    directives: bool,
+    diags: &mut Diagnostics,
+) -> Vec<Token> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -96,7 +105,13 @@ pub fn lex(text: &str, file: FileId, base: usize, directives: bool, diags: &mut 
                         break;
                     }
                 }
-                tokens.push(Token { tok: Tok::Directive { text: body, body_offset }, span: span(start, i) });
+                tokens.push(Token {
+                    tok: Tok::Directive {
+                        text: body,
+                        body_offset,
+                    },
+                    span: span(start, i),
+                });
             }
             b'"' => {
                 let start = i;
@@ -105,7 +120,10 @@ pub fn lex(text: &str, file: FileId, base: usize, directives: bool, diags: &mut 
                     i += 1;
                 }
                 if bytes.get(i) == Some(&b'"') {
-                    tokens.push(Token { tok: Tok::Str(text[start + 1..i].to_string()), span: span(start, i + 1) });
+                    tokens.push(Token {
+                        tok: Tok::Str(text[start + 1..i].to_string()),
+                        span: span(start, i + 1),
+                    });
                     i += 1;
                 } else {
                     diags.error(span(start, i), "unterminated string literal");
@@ -119,7 +137,10 @@ pub fn lex(text: &str, file: FileId, base: usize, directives: bool, diags: &mut 
                 }
                 let raw = &text[start..i];
                 match parse_number(raw) {
-                    Some(n) => tokens.push(Token { tok: Tok::Number(n), span: span(start, i) }),
+                    Some(n) => tokens.push(Token {
+                        tok: Tok::Number(n),
+                        span: span(start, i),
+                    }),
                     None => diags.error(span(start, i), format!("invalid number `{raw}`")),
                 }
                 line_start = false;
@@ -129,18 +150,27 @@ pub fn lex(text: &str, file: FileId, base: usize, directives: bool, diags: &mut 
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
                 }
-                tokens.push(Token { tok: Tok::Ident(text[start..i].to_string()), span: span(start, i) });
+                tokens.push(Token {
+                    tok: Tok::Ident(text[start..i].to_string()),
+                    span: span(start, i),
+                });
                 line_start = false;
             }
             _ if c.is_ascii() && PUNCT.as_bytes().contains(&c) => {
-                tokens.push(Token { tok: Tok::Punct(c as char), span: span(i, i + 1) });
+                tokens.push(Token {
+                    tok: Tok::Punct(c as char),
+                    span: span(i, i + 1),
+                });
                 i += 1;
                 line_start = false;
             }
             _ => {
                 let ch = text[i..].chars().next().unwrap_or('\u{fffd}');
                 let len = ch.len_utf8();
-                diags.error(span(i, i + len), format!("unexpected character `{}`", ch.escape_debug()));
+                diags.error(
+                    span(i, i + len),
+                    format!("unexpected character `{}`", ch.escape_debug()),
+                );
                 i += len;
                 line_start = false;
             }
@@ -153,9 +183,15 @@ pub fn lex(text: &str, file: FileId, base: usize, directives: bool, diags: &mut 
 /// C integer suffixes ignored.
 pub fn parse_number(raw: &str) -> Option<u64> {
     let digits = raw.trim_end_matches(['u', 'U', 'l', 'L']);
-    if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         u64::from_str_radix(hex, 16).ok()
-    } else if let Some(bin) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
+    } else if let Some(bin) = digits
+        .strip_prefix("0b")
+        .or_else(|| digits.strip_prefix("0B"))
+    {
         u64::from_str_radix(bin, 2).ok()
     } else if digits.len() > 1 && digits.starts_with('0') {
         u64::from_str_radix(&digits[1..], 8).ok()
@@ -170,7 +206,10 @@ mod tests {
 
     fn toks(s: &str) -> (Vec<Tok>, Diagnostics) {
         let mut d = Diagnostics::default();
-        let t = lex(s, FileId(0), 0, true, &mut d).into_iter().map(|t| t.tok).collect();
+        let t = lex(s, FileId(0), 0, true, &mut d)
+            .into_iter()
+            .map(|t| t.tok)
+            .collect();
         (t, d)
     }
 

@@ -96,7 +96,11 @@ impl Compiled {
 /// `Err`; everything else is a diagnostic.
 pub fn compile_file(path: &Path, options: &Options) -> std::io::Result<Compiled> {
     let bytes = std::fs::read(path)?;
-    Ok(compile_str(path, String::from_utf8_lossy(&bytes).into_owned(), options))
+    Ok(compile_str(
+        path,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        options,
+    ))
 }
 
 /// Like [`compile_file`] for text already in memory; imports are still read
@@ -107,5 +111,9 @@ pub fn compile_str(path: &Path, text: String, options: &Options) -> Compiled {
     let mut diagnostics = loader.diags;
     check::check(&program, &mut diagnostics);
     diagnostics.sort();
-    Compiled { sources: loader.sources, program, diagnostics }
+    Compiled {
+        sources: loader.sources,
+        program,
+        diagnostics,
+    }
 }

@@ -37,7 +37,9 @@ pub struct Program {
 
 impl Program {
     pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
-        self.types.iter().find(|t| t.name().is_some_and(|n| n.name == name))
+        self.types
+            .iter()
+            .find(|t| t.name().is_some_and(|n| n.name == name))
     }
 
     pub fn ecall(&self, name: &str) -> Option<&Function> {
@@ -92,7 +94,9 @@ impl<'a> Loader<'a> {
     }
 
     fn parse_file(&mut self, id: FileId) -> EdlFile {
-        let Some(file) = self.sources.file(id) else { return EdlFile::default() };
+        let Some(file) = self.sources.file(id) else {
+            return EdlFile::default();
+        };
         let text = file.text.clone();
         let tokens = lex(&text, id, 0, true, &mut self.diags);
         let tokens = preprocess(tokens, &self.options.defines, id, &text, &mut self.diags);
@@ -107,11 +111,16 @@ impl<'a> Loader<'a> {
         let file = self.parse_file(id);
         let mut out = Exports::default();
         for import in &file.imports {
-            let Some(dep) = self.locate(id, import) else { continue };
+            let Some(dep) = self.locate(id, import) else {
+                continue;
+            };
             if let Some(pos) = self.stack.iter().position(|(f, _)| *f == dep) {
                 let mut d = Diagnostic::error(
                     import.path_span,
-                    format!("circular import: `{}` is already being imported", import.path),
+                    format!(
+                        "circular import: `{}` is already being imported",
+                        import.path
+                    ),
                 );
                 for (_, span) in self.stack.iter().skip(pos + 1) {
                     d = d.with_note(*span, "imported from here");
@@ -156,9 +165,16 @@ impl<'a> Loader<'a> {
         };
         if let ImportList::Names(names) = &import.list {
             for n in names {
-                let known = from.ecalls.iter().chain(&from.ocalls).any(|f| f.name.name == n.name);
+                let known = from
+                    .ecalls
+                    .iter()
+                    .chain(&from.ocalls)
+                    .any(|f| f.name.name == n.name);
                 if !known {
-                    self.diags.error(n.span, format!("`{}` is not a function of \"{}\"", n.name, import.path));
+                    self.diags.error(
+                        n.span,
+                        format!("`{}` is not a function of \"{}\"", n.name, import.path),
+                    );
                 }
             }
         }
@@ -171,7 +187,12 @@ impl<'a> Loader<'a> {
     }
 
     fn locate(&mut self, importer: FileId, import: &Import) -> Option<FileId> {
-        let own_dir = self.sources.path(importer).parent().map(Path::to_path_buf).unwrap_or_default();
+        let own_dir = self
+            .sources
+            .path(importer)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let candidates: Vec<PathBuf> = std::iter::once(own_dir)
             .chain(self.options.search_paths.iter().cloned())
             .map(|dir| dir.join(&import.path))
@@ -186,26 +207,38 @@ impl<'a> Loader<'a> {
             }
             return match std::fs::read(path) {
                 Ok(bytes) => {
-                    let id = self.sources.add(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
+                    let id = self
+                        .sources
+                        .add(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
                     self.by_path.insert(key, id);
                     Some(id)
                 }
                 Err(e) => {
-                    self.diags.error(import.path_span, format!("cannot read \"{}\": {e}", path.display()));
+                    self.diags.error(
+                        import.path_span,
+                        format!("cannot read \"{}\": {e}", path.display()),
+                    );
                     None
                 }
             };
         }
         let mut searched: Vec<String> = Vec::new();
         for dir in candidates.iter().filter_map(|p| p.parent()) {
-            let shown = if dir.as_os_str().is_empty() { ".".to_string() } else { dir.display().to_string() };
+            let shown = if dir.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                dir.display().to_string()
+            };
             if !searched.contains(&shown) {
                 searched.push(shown);
             }
         }
         self.diags.push(
-            Diagnostic::error(import.path_span, format!("imported file \"{}\" not found", import.path))
-                .with_note(None, format!("searched: {}", searched.join(", "))),
+            Diagnostic::error(
+                import.path_span,
+                format!("imported file \"{}\" not found", import.path),
+            )
+            .with_note(None, format!("searched: {}", searched.join(", "))),
         );
         None
     }
@@ -220,23 +253,40 @@ fn push_type(types: &mut Vec<TypeDef>, t: TypeDef, diags: &mut Diagnostics) {
         }
         return;
     };
-    match types.iter().find(|o| o.name().is_some_and(|n| n.name == name.name)) {
+    match types
+        .iter()
+        .find(|o| o.name().is_some_and(|n| n.name == name.name))
+    {
         Some(existing) if existing.span() == t.span() => {}
         Some(existing) => diags.push(
-            Diagnostic::error(name.span, format!("duplicate definition of type `{}`", name.name))
-                .with_note(existing.span(), "first defined here"),
+            Diagnostic::error(
+                name.span,
+                format!("duplicate definition of type `{}`", name.name),
+            )
+            .with_note(existing.span(), "first defined here"),
         ),
         None => types.push(t),
     }
 }
 
-fn push_function(list: &mut Vec<Function>, other_side: &[Function], f: Function, diags: &mut Diagnostics) {
-    let clash = list.iter().chain(other_side).find(|o| o.name.name == f.name.name);
+fn push_function(
+    list: &mut Vec<Function>,
+    other_side: &[Function],
+    f: Function,
+    diags: &mut Diagnostics,
+) {
+    let clash = list
+        .iter()
+        .chain(other_side)
+        .find(|o| o.name.name == f.name.name);
     match clash {
         Some(existing) if existing.span == f.span => {}
         Some(existing) => diags.push(
-            Diagnostic::error(f.name.span, format!("duplicate definition of function `{}`", f.name.name))
-                .with_note(existing.name.span, "first defined here"),
+            Diagnostic::error(
+                f.name.span,
+                format!("duplicate definition of function `{}`", f.name.name),
+            )
+            .with_note(existing.name.span, "first defined here"),
         ),
         None => list.push(f),
     }

@@ -10,17 +10,56 @@ use crate::source::{FileId, Span};
 
 /// Words that cannot name a function, parameter, member or type.
 pub const RESERVED: &[&str] = &[
-    "enclave", "trusted", "untrusted", "from", "import", "include", "allow", "public",
-    "transition_using_threads", "propagate_errno", "const", "struct", "union", "enum", "void", "char",
-    "short", "int", "long", "float", "double", "unsigned", "signed", "size_t", "wchar_t", "int8_t",
-    "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    "enclave",
+    "trusted",
+    "untrusted",
+    "from",
+    "import",
+    "include",
+    "allow",
+    "public",
+    "transition_using_threads",
+    "propagate_errno",
+    "const",
+    "struct",
+    "union",
+    "enum",
+    "void",
+    "char",
+    "short",
+    "int",
+    "long",
+    "float",
+    "double",
+    "unsigned",
+    "signed",
+    "size_t",
+    "wchar_t",
+    "int8_t",
+    "int16_t",
+    "int32_t",
+    "int64_t",
+    "uint8_t",
+    "uint16_t",
+    "uint32_t",
+    "uint64_t",
 ];
 
 struct Failed;
 type PResult<T> = Result<T, Failed>;
 
-pub fn parse(tokens: &[Token], file: FileId, eof_offset: usize, diags: &mut Diagnostics) -> EdlFile {
-    let mut p = Parser { toks: tokens, pos: 0, diags, eof: Span::new(file, eof_offset, eof_offset) };
+pub fn parse(
+    tokens: &[Token],
+    file: FileId,
+    eof_offset: usize,
+    diags: &mut Diagnostics,
+) -> EdlFile {
+    let mut p = Parser {
+        toks: tokens,
+        pos: 0,
+        diags,
+        eof: Span::new(file, eof_offset, eof_offset),
+    };
     let mut out = EdlFile::default();
     p.file(&mut out);
     out
@@ -47,7 +86,10 @@ impl Parser<'_, '_> {
     }
 
     fn prev_span(&self) -> Span {
-        self.pos.checked_sub(1).and_then(|i| self.toks.get(i)).map_or(self.eof, |t| t.span)
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(self.eof, |t| t.span)
     }
 
     fn is_punct(&self, c: char) -> bool {
@@ -75,7 +117,8 @@ impl Parser<'_, '_> {
     }
 
     fn found(&self) -> String {
-        self.peek().map_or_else(|| "end of file".to_string(), Token::describe)
+        self.peek()
+            .map_or_else(|| "end of file".to_string(), Token::describe)
     }
 
     fn error_here(&mut self, msg: impl Into<String>) -> Failed {
@@ -104,11 +147,17 @@ impl Parser<'_, '_> {
 
     fn ident(&mut self, what: &str) -> PResult<Ident> {
         match self.peek() {
-            Some(Token { tok: Tok::Ident(name), span }) => {
+            Some(Token {
+                tok: Tok::Ident(name),
+                span,
+            }) => {
                 let (name, span) = (name.clone(), *span);
                 self.pos += 1;
                 if RESERVED.contains(&name.as_str()) {
-                    self.diags.error(span, format!("`{name}` is a reserved word and cannot be used as {what}"));
+                    self.diags.error(
+                        span,
+                        format!("`{name}` is a reserved word and cannot be used as {what}"),
+                    );
                 }
                 Ok(Ident { name, span })
             }
@@ -121,7 +170,10 @@ impl Parser<'_, '_> {
 
     fn string(&mut self, what: &str) -> PResult<(String, Span)> {
         match self.peek() {
-            Some(Token { tok: Tok::Str(s), span }) => {
+            Some(Token {
+                tok: Tok::Str(s),
+                span,
+            }) => {
                 let out = (s.clone(), *span);
                 self.pos += 1;
                 Ok(out)
@@ -157,7 +209,9 @@ impl Parser<'_, '_> {
     }
 
     fn file(&mut self, out: &mut EdlFile) {
-        if self.expect_word("enclave", "at the start of an EDL file").is_err()
+        if self
+            .expect_word("enclave", "at the start of an EDL file")
+            .is_err()
             || self.expect_punct('{', "after `enclave`").is_err()
         {
             return;
@@ -176,11 +230,15 @@ impl Parser<'_, '_> {
         }
         if !self.eat_punct(';') {
             let span = self.prev_span();
-            self.diags.error(span, "expected `;` after the closing `}` of `enclave`");
+            self.diags
+                .error(span, "expected `;` after the closing `}` of `enclave`");
         }
         if let Some(t) = self.peek() {
             let (span, what) = (t.span, t.describe());
-            self.diags.error(span, format!("unexpected {what} after the end of `enclave {{ ... }};`"));
+            self.diags.error(
+                span,
+                format!("unexpected {what} after the end of `enclave {{ ... }};`"),
+            );
         }
     }
 
@@ -188,7 +246,10 @@ impl Parser<'_, '_> {
         let start = self.here();
         if self.eat_word("include") {
             let (header, span) = self.string("a header name")?;
-            out.includes.push(Include { header, span: start.to(span) });
+            out.includes.push(Include {
+                header,
+                span: start.to(span),
+            });
             // The `;` after an include is optional in practice.
             self.eat_punct(';');
             return Ok(());
@@ -199,7 +260,9 @@ impl Parser<'_, '_> {
             return Ok(());
         }
         if self.is_word("import") {
-            return Err(self.error_here("`import` needs a file: write `from \"file.edl\" import ...;`"));
+            return Err(
+                self.error_here("`import` needs a file: write `from \"file.edl\" import ...;`")
+            );
         }
         if self.is_word("struct") || self.is_word("union") || self.is_word("enum") {
             let def = self.type_def()?;
@@ -233,7 +296,12 @@ impl Parser<'_, '_> {
             ImportList::Names(names)
         };
         self.expect_punct(';', "after an import")?;
-        Ok(Import { path, path_span, list, span: start.to(self.prev_span()) })
+        Ok(Import {
+            path,
+            path_span,
+            list,
+            span: start.to(self.prev_span()),
+        })
     }
 
     fn block(&mut self, trusted: bool, out: &mut EdlFile) -> PResult<()> {
@@ -245,7 +313,10 @@ impl Parser<'_, '_> {
             if self.eat_word("include") {
                 match self.string("a header name") {
                     Ok((header, span)) => {
-                        out.includes.push(Include { header, span: here.to(span) });
+                        out.includes.push(Include {
+                            header,
+                            span: here.to(span),
+                        });
                         self.eat_punct(';');
                     }
                     Err(Failed) => self.recover(),
@@ -280,22 +351,30 @@ impl Parser<'_, '_> {
                         None
                     }
                     other => {
-                        self.diags.error(attr.span, format!("unknown function attribute `{other}`"));
+                        self.diags
+                            .error(attr.span, format!("unknown function attribute `{other}`"));
                         None
                     }
                 };
                 if let Some(conv) = conv {
                     if call_conv.is_some() {
-                        self.diags.error(attr.span, "only one calling convention may be given");
+                        self.diags
+                            .error(attr.span, "only one calling convention may be given");
                     }
                     call_conv = Some(conv);
                 }
                 if attr.value.is_some() {
-                    self.diags.error(attr.span, format!("function attribute `{}` takes no value", attr.name.name));
+                    self.diags.error(
+                        attr.span,
+                        format!("function attribute `{}` takes no value", attr.name.name),
+                    );
                 }
             }
             if trusted {
-                self.diags.error(start, "calling-convention attributes are only allowed on untrusted functions");
+                self.diags.error(
+                    start,
+                    "calling-convention attributes are only allowed on untrusted functions",
+                );
             }
         }
         let mut public = false;
@@ -305,7 +384,8 @@ impl Parser<'_, '_> {
             if trusted {
                 public = true;
             } else {
-                self.diags.error(span, "`public` is only allowed on trusted functions");
+                self.diags
+                    .error(span, "`public` is only allowed on trusted functions");
             }
         }
         let ret = self.ty(false)?;
@@ -325,23 +405,30 @@ impl Parser<'_, '_> {
             span: start,
         };
         if self.is_punct('[') {
-            return Err(self.error_here(format!("function `{}` cannot return an array", f.name.name)));
+            return Err(
+                self.error_here(format!("function `{}` cannot return an array", f.name.name))
+            );
         }
         loop {
             let span = self.here();
             if self.eat_word("transition_using_threads") {
                 if f.switchless {
-                    self.diags.error(span, "`transition_using_threads` given twice");
+                    self.diags
+                        .error(span, "`transition_using_threads` given twice");
                 }
                 f.switchless = true;
             } else if self.eat_word("propagate_errno") {
                 if trusted {
-                    self.diags.error(span, "`propagate_errno` is only allowed on untrusted functions");
+                    self.diags.error(
+                        span,
+                        "`propagate_errno` is only allowed on untrusted functions",
+                    );
                 }
                 f.propagate_errno = true;
             } else if self.eat_word("allow") {
                 if trusted {
-                    self.diags.error(span, "`allow(...)` is only allowed on untrusted functions");
+                    self.diags
+                        .error(span, "`allow(...)` is only allowed on untrusted functions");
                 }
                 self.expect_punct('(', "after `allow`")?;
                 if !self.is_punct(')') {
@@ -381,14 +468,19 @@ impl Parser<'_, '_> {
 
     fn decl(&mut self, what: &str) -> PResult<Decl> {
         let start = self.here();
-        let attrs = if self.is_punct('[') { self.attr_block()? } else { Vec::new() };
+        let attrs = if self.is_punct('[') {
+            self.attr_block()?
+        } else {
+            Vec::new()
+        };
         let ty = self.ty(true)?;
         let name = self.ident(what)?;
         let mut dims = Vec::new();
         while self.eat_punct('[') {
             match self.peek().map(|t| t.tok.clone()) {
                 Some(Tok::Number(0)) => {
-                    self.diags.error(self.here(), "array dimension cannot be zero");
+                    self.diags
+                        .error(self.here(), "array dimension cannot be zero");
                     self.pos += 1;
                 }
                 Some(Tok::Number(n)) => {
@@ -396,7 +488,10 @@ impl Parser<'_, '_> {
                     self.pos += 1;
                 }
                 Some(Tok::Punct(']')) => {
-                    self.diags.error(self.here(), "flexible array members and parameters are not supported");
+                    self.diags.error(
+                        self.here(),
+                        "flexible array members and parameters are not supported",
+                    );
                 }
                 _ => {
                     let found = self.found();
@@ -407,7 +502,13 @@ impl Parser<'_, '_> {
             }
             self.expect_punct(']', "after an array dimension")?;
         }
-        Ok(Decl { attrs, ty, name, dims, span: start.to(self.prev_span()) })
+        Ok(Decl {
+            attrs,
+            ty,
+            name,
+            dims,
+            span: start.to(self.prev_span()),
+        })
     }
 
     fn attr_block(&mut self) -> PResult<Vec<Attr>> {
@@ -421,22 +522,39 @@ impl Parser<'_, '_> {
         }
         loop {
             let name = match self.peek() {
-                Some(Token { tok: Tok::Ident(n), span }) => Ident { name: n.clone(), span: *span },
+                Some(Token {
+                    tok: Tok::Ident(n),
+                    span,
+                }) => Ident {
+                    name: n.clone(),
+                    span: *span,
+                },
                 _ => {
                     let found = self.found();
-                    return Err(self.error_here(format!("expected an attribute name, found {found}")));
+                    return Err(
+                        self.error_here(format!("expected an attribute name, found {found}"))
+                    );
                 }
             };
             self.pos += 1;
             let value = if self.eat_punct('=') {
                 match self.peek() {
-                    Some(Token { tok: Tok::Number(n), .. }) => {
+                    Some(Token {
+                        tok: Tok::Number(n),
+                        ..
+                    }) => {
                         let n = *n;
                         self.pos += 1;
                         Some(AttrValue::Number(n))
                     }
-                    Some(Token { tok: Tok::Ident(v), span }) => {
-                        let id = Ident { name: v.clone(), span: *span };
+                    Some(Token {
+                        tok: Tok::Ident(v),
+                        span,
+                    }) => {
+                        let id = Ident {
+                            name: v.clone(),
+                            span: *span,
+                        };
                         self.pos += 1;
                         Some(AttrValue::Ident(id))
                     }
@@ -475,11 +593,20 @@ impl Parser<'_, '_> {
         if is_const && !allow_const {
             self.diags.error(start, "`const` is not allowed here");
         }
-        Ok(Type { base, pointers, is_const, span: start.to(self.prev_span()) })
+        Ok(Type {
+            base,
+            pointers,
+            is_const,
+            span: start.to(self.prev_span()),
+        })
     }
 
     fn base_type(&mut self) -> PResult<BaseType> {
-        let Some(Token { tok: Tok::Ident(word), .. }) = self.peek() else {
+        let Some(Token {
+            tok: Tok::Ident(word),
+            ..
+        }) = self.peek()
+        else {
             let found = self.found();
             return Err(self.error_here(format!("expected a type, found {found}")));
         };
@@ -580,19 +707,31 @@ impl Parser<'_, '_> {
     fn type_def(&mut self) -> PResult<TypeDef> {
         let start = self.here();
         if self.eat_word("enum") {
-            let name = if self.is_punct('{') { None } else { Some(self.ident("an enum name")?) };
+            let name = if self.is_punct('{') {
+                None
+            } else {
+                Some(self.ident("an enum name")?)
+            };
             self.expect_punct('{', "to start the enum body")?;
             let mut items = Vec::new();
             while !self.is_punct('}') {
                 let name = self.ident("an enumerator name")?;
-                let value = if self.eat_punct('=') { Some(self.enum_value()?) } else { None };
+                let value = if self.eat_punct('=') {
+                    Some(self.enum_value()?)
+                } else {
+                    None
+                };
                 items.push(Enumerator { name, value });
                 if !self.eat_punct(',') {
                     break;
                 }
             }
             self.expect_punct('}', "to close the enum body")?;
-            return Ok(TypeDef::Enum(EnumDef { name, items, span: start.to(self.prev_span()) }));
+            return Ok(TypeDef::Enum(EnumDef {
+                name,
+                items,
+                span: start.to(self.prev_span()),
+            }));
         }
         let is_union = self.eat_word("union");
         if !is_union {
@@ -604,7 +743,10 @@ impl Parser<'_, '_> {
         let mut members = Vec::new();
         while self.peek().is_some() && !self.is_punct('}') {
             let before = self.pos;
-            match self.decl("a member name").and_then(|d| self.expect_punct(';', "after a member").map(|()| d)) {
+            match self
+                .decl("a member name")
+                .and_then(|d| self.expect_punct(';', "after a member").map(|()| d))
+            {
                 Ok(d) => members.push(d),
                 Err(Failed) => self.recover(),
             }
@@ -614,10 +756,19 @@ impl Parser<'_, '_> {
         }
         self.expect_punct('}', &format!("to close the {kind} body"))?;
         if members.is_empty() {
-            self.diags.error(name.span, format!("{kind} `{}` has no members", name.name));
+            self.diags
+                .error(name.span, format!("{kind} `{}` has no members", name.name));
         }
-        let def = StructDef { name, members, span: start.to(self.prev_span()) };
-        Ok(if is_union { TypeDef::Union(def) } else { TypeDef::Struct(def) })
+        let def = StructDef {
+            name,
+            members,
+            span: start.to(self.prev_span()),
+        };
+        Ok(if is_union {
+            TypeDef::Union(def)
+        } else {
+            TypeDef::Struct(def)
+        })
     }
 
     fn enum_value(&mut self) -> PResult<EnumValue> {

@@ -22,12 +22,18 @@ impl Define {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (spec, None),
         };
-        let valid = name.chars().next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
             && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
         if !valid {
             return Err(format!("`{name}` is not a valid macro name"));
         }
-        Ok(Self { name: name.to_string(), value })
+        Ok(Self {
+            name: name.to_string(),
+            value,
+        })
     }
 }
 
@@ -42,7 +48,10 @@ impl Macros {
         let mut scratch = Diagnostics::default();
         for d in defines {
             let body = match &d.value {
-                Some(v) => lex(v, FileId(0), 0, false, &mut scratch).into_iter().map(|t| t.tok).collect(),
+                Some(v) => lex(v, FileId(0), 0, false, &mut scratch)
+                    .into_iter()
+                    .map(|t| t.tok)
+                    .collect(),
                 None => vec![Tok::Number(1)],
             };
             map.insert(d.name.clone(), body);
@@ -63,15 +72,34 @@ struct Cond {
 }
 
 /// Runs the preprocessor over one file's tokens.
-pub fn preprocess(tokens: Vec<Token>, defines: &[Define], file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Token> {
+pub fn preprocess(
+    tokens: Vec<Token>,
+    defines: &[Define],
+    file: FileId,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Vec<Token> {
     let mut macros = Macros::from_defines(defines);
     let mut stack: Vec<Cond> = Vec::new();
     let mut out = Vec::with_capacity(tokens.len());
     for token in tokens {
         let active = stack.last().is_none_or(|c| c.active);
         match token.tok {
-            Tok::Directive { text: body, body_offset } => {
-                directive(&body, body_offset, token.span, file, text, &mut macros, &mut stack, active, diags);
+            Tok::Directive {
+                text: body,
+                body_offset,
+            } => {
+                directive(
+                    &body,
+                    body_offset,
+                    token.span,
+                    file,
+                    text,
+                    &mut macros,
+                    &mut stack,
+                    active,
+                    diags,
+                );
             }
             _ if !active => {}
             Tok::Ident(ref name) if macros.map.contains_key(name) => {
@@ -87,16 +115,30 @@ pub fn preprocess(tokens: Vec<Token>, defines: &[Define], file: FileId, text: &s
     out
 }
 
-fn expand(name: &str, at: Span, macros: &Macros, guard: &mut HashSet<String>, out: &mut Vec<Token>) {
+fn expand(
+    name: &str,
+    at: Span,
+    macros: &Macros,
+    guard: &mut HashSet<String>,
+    out: &mut Vec<Token>,
+) {
     if !guard.insert(name.to_string()) {
         // A self-referential macro stops expanding, as in C.
-        out.push(Token { tok: Tok::Ident(name.to_string()), span: at });
+        out.push(Token {
+            tok: Tok::Ident(name.to_string()),
+            span: at,
+        });
         return;
     }
     for tok in macros.map.get(name).into_iter().flatten() {
         match tok {
-            Tok::Ident(inner) if macros.map.contains_key(inner) => expand(inner, at, macros, guard, out),
-            _ => out.push(Token { tok: tok.clone(), span: at }),
+            Tok::Ident(inner) if macros.map.contains_key(inner) => {
+                expand(inner, at, macros, guard, out)
+            }
+            _ => out.push(Token {
+                tok: tok.clone(),
+                span: at,
+            }),
         }
     }
     guard.remove(name);
@@ -121,7 +163,10 @@ fn directive(
     };
     let Tok::Ident(name) = &first.tok else {
         if active {
-            diags.error(first.span, "expected a preprocessor directive name after `#`");
+            diags.error(
+                first.span,
+                "expected a preprocessor directive name after `#`",
+            );
         }
         return;
     };
@@ -206,9 +251,22 @@ fn directive(
 
 /// Evaluates a `#if` expression; an ill-formed one is an error and false.
 fn eval(args: &[Token], span: Span, macros: &Macros, diags: &mut Diagnostics) -> bool {
-    let mut p = Expr { toks: args, pos: 0, macros, depth: 0 };
+    let mut p = Expr {
+        toks: args,
+        pos: 0,
+        macros,
+        depth: 0,
+        nesting: 0,
+    };
     let result = p.ternary().and_then(|v| {
-        if p.pos < p.toks.len() { Err(format!("unexpected {} in `#if` expression", p.toks[p.pos].describe())) } else { Ok(v) }
+        if p.pos < p.toks.len() {
+            Err(format!(
+                "unexpected {} in `#if` expression",
+                p.toks[p.pos].describe()
+            ))
+        } else {
+            Ok(v)
+        }
     });
     match result {
         Ok(v) => v != 0,
@@ -219,11 +277,14 @@ fn eval(args: &[Token], span: Span, macros: &Macros, diags: &mut Diagnostics) ->
     }
 }
 
+const MAX_NESTING: u32 = 256;
+
 struct Expr<'a> {
     toks: &'a [Token],
     pos: usize,
     macros: &'a Macros,
     depth: u32,
+    nesting: u32,
 }
 
 type Eval = Result<i64, String>;
@@ -258,8 +319,16 @@ impl Expr<'_> {
 
     /// The operator at the cursor with its precedence and token length.
     fn binop(&self) -> Option<(&'static str, u8, usize)> {
-        const TWO: [(&str, u8); 8] =
-            [("||", 1), ("&&", 2), ("==", 6), ("!=", 6), ("<=", 7), (">=", 7), ("<<", 8), (">>", 8)];
+        const TWO: [(&str, u8); 8] = [
+            ("||", 1),
+            ("&&", 2),
+            ("==", 6),
+            ("!=", 6),
+            ("<=", 7),
+            (">=", 7),
+            ("<<", 8),
+            (">>", 8),
+        ];
         for (op, prec) in TWO {
             let mut ch = op.chars();
             if let (Some(a), Some(b)) = (ch.next(), ch.next())
@@ -268,8 +337,17 @@ impl Expr<'_> {
                 return Some((op, prec, 2));
             }
         }
-        const ONE: [(&str, u8); 9] =
-            [("|", 3), ("^", 4), ("&", 5), ("<", 7), (">", 7), ("+", 9), ("-", 9), ("*", 10), ("/", 10)];
+        const ONE: [(&str, u8); 9] = [
+            ("|", 3),
+            ("^", 4),
+            ("&", 5),
+            ("<", 7),
+            (">", 7),
+            ("+", 9),
+            ("-", 9),
+            ("*", 10),
+            ("/", 10),
+        ];
         let t = self.toks.get(self.pos)?;
         for (op, prec) in ONE {
             if op.chars().next().is_some_and(|c| t.is_punct(c)) {
@@ -296,6 +374,17 @@ impl Expr<'_> {
     }
 
     fn unary(&mut self) -> Eval {
+        // Operators and parentheses recurse; bound it so `((((…` cannot overflow the stack.
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err("`#if` expression nests too deeply".into());
+        }
+        let result = self.unary_inner();
+        self.nesting -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self) -> Eval {
         let Some(t) = self.toks.get(self.pos) else {
             return Err("`#if` expression ends too early".into());
         };
@@ -335,14 +424,28 @@ impl Expr<'_> {
                 // Undefined identifiers are 0, as in C.
                 None => Ok(0),
                 Some(body) if self.depth < 32 => {
-                    let toks: Vec<Token> = body.iter().map(|tok| Token { tok: tok.clone(), span: t.span }).collect();
+                    let toks: Vec<Token> = body
+                        .iter()
+                        .map(|tok| Token {
+                            tok: tok.clone(),
+                            span: t.span,
+                        })
+                        .collect();
                     if toks.is_empty() {
                         return Ok(0);
                     }
-                    let mut inner = Expr { toks: &toks, pos: 0, macros: self.macros, depth: self.depth + 1 };
+                    let mut inner = Expr {
+                        toks: &toks,
+                        pos: 0,
+                        macros: self.macros,
+                        depth: self.depth + 1,
+                        nesting: self.nesting,
+                    };
                     let v = inner.ternary()?;
                     if inner.pos < toks.len() {
-                        return Err(format!("macro `{id}` does not expand to an integer expression"));
+                        return Err(format!(
+                            "macro `{id}` does not expand to an integer expression"
+                        ));
                     }
                     Ok(v)
                 }
@@ -385,7 +488,10 @@ mod tests {
     fn run(src: &str, defines: &[&str]) -> (String, Diagnostics) {
         let mut d = Diagnostics::default();
         let toks = lex(src, FileId(0), 0, true, &mut d);
-        let defs: Vec<Define> = defines.iter().map(|s| Define::parse(s).expect("define")).collect();
+        let defs: Vec<Define> = defines
+            .iter()
+            .map(|s| Define::parse(s).expect("define"))
+            .collect();
         let out = preprocess(toks, &defs, FileId(0), src, &mut d);
         let words: Vec<String> = out
             .iter()
@@ -432,9 +538,30 @@ mod tests {
 
     #[test]
     fn malformed_directives_are_errors() {
-        for src in ["#endif", "#else", "#if 1\n", "#if (1\n#endif", "#define F(x) x", "#bogus", "#if 1/0\n#endif", "#error stop"] {
+        for src in [
+            "#endif",
+            "#else",
+            "#if 1\n",
+            "#if (1\n#endif",
+            "#define F(x) x",
+            "#bogus",
+            "#if 1/0\n#endif",
+            "#error stop",
+        ] {
             assert!(run(src, &[]).1.has_errors(), "{src}");
         }
+    }
+
+    #[test]
+    fn deeply_nested_expressions_are_refused_not_overflowed() {
+        let deep = format!(
+            "#if {}1{}\nx\n#endif",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(run(&deep, &[]).1.has_errors());
+        let negs = format!("#if {}1\nx\n#endif", "-".repeat(100_000));
+        assert!(run(&negs, &[]).1.has_errors());
     }
 
     #[test]
@@ -446,7 +573,13 @@ mod tests {
 
     #[test]
     fn command_line_define_syntax() {
-        assert_eq!(Define::parse("X=1").expect("ok"), Define { name: "X".into(), value: Some("1".into()) });
+        assert_eq!(
+            Define::parse("X=1").expect("ok"),
+            Define {
+                name: "X".into(),
+                value: Some("1".into())
+            }
+        );
         assert!(Define::parse("1X").is_err());
         assert!(Define::parse("").is_err());
     }

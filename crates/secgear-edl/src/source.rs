@@ -17,7 +17,11 @@ pub struct Span {
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
         let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-        Self { file, start: clamp(start), end: clamp(end) }
+        Self {
+            file,
+            start: clamp(start),
+            end: clamp(end),
+        }
     }
 
     /// The smallest span covering both.
@@ -25,7 +29,11 @@ impl Span {
         if self.file != other.file {
             return self;
         }
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -41,15 +49,25 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Self { path, text, line_starts }
+        Self {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
@@ -58,8 +76,15 @@ impl SourceFile {
         let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
             return "";
         };
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
-        self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     }
 }
 
@@ -81,7 +106,8 @@ impl SourceMap {
     }
 
     pub fn path(&self, id: FileId) -> &Path {
-        self.file(id).map_or(Path::new("<unknown>"), |f| f.path.as_path())
+        self.file(id)
+            .map_or(Path::new("<unknown>"), |f| f.path.as_path())
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &Path> {

@@ -114,10 +114,17 @@ impl enclave::Trusted for Enclave {
         assert!(logged.is_ok());
         let mut buf = [0u8; 8];
         let n = self.host().host_read(&mut buf).expect("host_read");
-        assert_eq!(secgear_abi::last_ocall_errno(), 22, "propagate_errno carries the host's errno (EINVAL)");
+        assert_eq!(
+            secgear_abi::last_ocall_errno(),
+            22,
+            "propagate_errno carries the host's errno (EINVAL)"
+        );
         assert_eq!(&buf, b"hostdata");
         self.host().host_noop().expect("noop");
-        n + self.host().host_calls_back(x).expect("nested ECALL through an allowed OCALL")
+        n + self
+            .host()
+            .host_calls_back(x)
+            .expect("nested ECALL through an allowed OCALL")
     }
     fn private_op(&self, x: i32) -> i32 {
         x * 10
@@ -139,7 +146,10 @@ pub struct Host {
 
 impl host::Untrusted for Host {
     fn host_log(&self, msg: &CStr) {
-        self.log.lock().expect("lock").push(msg.to_string_lossy().into_owned());
+        self.log
+            .lock()
+            .expect("lock")
+            .push(msg.to_string_lossy().into_owned());
     }
     fn host_read(&self, buf: &mut [u8]) -> i32 {
         buf.copy_from_slice(b"hostdata");
@@ -148,15 +158,27 @@ impl host::Untrusted for Host {
         8
     }
     fn host_calls_back(&self, x: i32) -> i32 {
-        self.ecalls.get().expect("wired").private_op(x).expect("allowed private ECALL")
+        self.ecalls
+            .get()
+            .expect("wired")
+            .private_op(x)
+            .expect("allowed private ECALL")
     }
     fn host_noop(&self) {}
 }
 
 pub fn wire() -> (Arc<Loopback<Enclave, Host>>, host::Client<Port>) {
-    let lb = Arc::new(Loopback { trusted: Enclave::default(), untrusted: Host::default() });
-    let _ = lb.trusted.ocalls.set(enclave::OcallClient::new(OcallPort(lb.clone())));
-    let _ = lb.untrusted.ecalls.set(host::Client::new(EcallPort(lb.clone())));
+    let lb = Arc::new(Loopback {
+        trusted: Enclave::default(),
+        untrusted: Host::default(),
+    });
+    let _ = lb
+        .trusted
+        .ocalls
+        .set(enclave::OcallClient::new(OcallPort(lb.clone())));
+    let _ = lb
+        .untrusted
+        .ecalls
+        .set(host::Client::new(EcallPort(lb.clone())));
     (lb.clone(), host::Client::new(EcallPort(lb)))
 }
-

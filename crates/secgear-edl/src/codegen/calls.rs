@@ -30,7 +30,11 @@ impl Kind {
 }
 
 fn ret_type(f: &Function, abi: &TokenStream) -> TokenStream {
-    if f.ret.base == BaseType::Void && f.ret.pointers == 0 { quote!(()) } else { names::decl_type(&f.ret, &[], abi) }
+    if f.ret.base == BaseType::Void && f.ret.pointers == 0 {
+        quote!(())
+    } else {
+        names::decl_type(&f.ret, &[], abi)
+    }
 }
 
 fn returns_unit(f: &Function) -> bool {
@@ -62,19 +66,37 @@ fn fn_doc(f: &Function) -> String {
                     None => a.name.name.clone(),
                 })
                 .collect();
-            let attrs = if attrs.is_empty() { String::new() } else { format!("[{}] ", attrs.join(", ")) };
+            let attrs = if attrs.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", attrs.join(", "))
+            };
             let stars = "*".repeat(p.ty.pointers as usize);
             let dims: String = p.dims.iter().map(|d| format!("[{d}]")).collect();
             let konst = if p.ty.is_const { "const " } else { "" };
-            format!("{attrs}{konst}{}{stars} {}{dims}", p.ty.base.c_name(), p.name.name)
+            format!(
+                "{attrs}{konst}{}{stars} {}{dims}",
+                p.ty.base.c_name(),
+                p.name.name
+            )
         })
         .collect();
     let stars = "*".repeat(f.ret.pointers as usize);
-    format!(" EDL: `{}{stars} {}({})`", f.ret.base.c_name(), f.name.name, params.join(", "))
+    format!(
+        " EDL: `{}{stars} {}({})`",
+        f.ret.base.c_name(),
+        f.name.name,
+        params.join(", ")
+    )
 }
 
 /// Function-id constants and the metadata table for one kind.
-pub fn tables(kind: Kind, funcs: &[Function], ecalls: &[Function], abi: &TokenStream) -> TokenStream {
+pub fn tables(
+    kind: Kind,
+    funcs: &[Function],
+    ecalls: &[Function],
+    abi: &TokenStream,
+) -> TokenStream {
     let ids_mod = kind.ids_mod();
     let consts = funcs.iter().enumerate().map(|(i, f)| {
         let c = ident(&f.name.name);
@@ -82,9 +104,18 @@ pub fn tables(kind: Kind, funcs: &[Function], ecalls: &[Function], abi: &TokenSt
         quote!(pub const #c: u32 = #i;)
     });
     let infos = funcs.iter().enumerate().map(|(i, f)| {
-        let (id, name, public, switchless, errno) =
-            (i as u32, Literal::string(&f.name.name), f.public || kind == Kind::Ocall, f.switchless, f.propagate_errno);
-        let allow = f.allow.iter().filter_map(|a| ecalls.iter().position(|e| e.name.name == a.name)).map(|p| p as u32);
+        let (id, name, public, switchless, errno) = (
+            i as u32,
+            Literal::string(&f.name.name),
+            f.public || kind == Kind::Ocall,
+            f.switchless,
+            f.propagate_errno,
+        );
+        let allow = f
+            .allow
+            .iter()
+            .filter_map(|a| ecalls.iter().position(|e| e.name.name == a.name))
+            .map(|p| p as u32);
         quote! {
             #abi::FunctionInfo {
                 id: #id, name: #name, public: #public, switchless: #switchless,
@@ -93,8 +124,14 @@ pub fn tables(kind: Kind, funcs: &[Function], ecalls: &[Function], abi: &TokenSt
         }
     });
     let (table, doc) = match kind {
-        Kind::Ecall => (ident("ECALLS"), " Trusted functions (ECALLs), indexed by id."),
-        Kind::Ocall => (ident("OCALLS"), " Untrusted functions (OCALLs), indexed by id."),
+        Kind::Ecall => (
+            ident("ECALLS"),
+            " Trusted functions (ECALLs), indexed by id.",
+        ),
+        Kind::Ocall => (
+            ident("OCALLS"),
+            " Untrusted functions (OCALLs), indexed by id.",
+        ),
     };
     let ids_doc = " Stable function ids: declaration order, imported files first.";
     quote! {
@@ -111,7 +148,9 @@ pub fn tables(kind: Kind, funcs: &[Function], ecalls: &[Function], abi: &TokenSt
 pub fn caller(kind: Kind, type_name: &str, funcs: &[Function], abi: &TokenStream) -> TokenStream {
     let ty = ident(type_name);
     let doc = match kind {
-        Kind::Ecall => " Calls the enclave's trusted functions through a transport (the enclave handle).",
+        Kind::Ecall => {
+            " Calls the enclave's trusted functions through a transport (the enclave handle)."
+        }
         Kind::Ocall => " Calls the host's untrusted functions from inside the enclave.",
     };
     let methods = funcs.iter().map(|f| caller_method(kind, f, abi));
@@ -158,7 +197,11 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
                 }
             }
             Shape::Slice { dir, .. } => {
-                encode.push(if dir.sends() { quote!(#w.put_slice(#n);) } else { quote!(#w.put_count(#n.len());) });
+                encode.push(if dir.sends() {
+                    quote!(#w.put_slice(#n);)
+                } else {
+                    quote!(#w.put_count(#n.len());)
+                });
                 if dir.returns() {
                     decode.push(quote!(#r.get_into(#n)?;));
                 }
@@ -184,8 +227,14 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
             }
         }
     }
-    let send = if f.switchless { quote!(call_switchless) } else { quote!(call) };
-    let errno = f.propagate_errno.then(|| quote!(#abi::transport::set_ocall_errno(#r.get()?);));
+    let send = if f.switchless {
+        quote!(call_switchless)
+    } else {
+        quote!(call)
+    };
+    let errno = f
+        .propagate_errno
+        .then(|| quote!(#abi::transport::set_ocall_errno(#r.get()?);));
     let (get_ret, give_ret) = if returns_unit(f) {
         (quote!(), quote!(()))
     } else {
@@ -222,7 +271,12 @@ pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStrea
     };
     let methods = funcs.iter().map(|f| {
         let params = shape::params(f, abi);
-        let (name, sig, ret, doc) = (ident(&f.name.name), signature(&params, abi), ret_type(f, abi), fn_doc(f));
+        let (name, sig, ret, doc) = (
+            ident(&f.name.name),
+            signature(&params, abi),
+            ret_type(f, abi),
+            fn_doc(f),
+        );
         quote! {
             #[doc = #doc]
             #[allow(non_snake_case, clippy::too_many_arguments)]
@@ -230,7 +284,10 @@ pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStrea
         }
     });
     let handlers: Vec<_> = funcs.iter().map(|f| handler(kind, &tr, f, abi)).collect();
-    let handler_names: Vec<_> = funcs.iter().map(|f| local(&format!("handle_{}", f.name.name))).collect();
+    let handler_names: Vec<_> = funcs
+        .iter()
+        .map(|f| local(&format!("handle_{}", f.name.name)))
+        .collect();
     let ids_mod = kind.ids_mod();
     let fn_ids: Vec<_> = funcs.iter().map(|f| ident(&f.name.name)).collect();
     let (dispatch, dispatch_doc, table) = match kind {
@@ -261,6 +318,22 @@ pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStrea
     };
     let unknown = quote!(#abi::Error::new(#abi::ErrorCode::InvalidCmd, "unknown function id"));
     let inner = local(&format!("{dispatch}"));
+    // With no functions every id is unknown; say so without an empty match.
+    let route = if funcs.is_empty() {
+        quote! {
+            let _ = (implementation, r);
+            Err(#unknown)
+        }
+    } else {
+        quote! {
+            let info = #table.get(header.function_id as usize).ok_or_else(|| #unknown)?;
+            #permit
+            match info.id {
+                #( #ids_mod::#fn_ids => #handler_names(implementation, &mut r), )*
+                _ => Err(#unknown),
+            }
+        }
+    };
     quote! {
         #[doc = #trait_doc]
         pub trait #tr: Send + Sync { #( #methods )* }
@@ -271,16 +344,12 @@ pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStrea
         }
 
         fn #inner<I: #tr + ?Sized>(implementation: &I, #ctx_param request: &[u8]) -> ::core::result::Result<::std::vec::Vec<u8>, #abi::Error> {
+            #[allow(unused_mut)]
             let (header, mut r) = #abi::Reader::request(request)?;
             if header.kind != #expected_kind {
                 return Err(#abi::Error::malformed("request of the wrong kind"));
             }
-            let info = #table.get(header.function_id as usize).ok_or_else(|| #unknown)?;
-            #permit
-            match info.id {
-                #( #ids_mod::#fn_ids => #handler_names(implementation, &mut r), )*
-                _ => Err(#unknown),
-            }
+            #route
         }
 
         #( #handlers )*
@@ -315,7 +384,11 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
                 } else {
                     quote!(let mut #n: #ty = #abi::Wire::zeroed();)
                 });
-                args.push(if *dir == Dir::In { quote!(&#n) } else { quote!(&mut #n) });
+                args.push(if *dir == Dir::In {
+                    quote!(&#n)
+                } else {
+                    quote!(&mut #n)
+                });
                 if dir.returns() {
                     encode.push(quote!(#w.put(&#n);));
                 }
@@ -326,7 +399,11 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
                 } else {
                     quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_out_vec()?;)
                 });
-                args.push(if *dir == Dir::In { quote!(&#n) } else { quote!(&mut #n) });
+                args.push(if *dir == Dir::In {
+                    quote!(&#n)
+                } else {
+                    quote!(&mut #n)
+                });
                 if dir.returns() {
                     encode.push(quote!(#w.put_slice(&#n);));
                 }
@@ -338,7 +415,11 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
             Shape::Terminated { dir, elem } => {
                 decode.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_vec()?;));
                 checks.push(quote!(#abi::wire::check_terminated(&#n)?;));
-                args.push(if *dir == Dir::In { quote!(&#n) } else { quote!(&mut #n) });
+                args.push(if *dir == Dir::In {
+                    quote!(&#n)
+                } else {
+                    quote!(&mut #n)
+                });
                 if dir.returns() {
                     encode.push(quote!(#w.put_slice(&#n);));
                 }

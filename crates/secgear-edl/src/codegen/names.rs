@@ -5,17 +5,20 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 const KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
-    "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true",
-    "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do",
-    "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if",
+    "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static",
+    "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn",
+    "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized",
+    "virtual", "yield", "try", "gen",
 ];
 
 /// An EDL identifier as a Rust identifier: keywords become raw identifiers,
 /// and the few that cannot be raw get a trailing underscore.
 pub fn ident(name: &str) -> Ident {
     match name {
-        "self" | "Self" | "super" | "crate" | "_" => Ident::new(&format!("{name}_"), Span::call_site()),
+        "self" | "Self" | "super" | "crate" | "_" => {
+            Ident::new(&format!("{name}_"), Span::call_site())
+        }
         _ if KEYWORDS.contains(&name) => Ident::new_raw(name, Span::call_site()),
         _ => Ident::new(name, Span::call_site()),
     }
@@ -61,7 +64,11 @@ pub fn is_number(b: &BaseType) -> bool {
 /// The Rust type of a full declaration, arrays included; any pointer is a
 /// [`UserPtr`](secgear_abi::UserPtr)-like opaque address.
 pub fn decl_type(ty: &Type, dims: &[u64], abi: &TokenStream) -> TokenStream {
-    let mut t = if ty.pointers > 0 { quote!(#abi::UserPtr) } else { base(&ty.base) };
+    let mut t = if ty.pointers > 0 {
+        quote!(#abi::UserPtr)
+    } else {
+        base(&ty.base)
+    };
     for d in dims.iter().rev() {
         let n = proc_macro2::Literal::u64_unsuffixed(*d);
         t = quote!([#t; #n]);

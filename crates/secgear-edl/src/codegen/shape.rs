@@ -40,7 +40,13 @@ pub enum Shape {
     Fixed { dir: Dir, ty: TokenStream },
     /// A buffer sized by parameters. `hidden` names the length parameter the
     /// Rust signature omits because the slice length says it.
-    Slice { dir: Dir, elem: TokenStream, size: Option<Operand>, count: Option<Operand>, derived: bool },
+    Slice {
+        dir: Dir,
+        elem: TokenStream,
+        size: Option<Operand>,
+        count: Option<Operand>,
+        derived: bool,
+    },
     /// `[in, string] char*`.
     CStr,
     /// `[in, out, string] char*`, `[in(, out), wstring] wchar_t*`: a NUL-terminated
@@ -87,19 +93,36 @@ pub fn params<'a>(f: &'a Function, abi: &TokenStream) -> Vec<Param<'a>> {
             .params
             .iter()
             .find(|p| p.name.name == name)
-            .is_some_and(|p| p.ty.pointers == 0 && p.dims.is_empty() && p.ty.base.is_integer() && p.attrs.is_empty());
+            .is_some_and(|p| {
+                p.ty.pointers == 0
+                    && p.dims.is_empty()
+                    && p.ty.base.is_integer()
+                    && p.attrs.is_empty()
+            });
         uses == 1 && plain_int
     };
     let mut out: Vec<Param<'a>> = f
         .params
         .iter()
-        .map(|d| Param { decl: d, name: names::ident(&d.name.name), shape: shape(d, abi, &derivable), hidden: false })
+        .map(|d| Param {
+            decl: d,
+            name: names::ident(&d.name.name),
+            shape: shape(d, abi, &derivable),
+            hidden: false,
+        })
         .collect();
     let hidden: Vec<String> = out
         .iter()
         .filter_map(|p| match &p.shape {
-            Shape::Slice { derived: true, size, count, .. } => match (size, count) {
-                (Some(Operand::Param(n)), None) | (None, Some(Operand::Param(n))) => Some(n.clone()),
+            Shape::Slice {
+                derived: true,
+                size,
+                count,
+                ..
+            } => match (size, count) {
+                (Some(Operand::Param(n)), None) | (None, Some(Operand::Param(n))) => {
+                    Some(n.clone())
+                }
                 _ => None,
             },
             _ => None,
@@ -113,25 +136,49 @@ pub fn params<'a>(f: &'a Function, abi: &TokenStream) -> Vec<Param<'a>> {
 
 fn shape(d: &Decl, abi: &TokenStream, derivable: &dyn Fn(&str) -> bool) -> Shape {
     let foreign = matches!(d.ty.base, BaseType::Foreign(_));
-    let pointerish = d.ty.is_pointer() || !d.dims.is_empty() || (foreign && (d.has_attr("isptr") || d.has_attr("isary")));
+    let pointerish = d.ty.is_pointer()
+        || !d.dims.is_empty()
+        || (foreign && (d.has_attr("isptr") || d.has_attr("isary")));
     if !pointerish {
         return Shape::Value;
     }
-    let Some(dir) = dir(d) else { return Shape::UserPtr };
+    let Some(dir) = dir(d) else {
+        return Shape::UserPtr;
+    };
     if !d.dims.is_empty() {
-        return Shape::Fixed { dir, ty: names::decl_type(&d.ty, &d.dims, abi) };
+        return Shape::Fixed {
+            dir,
+            ty: names::decl_type(&d.ty, &d.dims, abi),
+        };
     }
     if d.has_attr("isary") {
-        return Shape::Fixed { dir, ty: names::base(&d.ty.base) };
+        return Shape::Fixed {
+            dir,
+            ty: names::base(&d.ty.base),
+        };
     }
     if d.has_attr("string") {
-        return if dir == Dir::In { Shape::CStr } else { Shape::Terminated { dir, elem: quote!(u8) } };
+        return if dir == Dir::In {
+            Shape::CStr
+        } else {
+            Shape::Terminated {
+                dir,
+                elem: quote!(u8),
+            }
+        };
     }
     if d.has_attr("wstring") {
-        return Shape::Terminated { dir, elem: quote!(i32) };
+        return Shape::Terminated {
+            dir,
+            elem: quote!(i32),
+        };
     }
     // `isptr` typedefs point at bytes the EDL sizes.
-    let elem = if d.has_attr("isptr") { quote!(u8) } else { names::pointee(&d.ty, abi) };
+    let elem = if d.has_attr("isptr") {
+        quote!(u8)
+    } else {
+        names::pointee(&d.ty, abi)
+    };
     let (size, count) = (operand(d.attr("size")), operand(d.attr("count")));
     match (&size, &count) {
         (None, None) => Shape::Fixed { dir, ty: elem },
@@ -147,13 +194,28 @@ fn shape(d: &Decl, abi: &TokenStream, derivable: &dyn Fn(&str) -> bool) -> Shape
                 (None, Some(c)) => quote!(#c),
                 (None, None) => quote!(1),
             };
-            Shape::Fixed { dir, ty: quote!([#elem; #len]) }
+            Shape::Fixed {
+                dir,
+                ty: quote!([#elem; #len]),
+            }
         }
         (Some(Operand::Param(n)), None) | (None, Some(Operand::Param(n))) => {
             let derived = derivable(n);
-            Shape::Slice { dir, elem, size, count, derived }
+            Shape::Slice {
+                dir,
+                elem,
+                size,
+                count,
+                derived,
+            }
         }
-        _ => Shape::Slice { dir, elem, size, count, derived: false },
+        _ => Shape::Slice {
+            dir,
+            elem,
+            size,
+            count,
+            derived: false,
+        },
     }
 }
 
@@ -166,7 +228,10 @@ impl Param<'_> {
             Shape::UserPtr => quote!(#abi::UserPtr),
             Shape::Fixed { dir: Dir::In, ty } => quote!(&#ty),
             Shape::Fixed { ty, .. } => quote!(&mut #ty),
-            Shape::Slice { dir: Dir::In, elem, .. } | Shape::Terminated { dir: Dir::In, elem } => quote!(&[#elem]),
+            Shape::Slice {
+                dir: Dir::In, elem, ..
+            }
+            | Shape::Terminated { dir: Dir::In, elem } => quote!(&[#elem]),
             Shape::Slice { elem, .. } | Shape::Terminated { elem, .. } => quote!(&mut [#elem]),
             Shape::CStr => quote!(&::core::ffi::CStr),
         }
@@ -180,7 +245,16 @@ impl Param<'_> {
 /// The expected element count of a slice, as an expression over the
 /// (decoded or given) length parameters; `None` when the slice defines it.
 pub fn expected_count(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
-    let Shape::Slice { elem, size, count, derived: false, .. } = &p.shape else { return None };
+    let Shape::Slice {
+        elem,
+        size,
+        count,
+        derived: false,
+        ..
+    } = &p.shape
+    else {
+        return None;
+    };
     let label = p.label();
     let value = |o: &Operand| match o {
         Operand::Const(n) => {

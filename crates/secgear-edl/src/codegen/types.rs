@@ -12,7 +12,9 @@ pub fn type_defs(defs: &[TypeDef], table: &TypeTable<'_>, abi: &TokenStream) -> 
     let mut enum_values: HashMap<String, i128> = HashMap::new();
     defs.iter()
         .map(|d| match d {
-            TypeDef::Struct(s) if table.is_deep_copy(&BaseType::Struct(s.name.name.clone())) => deep_struct(s, abi),
+            TypeDef::Struct(s) if table.is_deep_copy(&BaseType::Struct(s.name.name.clone())) => {
+                deep_struct(s, abi)
+            }
             TypeDef::Struct(s) => plain_struct(s, abi),
             TypeDef::Union(u) => union(u, abi),
             TypeDef::Enum(e) => enumeration(e, &mut enum_values, abi),
@@ -28,7 +30,11 @@ fn plain_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
     let name = ident(&s.name.name);
     let doc = doc("struct", &s.name.name);
     let fields: Vec<_> = s.members.iter().map(|m| ident(&m.name.name)).collect();
-    let types: Vec<_> = s.members.iter().map(|m| names::decl_type(&m.ty, &m.dims, abi)).collect();
+    let types: Vec<_> = s
+        .members
+        .iter()
+        .map(|m| names::decl_type(&m.ty, &m.dims, abi))
+        .collect();
     quote! {
         #[doc = #doc]
         #[repr(C)]
@@ -90,7 +96,9 @@ fn deep_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
             None => None,
         };
         let expected = match (operand(m.attr("size")), operand(m.attr("count"))) {
-            (Some(size), None) => quote!(#abi::wire::bytes_to_count::<#elem>(#size, #label)? as u64),
+            (Some(size), None) => {
+                quote!(#abi::wire::bytes_to_count::<#elem>(#size, #label)? as u64)
+            }
             (None, Some(count)) => count,
             (Some(size), Some(count)) => quote!(#abi::wire::bytes_to_count::<#elem>(
                 #size.checked_mul(#count).ok_or_else(|| #abi::Error::bad_parameters(concat!(#label, ": size overflows")))?,
@@ -127,28 +135,39 @@ fn deep_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
 /// which safe Rust spells as byte conversion.
 fn union(u: &StructDef, abi: &TokenStream) -> TokenStream {
     let name = ident(&u.name.name);
-    let doc = format!(" EDL `union {}`: C-sized storage; numeric members have accessors.", u.name.name);
+    let doc = format!(
+        " EDL `union {}`: C-sized storage; numeric members have accessors.",
+        u.name.name
+    );
     let size_const = format_ident!("__SECGEAR_UNION_SIZE_{}", u.name.name);
-    let types: Vec<_> = u.members.iter().map(|m| names::decl_type(&m.ty, &m.dims, abi)).collect();
-    let accessors = u.members.iter().filter(|m| m.ty.pointers == 0 && m.dims.is_empty() && names::is_number(&m.ty.base)).map(|m| {
-        let get = ident(&m.name.name);
-        let set = format_ident!("set_{}", m.name.name);
-        let ty = names::base(&m.ty.base);
-        quote! {
-            #[allow(non_snake_case)]
-            pub fn #get(&self) -> #ty {
-                let mut b = [0u8; ::core::mem::size_of::<#ty>()];
-                b.copy_from_slice(&self.bytes[..::core::mem::size_of::<#ty>()]);
-                <#ty>::from_ne_bytes(b)
+    let types: Vec<_> = u
+        .members
+        .iter()
+        .map(|m| names::decl_type(&m.ty, &m.dims, abi))
+        .collect();
+    let accessors = u
+        .members
+        .iter()
+        .filter(|m| m.ty.pointers == 0 && m.dims.is_empty() && names::is_number(&m.ty.base))
+        .map(|m| {
+            let get = ident(&m.name.name);
+            let set = format_ident!("set_{}", m.name.name);
+            let ty = names::base(&m.ty.base);
+            quote! {
+                #[allow(non_snake_case)]
+                pub fn #get(&self) -> #ty {
+                    let mut b = [0u8; ::core::mem::size_of::<#ty>()];
+                    b.copy_from_slice(&self.bytes[..::core::mem::size_of::<#ty>()]);
+                    <#ty>::from_ne_bytes(b)
+                }
+                #[allow(non_snake_case)]
+                pub fn #set(&mut self, value: #ty) {
+                    self.bytes = [0; #size_const];
+                    let b = value.to_ne_bytes();
+                    self.bytes[..b.len()].copy_from_slice(&b);
+                }
             }
-            #[allow(non_snake_case)]
-            pub fn #set(&mut self, value: #ty) {
-                self.bytes = [0; #size_const];
-                let b = value.to_ne_bytes();
-                self.bytes[..b.len()].copy_from_slice(&b);
-            }
-        }
-    });
+        });
     quote! {
         #[allow(non_upper_case_globals)]
         const #size_const: usize = #abi::layout::union_size(
@@ -210,7 +229,11 @@ fn enumeration(e: &EnumDef, known: &mut HashMap<String, i128>, abi: &TokenStream
         }
         values.push((item, v));
     }
-    let fits = |lo: i128, hi: i128| values.iter().all(|(_, v)| v.is_none_or(|v| (lo..=hi).contains(&v)));
+    let fits = |lo: i128, hi: i128| {
+        values
+            .iter()
+            .all(|(_, v)| v.is_none_or(|v| (lo..=hi).contains(&v)))
+    };
     let repr = if fits(i128::from(i32::MIN), i128::from(i32::MAX)) {
         quote!(i32)
     } else if fits(0, i128::from(u32::MAX)) {
@@ -246,7 +269,9 @@ fn enumeration(e: &EnumDef, known: &mut HashMap<String, i128>, abi: &TokenStream
             },
         }
     });
-    let Some(n) = &e.name else { return quote!(#( #consts )*) };
+    let Some(n) = &e.name else {
+        return quote!(#( #consts )*);
+    };
     let name = ident(&n.name);
     let doc = doc("enum", &n.name);
     quote! {
