@@ -5,6 +5,7 @@
 
 mod common;
 use common::{Enclave, Host, wire};
+
 use proptest::prelude::*;
 use secgear_abi::{EcallContext, Error, ErrorCode, Reader, Transport};
 use secgear_edl_loopback::loopback::EcallPort;
@@ -69,9 +70,10 @@ fn record_session() -> Vec<(Vec<u8>, Vec<u8>)> {
     tape.log.into_inner().expect("lock")
 }
 
+/// Serves a request on a fully wired enclave, as a runtime would.
 fn dispatch(request: &[u8]) -> Vec<u8> {
-    let e = Enclave::default();
-    enclave::dispatch_ecall(&e, &EcallContext::TOP_LEVEL, request)
+    let (lb, _) = wire();
+    enclave::dispatch_ecall(&lb.trusted, &EcallContext::TOP_LEVEL, request)
 }
 
 fn status(reply: &[u8]) -> Result<(), ErrorCode> {

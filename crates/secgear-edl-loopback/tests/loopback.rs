@@ -69,7 +69,7 @@ fn structs_arrays_enums_unions() {
     c.raw_bytes(&[1, 2, 3], &mut total).expect("isptr");
     assert_eq!(total, 6);
     assert_eq!(c.first_of(&[9, 8, 7, 6]).expect("isary"), 9);
-    c.keywords(1, 2, 3).expect("keywords");
+    assert_eq!(c.keywords(1, 2, 3).expect("keywords"), 123);
     assert_eq!(c.address(UserPtr(0xdead)).expect("user_check"), 0xdead);
     assert_eq!(c.ptr_list(&[UserPtr(1), UserPtr(2)]).expect("ptrs"), 3);
     assert_eq!(c.wide(0.5, 2, -1, true).expect("wide"), 2.5);

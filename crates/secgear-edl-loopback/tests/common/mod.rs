@@ -59,7 +59,7 @@ impl enclave::Trusted for Enclave {
         enclave::point { x: p.y, y: p.x }
     }
     fn move_point(&self, p: &mut enclave::point, dx: i32) {
-        p.x += dx;
+        p.x = p.x.wrapping_add(dx);
     }
     fn transpose(&self, m: &[[i32; 3]; 2], t: &mut [[i32; 2]; 3]) {
         for (i, row) in m.iter().enumerate() {
@@ -103,11 +103,14 @@ impl enclave::Trusted for Enclave {
     fn first_of(&self, arr: &[i32; 4]) -> i32 {
         arr[0]
     }
-    fn keywords(&self, r#type: i32, self_: i32, r#match: i32) {
-        assert_eq!((r#type, self_, r#match), (1, 2, 3));
+    fn keywords(&self, r#type: i32, self_: i32, r#match: i32) -> i32 {
+        r#type
+            .wrapping_mul(100)
+            .wrapping_add(self_.wrapping_mul(10))
+            .wrapping_add(r#match)
     }
     fn sw_add(&self, a: i32, b: i32) -> i32 {
-        a + b
+        a.wrapping_add(b)
     }
     fn call_host(&self, x: i32) -> i32 {
         let logged = self.host().host_log(c"from the enclave");
@@ -121,16 +124,18 @@ impl enclave::Trusted for Enclave {
         );
         assert_eq!(&buf, b"hostdata");
         self.host().host_noop().expect("noop");
-        n + self
-            .host()
-            .host_calls_back(x)
-            .expect("nested ECALL through an allowed OCALL")
+        n.wrapping_add(
+            self.host()
+                .host_calls_back(x)
+                .expect("nested ECALL through an allowed OCALL"),
+        )
     }
     fn private_op(&self, x: i32) -> i32 {
-        x * 10
+        x.wrapping_mul(10)
     }
     fn ptr_list(&self, ptrs: &[UserPtr]) -> i64 {
-        ptrs.iter().map(|p| p.0 as i64).sum()
+        ptrs.iter()
+            .fold(0i64, |acc, p| acc.wrapping_add(p.0 as i64))
     }
     fn wide(&self, x: f64, y: u64, z: i8, flag: bool) -> f64 {
         x + y as f64 + f64::from(z) + f64::from(u8::from(flag))
