@@ -1,0 +1,144 @@
+//! The `secgear edl` commands as a user runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn secgear(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secgear"))
+        .args(args)
+        .output()
+        .expect("run secgear")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corpus() -> PathBuf {
+    repo().join("crates/secgear-edl/tests/data/edl-corpus")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_valid_file_prints_the_summary() {
+    let edl = repo().join("examples/helloworld/helloworld.edl");
+    let out = secgear(&["edl", "check", edl.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "ok: 1 trusted (0 switchless), 0 untrusted functions, 0 types\n"
+    );
+}
+
+#[test]
+fn check_with_search_paths_counts_imports() {
+    let root = corpus();
+    let edl = root.join("secgear/examples/switchless/switchless.edl");
+    let gp = root.join("secgear/sdk/inc/host_inc/gp");
+    let out = secgear(&[
+        "edl",
+        "check",
+        "-I",
+        gp.to_str().expect("utf8"),
+        edl.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("ok: 2 trusted (1 switchless), 0 untrusted functions"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn invalid_file_exits_1_with_every_diagnostic_on_stderr() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let edl = dir.path().join("bad.edl");
+    std::fs::write(&edl, "enclave {\n trusted {\n  public void f(int *p);\n  public void g([in] void *q);\n };\n};\n")
+        .expect("write");
+    let out = secgear(&["edl", "check", edl.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("bad.edl:3:22: error: pointer parameter `p`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.edl:4:28: error: `void*` parameter `q`"),
+        "{err}"
+    );
+    assert!(err.contains("2 error(s)"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn defines_change_what_is_checked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let edl = dir.path().join("d.edl");
+    std::fs::write(
+        &edl,
+        "enclave {\n#if VARIANT == 2\n trusted { public void two(void); };\n#endif\n};\n",
+    )
+    .expect("write");
+    let path = edl.to_str().expect("utf8");
+    let out = secgear(&["edl", "check", "-D", "VARIANT=2", path]);
+    assert!(
+        text(&out.stdout).starts_with("ok: 1 trusted"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = secgear(&["edl", "check", path]);
+    assert!(text(&out.stdout).starts_with("ok: 0 trusted"));
+}
+
+#[test]
+fn usage_errors_and_unreadable_files_exit_2() {
+    assert_eq!(secgear(&["edl", "check"]).status.code(), Some(2));
+    assert_eq!(secgear(&["edl", "frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        secgear(&["edl", "check", "-D", "1bad", "x.edl"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        secgear(&["edl", "gen", "--side", "moon", "x.edl"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = secgear(&["edl", "check", "/definitely/not/here.edl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read /definitely/not/here.edl"));
+    assert_eq!(secgear(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn gen_writes_each_side() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let edl = repo().join("examples/helloworld/helloworld.edl");
+    let out_file = dir.path().join("hello_host.rs");
+    let out = secgear(&[
+        "edl",
+        "gen",
+        "--side",
+        "host",
+        edl.to_str().expect("utf8"),
+        "-o",
+        out_file.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let host = std::fs::read_to_string(&out_file).expect("written");
+    assert!(host.contains("pub struct Client<T>") && host.contains("pub fn get_string("));
+    let out = secgear(&[
+        "edl",
+        "gen",
+        "--side",
+        "enclave",
+        edl.to_str().expect("utf8"),
+    ]);
+    assert!(text(&out.stdout).contains("pub trait Trusted"));
+}
