@@ -6,6 +6,8 @@
 pub mod foreign {
     #[allow(non_camel_case_types)]
     pub type array_t = [i32; 4];
+    /// A dimension constant `kitchen.h` would define.
+    pub const HEADER_DIM: usize = 3;
 }
 
 pub mod host {

@@ -73,6 +73,9 @@ fn structs_arrays_enums_unions() {
     assert_eq!(c.address(UserPtr(0xdead)).expect("user_check"), 0xdead);
     assert_eq!(c.ptr_list(&[UserPtr(1), UserPtr(2)]).expect("ptrs"), 3);
     assert_eq!(c.wide(0.5, 2, -1, true).expect("wide"), 2.5);
+    let mut h = [0; 3];
+    assert_eq!(c.dims(&[1; 16], &mut h).expect("named dims"), 16);
+    assert_eq!(h, [7, 8, 9]);
 }
 
 #[test]

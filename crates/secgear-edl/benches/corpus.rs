@@ -1,26 +1,9 @@
 //! Parse + check + generate (both sides) of the whole EDL corpus, timed over
 //! several runs and printed as a table. Run: `cargo bench -p secgear-edl`.
 
-use secgear_edl::{GenOptions, Options, Side, compile_file};
+use secgear_edl::{GenOptions, Options, Side, compile_file, edl_files_under};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-fn edl_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("corpus").flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "edl") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 struct Pass {
     check: Duration,
@@ -57,7 +40,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/edl-corpus");
-    let files = edl_files(&root);
+    let files = edl_files_under(&root).expect("corpus");
     let dirs = [
         "secgear/sdk/inc/host_inc/gp",
         "intel-sgx/common/inc",

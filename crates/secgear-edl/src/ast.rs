@@ -125,13 +125,30 @@ pub struct Attr {
     pub span: Span,
 }
 
+/// One array dimension: a number, or a constant's name (an EDL enumerator,
+/// resolved after loading, or a constant from a C header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dim {
+    Num(u64),
+    Named(Ident),
+}
+
+impl std::fmt::Display for Dim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dim::Num(n) => write!(f, "{n}"),
+            Dim::Named(i) => f.write_str(&i.name),
+        }
+    }
+}
+
 /// A parameter or structure member: `[attrs] type name[dims]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decl {
     pub attrs: Vec<Attr>,
     pub ty: Type,
     pub name: Ident,
-    pub dims: Vec<u64>,
+    pub dims: Vec<Dim>,
     pub span: Span,
 }
 
@@ -173,6 +190,33 @@ pub struct EnumDef {
     pub span: Span,
 }
 
+impl EnumDef {
+    /// Each enumerator's value, as C assigns them: explicit, or one more than
+    /// the previous. A value naming a constant not in `known` is `None`.
+    /// `known` collects every value found, for later enums and dimensions.
+    pub fn values(
+        &self,
+        known: &mut std::collections::HashMap<String, i128>,
+    ) -> Vec<(&Enumerator, Option<i128>)> {
+        let mut next: i128 = 0;
+        self.items
+            .iter()
+            .map(|item| {
+                let v = match &item.value {
+                    None => Some(next),
+                    Some(EnumValue::Number(n)) => Some(i128::from(*n)),
+                    Some(EnumValue::Ident(i)) => known.get(&i.name).copied(),
+                };
+                if let Some(v) = v {
+                    known.insert(item.name.name.clone(), v);
+                    next = v + 1;
+                }
+                (item, v)
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeDef {
     Struct(StructDef),
@@ -204,6 +248,7 @@ pub enum ImportList {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Import {
+    /// The file, as written. Open Enclave's `import "x.edl";` is `from "x.edl" import *;`.
     pub path: String,
     pub path_span: Span,
     pub list: ImportList,

@@ -92,6 +92,24 @@ impl Compiled {
     }
 }
 
+/// Every `.edl` file below `dir`, sorted, for checking a whole tree.
+pub fn edl_files_under(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "edl") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Reads, resolves and checks an EDL file. Only an unreadable root file is an
 /// `Err`; everything else is a diagnostic.
 pub fn compile_file(path: &Path, options: &Options) -> std::io::Result<Compiled> {
@@ -107,8 +125,9 @@ pub fn compile_file(path: &Path, options: &Options) -> std::io::Result<Compiled>
 /// from disk relative to `path` and the search paths.
 pub fn compile_str(path: &Path, text: String, options: &Options) -> Compiled {
     let mut loader = load::Loader::new(options);
-    let program = loader.load_root(path, text);
+    let mut program = loader.load_root(path, text);
     let mut diagnostics = loader.diags;
+    load::resolve_dimensions(&mut program, &mut diagnostics);
     check::check(&program, &mut diagnostics);
     diagnostics.sort();
     Compiled {

@@ -291,3 +291,36 @@ fn push_function(
         None => list.push(f),
     }
 }
+
+/// Replaces array dimensions that name EDL enumerators with their values.
+/// Names left are constants from C headers; a value that cannot size an
+/// array is an error.
+pub(crate) fn resolve_dimensions(program: &mut Program, diags: &mut Diagnostics) {
+    let mut known = HashMap::new();
+    for t in &program.types {
+        if let TypeDef::Enum(e) = t {
+            e.values(&mut known);
+        }
+    }
+    let mut fix = |decl: &mut Decl| {
+        for dim in &mut decl.dims {
+            let Dim::Named(name) = dim else { continue };
+            match known.get(&name.name).copied() {
+                Some(v) if v > 0 && v <= i128::from(u32::MAX) => *dim = Dim::Num(v as u64),
+                Some(v) => diags.error(name.span, format!("array dimension `{}` is {v}, not a positive size", name.name)),
+                None => diags.warning(
+                    name.span,
+                    format!("array dimension `{}` is not an EDL constant; it must come from an included header", name.name),
+                ),
+            }
+        }
+    };
+    for t in &mut program.types {
+        if let TypeDef::Struct(s) | TypeDef::Union(s) = t {
+            s.members.iter_mut().for_each(&mut fix);
+        }
+    }
+    for f in program.ecalls.iter_mut().chain(program.ocalls.iter_mut()) {
+        f.params.iter_mut().for_each(&mut fix);
+    }
+}

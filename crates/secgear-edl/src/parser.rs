@@ -259,10 +259,18 @@ impl Parser<'_, '_> {
             out.imports.push(import);
             return Ok(());
         }
-        if self.is_word("import") {
-            return Err(
-                self.error_here("`import` needs a file: write `from \"file.edl\" import ...;`")
-            );
+        if self.eat_word("import") {
+            // Open Enclave's form: everything the file declares.
+            let (path, path_span) = self.string("an EDL file name")?;
+            self.expect_punct(';', "after an import")?;
+            let span = start.to(self.prev_span());
+            out.imports.push(Import {
+                path,
+                path_span,
+                list: ImportList::All,
+                span,
+            });
+            return Ok(());
         }
         if self.is_word("struct") || self.is_word("union") || self.is_word("enum") {
             let def = self.type_def()?;
@@ -484,7 +492,14 @@ impl Parser<'_, '_> {
                     self.pos += 1;
                 }
                 Some(Tok::Number(n)) => {
-                    dims.push(n);
+                    dims.push(Dim::Num(n));
+                    self.pos += 1;
+                }
+                Some(Tok::Ident(name)) => {
+                    dims.push(Dim::Named(Ident {
+                        name,
+                        span: self.here(),
+                    }));
                     self.pos += 1;
                 }
                 Some(Tok::Punct(']')) => {
@@ -496,7 +511,7 @@ impl Parser<'_, '_> {
                 _ => {
                     let found = self.found();
                     return Err(self.error_here(format!(
-                        "expected an array dimension (a number or a #define'd number), found {found}"
+                        "expected an array dimension (a number or a constant's name), found {found}"
                     )));
                 }
             }

@@ -3,7 +3,7 @@
 //! added to it is covered without touching this test: it must pass unless it
 //! is listed below as an expected failure with its exact diagnostic.
 
-use secgear_edl::{GenOptions, Options, Side, compile_file, compile_str};
+use secgear_edl::{GenOptions, Options, Side, compile_file, compile_str, edl_files_under};
 use std::path::{Path, PathBuf};
 
 /// Files that cannot pass, and the exact error messages they must give.
@@ -47,23 +47,6 @@ fn corpora() -> Vec<PathBuf> {
     roots
 }
 
-fn edl_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("corpus dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "edl") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn search_paths(root: &Path, tee: &str) -> Options {
     let dirs = [
         format!("secgear/sdk/inc/host_inc/{tee}"),
@@ -90,7 +73,7 @@ fn every_corpus_file_checks_and_generates_or_fails_as_expected() {
     let mut checked = 0;
     for root in corpora() {
         let options = search_paths(&root, "sgx");
-        let files = edl_files(&root);
+        let files = edl_files_under(&root).expect("corpus");
         assert!(
             files.len() >= 88,
             "corpus at {} looks incomplete",
@@ -159,7 +142,7 @@ fn every_corpus_file_checks_and_generates_or_fails_as_expected() {
 fn secgear_corpus_passes_with_the_gp_wrappers() {
     for root in corpora() {
         let options = search_paths(&root, "gp");
-        for file in edl_files(&root.join("secgear")) {
+        for file in edl_files_under(&root.join("secgear")).expect("corpus") {
             if file.to_string_lossy().contains("host_inc/sgx/") {
                 continue;
             }

@@ -2,7 +2,7 @@
 //! mutated corpus files must give diagnostics, never a panic or a hang.
 
 use proptest::prelude::*;
-use secgear_edl::{GenOptions, Options, Side, compile_str};
+use secgear_edl::{GenOptions, Options, Side, compile_str, edl_files_under};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -32,20 +32,11 @@ fn survive(text: String) {
 
 fn corpus_texts() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/edl-corpus");
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("corpus").flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "edl") {
-                out.push(std::fs::read_to_string(p).expect("read"));
-            }
-        }
-    }
-    out.sort();
-    out
+    edl_files_under(&root)
+        .expect("corpus")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read"))
+        .collect()
 }
 
 const TOKENS: &[&str] = &[

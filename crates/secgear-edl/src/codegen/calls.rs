@@ -181,10 +181,7 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
     let mut decode = Vec::new();
     for p in &params {
         let n = &p.name;
-        let label = p.label();
-        if let Some(expected) = shape::expected_count(p, abi) {
-            pre.push(quote!(#abi::wire::check_len(#label, #n.len(), #expected)?;));
-        }
+        pre.extend(shape::length_check(p, abi));
         match &p.shape {
             _ if p.hidden => {}
             Shape::Value | Shape::UserPtr => encode.push(quote!(#w.put(&#n);)),
@@ -367,10 +364,7 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
     let mut encode = Vec::new();
     for p in &params {
         let n = &p.name;
-        let label = p.label();
-        if let Some(expected) = shape::expected_count(p, abi) {
-            checks.push(quote!(#abi::wire::check_len(#label, #n.len(), #expected)?;));
-        }
+        checks.extend(shape::length_check(p, abi));
         match &p.shape {
             _ if p.hidden => {}
             Shape::Value | Shape::UserPtr => {

@@ -1,6 +1,6 @@
 //! EDL names and types as Rust spells them.
 
-use crate::ast::{BaseType, Type};
+use crate::ast::{BaseType, Dim, Type};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -63,15 +63,24 @@ pub fn is_number(b: &BaseType) -> bool {
 
 /// The Rust type of a full declaration, arrays included; any pointer is a
 /// [`UserPtr`](secgear_abi::UserPtr)-like opaque address.
-pub fn decl_type(ty: &Type, dims: &[u64], abi: &TokenStream) -> TokenStream {
+pub fn decl_type(ty: &Type, dims: &[Dim], abi: &TokenStream) -> TokenStream {
     let mut t = if ty.pointers > 0 {
         quote!(#abi::UserPtr)
     } else {
         base(&ty.base)
     };
     for d in dims.iter().rev() {
-        let n = proc_macro2::Literal::u64_unsuffixed(*d);
-        t = quote!([#t; #n]);
+        t = match d {
+            Dim::Num(n) => {
+                let n = proc_macro2::Literal::u64_unsuffixed(*n);
+                quote!([#t; #n])
+            }
+            // A constant from a C header: the including module must define it.
+            Dim::Named(name) => {
+                let id = ident(&name.name);
+                quote!([#t; #id as usize])
+            }
+        };
     }
     t
 }

@@ -242,9 +242,18 @@ impl Param<'_> {
     }
 }
 
+/// The statement that checks a slice against its explicit size arguments
+/// (on the caller before sending, on the callee after decoding); `None` when
+/// the slice itself defines its length.
+pub fn length_check(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
+    let (n, label) = (&p.name, p.label());
+    let expected = expected_count(p, abi)?;
+    Some(quote!(#abi::wire::check_len(#label, #n.len(), #expected)?;))
+}
+
 /// The expected element count of a slice, as an expression over the
-/// (decoded or given) length parameters; `None` when the slice defines it.
-pub fn expected_count(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
+/// (decoded or given) length parameters.
+fn expected_count(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
     let Shape::Slice {
         elem,
         size,

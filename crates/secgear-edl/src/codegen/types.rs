@@ -215,20 +215,7 @@ fn union(u: &StructDef, abi: &TokenStream) -> TokenStream {
 /// a C peer may send any value of the underlying type, and a newtype holds
 /// all of them without undefined behaviour.
 fn enumeration(e: &EnumDef, known: &mut HashMap<String, i128>, abi: &TokenStream) -> TokenStream {
-    let mut next: i128 = 0;
-    let mut values = Vec::new();
-    for item in &e.items {
-        let v = match &item.value {
-            None => Some(next),
-            Some(EnumValue::Number(n)) => Some(i128::from(*n)),
-            Some(EnumValue::Ident(i)) => known.get(&i.name).copied(),
-        };
-        if let Some(v) = v {
-            known.insert(item.name.name.clone(), v);
-            next = v + 1;
-        }
-        values.push((item, v));
-    }
+    let values = e.values(known);
     let fits = |lo: i128, hi: i128| {
         values
             .iter()
