@@ -75,10 +75,11 @@ pub fn decl_type(ty: &Type, dims: &[Dim], abi: &TokenStream) -> TokenStream {
                 let n = proc_macro2::Literal::u64_unsuffixed(*n);
                 quote!([#t; #n])
             }
-            // A constant from a C header: the including module must define it.
+            // A constant from a C header: the including module must define
+            // it as a `usize` const.
             Dim::Named(name) => {
                 let id = ident(&name.name);
-                quote!([#t; #id as usize])
+                quote!([#t; #id])
             }
         };
     }
