@@ -420,8 +420,12 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
             }
         }
     }
-    let errno = (kind == Kind::Ocall && f.propagate_errno)
-        .then(|| quote!(#w.put(&#abi::transport::current_errno());));
+    // errno is read before anything else can touch it (allocating the reply).
+    let propagate = kind == Kind::Ocall && f.propagate_errno;
+    let errno_var = local("errno");
+    let capture_errno =
+        propagate.then(|| quote!(let #errno_var = #abi::transport::current_errno();));
+    let errno = propagate.then(|| quote!(#w.put(&#errno_var);));
     let (bind, put_ret) = if returns_unit(f) {
         (quote!(), quote!())
     } else {
@@ -435,6 +439,7 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
             #r.finish()?;
             #( #checks )*
             #bind implementation.#name(#( #args ),*);
+            #capture_errno
             let mut #w = #abi::Writer::reply();
             #errno
             #put_ret
