@@ -30,6 +30,8 @@ pub const MAX_OUT_BYTES: usize = 1 << 30;
 pub enum CallKind {
     Ecall = 1,
     Ocall = 2,
+    /// A built-in call from the enclave runtime to the (simulated) platform.
+    Platform = 4,
 }
 
 const KIND_REPLY: u8 = 3;
@@ -133,6 +135,7 @@ impl<'a> Reader<'a> {
         let kind = match kind {
             1 => CallKind::Ecall,
             2 => CallKind::Ocall,
+            4 => CallKind::Platform,
             other => {
                 return Err(Error::malformed(format!(
                     "message kind {other} is not a request"

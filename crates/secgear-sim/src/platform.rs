@@ -1,0 +1,40 @@
+//! Built-in calls from the enclave runtime to the simulated platform. They
+//! travel as requests of kind [`CallKind::Platform`](secgear_abi::CallKind)
+//! through the same slot as OCALLs; the platform, not the host application,
+//! answers them.
+
+/// `level:u8, target:string, message:string` → nothing.
+pub const LOG: u32 = 0;
+/// `report_data:[u8;64]` → evidence bytes (see [`crate::evidence`]).
+pub const REPORT: u32 = 1;
+/// `policy:u8, salt:[u8;32]` → 32-byte sealing key bound to this enclave's identity.
+pub const SEAL_KEY: u32 = 2;
+
+/// Which identity a sealing key is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SealPolicy {
+    /// Only this exact enclave image and configuration.
+    Measurement = 1,
+    /// Any enclave signed by the same key with the same product id.
+    Signer = 2,
+}
+
+impl SealPolicy {
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            1 => Some(Self::Measurement),
+            2 => Some(Self::Signer),
+            _ => None,
+        }
+    }
+}
+
+/// Log levels as carried by [`LOG`].
+pub mod level {
+    pub const ERROR: u8 = 1;
+    pub const WARN: u8 = 2;
+    pub const INFO: u8 = 3;
+    pub const DEBUG: u8 = 4;
+    pub const TRACE: u8 = 5;
+}
