@@ -78,7 +78,9 @@ pub struct Channel {
 }
 
 fn stride_for(capacity: usize) -> Option<usize> {
-    SLOT_DATA.checked_add(capacity)?.checked_next_multiple_of(4096)
+    SLOT_DATA
+        .checked_add(capacity)?
+        .checked_next_multiple_of(4096)
 }
 
 impl Channel {
@@ -92,9 +94,19 @@ impl Channel {
         let region = SharedRegion::create("secgear-sim-channel", len)?;
         region.u64_at(OFF_MAGIC).store(MAGIC, Ordering::Relaxed);
         region.u32_at(OFF_VERSION).store(VERSION, Ordering::Relaxed);
-        region.u32_at(OFF_SLOTS).store(u32::try_from(slots).map_err(|_| ChannelError::BadHeader("too many slots"))?, Ordering::Relaxed);
-        region.u64_at(OFF_CAPACITY).store(capacity as u64, Ordering::Release);
-        Ok(Self { region, slots, capacity, stride })
+        region.u32_at(OFF_SLOTS).store(
+            u32::try_from(slots).map_err(|_| ChannelError::BadHeader("too many slots"))?,
+            Ordering::Relaxed,
+        );
+        region
+            .u64_at(OFF_CAPACITY)
+            .store(capacity as u64, Ordering::Release);
+        Ok(Self {
+            region,
+            slots,
+            capacity,
+            stride,
+        })
     }
 
     /// Maps a region the host created (enclave side), validating its header
@@ -114,11 +126,18 @@ impl Channel {
         let capacity = usize::try_from(region.u64_at(OFF_CAPACITY).load(Ordering::Relaxed))
             .map_err(|_| ChannelError::BadHeader("capacity"))?;
         let stride = stride_for(capacity).ok_or(ChannelError::BadHeader("capacity"))?;
-        let needed = stride.checked_mul(slots).and_then(|s| s.checked_add(HEADER_LEN));
+        let needed = stride
+            .checked_mul(slots)
+            .and_then(|s| s.checked_add(HEADER_LEN));
         if slots == 0 || needed.is_none_or(|n| n > region.len()) {
             return Err(ChannelError::BadHeader("slots do not fit the region"));
         }
-        Ok(Self { region, slots, capacity, stride })
+        Ok(Self {
+            region,
+            slots,
+            capacity,
+            stride,
+        })
     }
 
     pub fn fd(&self) -> BorrowedFd<'_> {
@@ -135,7 +154,10 @@ impl Channel {
 
     /// Slot `i`; `None` past the end.
     pub fn slot(&self, i: usize) -> Option<Slot<'_>> {
-        (i < self.slots).then(|| Slot { channel: self, base: HEADER_LEN + i * self.stride })
+        (i < self.slots).then(|| Slot {
+            channel: self,
+            base: HEADER_LEN + i * self.stride,
+        })
     }
 
     pub fn shutdown_requested(&self) -> bool {
@@ -178,12 +200,15 @@ impl Channel {
     pub fn write_death_note(&self, note: &str) {
         let bytes = &note.as_bytes()[..note.len().min(DEATH_NOTE_MAX)];
         self.region.write(OFF_DEATH, bytes);
-        self.region.u32_at(OFF_DEATH_LEN).store(bytes.len() as u32, Ordering::Release);
+        self.region
+            .u32_at(OFF_DEATH_LEN)
+            .store(bytes.len() as u32, Ordering::Release);
     }
 
     /// The enclave's last message, if it left one.
     pub fn death_note(&self) -> Option<String> {
-        let len = (self.region.u32_at(OFF_DEATH_LEN).load(Ordering::Acquire) as usize).min(DEATH_NOTE_MAX);
+        let len = (self.region.u32_at(OFF_DEATH_LEN).load(Ordering::Acquire) as usize)
+            .min(DEATH_NOTE_MAX);
         if len == 0 {
             return None;
         }
@@ -212,10 +237,16 @@ impl Slot<'_> {
     /// Writes a message and hands the slot over by setting `new_state`.
     pub fn post(&self, new_state: u32, message: &[u8]) -> Result<(), ChannelError> {
         if message.len() > self.channel.capacity {
-            return Err(ChannelError::TooLarge { len: message.len(), capacity: self.channel.capacity });
+            return Err(ChannelError::TooLarge {
+                len: message.len(),
+                capacity: self.channel.capacity,
+            });
         }
         self.channel.region.write(self.base + SLOT_DATA, message);
-        self.channel.region.u64_at(self.base + 8).store(message.len() as u64, Ordering::Relaxed);
+        self.channel
+            .region
+            .u64_at(self.base + 8)
+            .store(message.len() as u64, Ordering::Relaxed);
         self.set_state(new_state);
         Ok(())
     }
@@ -229,9 +260,16 @@ impl Slot<'_> {
 
     /// Copies the current message out, checking the peer's length.
     pub fn take_message(&self) -> Result<Vec<u8>, ChannelError> {
-        let len = self.channel.region.u64_at(self.base + 8).load(Ordering::Relaxed);
+        let len = self
+            .channel
+            .region
+            .u64_at(self.base + 8)
+            .load(Ordering::Relaxed);
         let capacity = self.channel.capacity;
-        let len = usize::try_from(len).ok().filter(|l| *l <= capacity).ok_or(ChannelError::BadLength { len, capacity })?;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|l| *l <= capacity)
+            .ok_or(ChannelError::BadLength { len, capacity })?;
         let mut buf = vec![0u8; len];
         self.channel.region.read(self.base + SLOT_DATA, &mut buf);
         Ok(buf)
@@ -263,23 +301,38 @@ mod tests {
         let enclave = Channel::attach(fd).expect("attach");
         assert_eq!((enclave.slot_count(), enclave.capacity()), (2, 1000));
         assert!(enclave.slot(2).is_none());
-        host.region.u64_at(OFF_CAPACITY).store(1 << 40, Ordering::Relaxed);
+        host.region
+            .u64_at(OFF_CAPACITY)
+            .store(1 << 40, Ordering::Relaxed);
         let fd = host.fd().try_clone_to_owned().expect("dup");
-        assert!(matches!(Channel::attach(fd), Err(ChannelError::BadHeader(_))));
+        assert!(matches!(
+            Channel::attach(fd),
+            Err(ChannelError::BadHeader(_))
+        ));
     }
 
     #[test]
     fn messages_cross_and_lengths_are_checked() {
         let host = Channel::create(1, 100).expect("create");
-        let enclave = Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
         let (h, e) = (host.slot(0).expect("slot"), enclave.slot(0).expect("slot"));
         h.post(state::ECALL, b"request").expect("post");
         assert_eq!(e.wait_for(|s| s == state::ECALL, None), Some(state::ECALL));
         assert_eq!(e.take_message().expect("msg"), b"request");
-        assert!(matches!(h.post(state::ECALL, &[0; 101]), Err(ChannelError::TooLarge { .. })));
+        assert!(matches!(
+            h.post(state::ECALL, &[0; 101]),
+            Err(ChannelError::TooLarge { .. })
+        ));
         // A hostile peer writes a length past the capacity.
-        enclave.region.u64_at(HEADER_LEN + 8).store(101, Ordering::Relaxed);
-        assert!(matches!(h.take_message(), Err(ChannelError::BadLength { .. })));
+        enclave
+            .region
+            .u64_at(HEADER_LEN + 8)
+            .store(101, Ordering::Relaxed);
+        assert!(matches!(
+            h.take_message(),
+            Err(ChannelError::BadLength { .. })
+        ));
     }
 
     #[test]

@@ -21,7 +21,9 @@
 //! with empty external AAD.
 
 use ciborium::Value;
-use coset::{CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
+use coset::{
+    CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
+};
 use p384::ecdsa::signature::{Signer, Verifier};
 use p384::ecdsa::{Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -80,7 +82,10 @@ pub fn sign(claims: &Claims, key: &SigningKey) -> Vec<u8> {
     let mut payload = Vec::new();
     // Writing a Value into a Vec cannot fail.
     let _ = ciborium::into_writer(&claims_value(claims), &mut payload);
-    let protected = HeaderBuilder::new().algorithm(iana::Algorithm::ES384).key_id(claims.platform_id.to_vec()).build();
+    let protected = HeaderBuilder::new()
+        .algorithm(iana::Algorithm::ES384)
+        .key_id(claims.platform_id.to_vec())
+        .build();
     let sign1 = CoseSign1Builder::new()
         .protected(protected)
         .payload(payload)
@@ -119,7 +124,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, EvidenceError> {
     let sign1 = CoseSign1::from_tagged_slice(bytes)
         .or_else(|_| CoseSign1::from_slice(bytes))
         .map_err(|e| EvidenceError::Cose(format!("{e:?}")))?;
-    if sign1.protected.header.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES384)) {
+    if sign1.protected.header.alg
+        != Some(coset::RegisteredLabelWithPrivate::Assigned(
+            iana::Algorithm::ES384,
+        ))
+    {
         return Err(EvidenceError::Algorithm);
     }
     let payload = sign1.payload.as_deref().ok_or(EvidenceError::NoPayload)?;
@@ -129,8 +138,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, EvidenceError> {
 
 fn parse_claims(payload: &[u8]) -> Result<Claims, EvidenceError> {
     let bad = |m: &str| EvidenceError::Claims(m.to_string());
-    let value: Value = ciborium::from_reader(payload).map_err(|e| EvidenceError::Claims(e.to_string()))?;
-    let Value::Map(entries) = value else { return Err(bad("payload is not a map")) };
+    let value: Value =
+        ciborium::from_reader(payload).map_err(|e| EvidenceError::Claims(e.to_string()))?;
+    let Value::Map(entries) = value else {
+        return Err(bad("payload is not a map"));
+    };
     if entries.len() != 10 {
         return Err(bad("expected exactly 10 claims"));
     }
@@ -147,10 +159,13 @@ fn parse_claims(payload: &[u8]) -> Result<Claims, EvidenceError> {
     };
     fn fixed<const N: usize>(v: &Value, key: &str) -> Result<[u8; N], EvidenceError> {
         match v {
-            Value::Bytes(b) => {
-                b.as_slice().try_into().map_err(|_| EvidenceError::Claims(format!("`{key}` must be {N} bytes")))
-            }
-            _ => Err(EvidenceError::Claims(format!("`{key}` is not a byte string"))),
+            Value::Bytes(b) => b
+                .as_slice()
+                .try_into()
+                .map_err(|_| EvidenceError::Claims(format!("`{key}` must be {N} bytes"))),
+            _ => Err(EvidenceError::Claims(format!(
+                "`{key}` is not a byte string"
+            ))),
         }
     }
     let uint = |key: &str, max: u64| match get(key)? {
@@ -212,7 +227,10 @@ mod tests {
         assert_eq!(parsed.key_id(), claims().platform_id);
         parsed.verify(k.verifying_key()).expect("verify");
         let other = SigningKey::from_slice(&[9u8; 48]).expect("key");
-        assert_eq!(parsed.verify(other.verifying_key()), Err(EvidenceError::Signature));
+        assert_eq!(
+            parsed.verify(other.verifying_key()),
+            Err(EvidenceError::Signature)
+        );
     }
 
     #[test]
@@ -223,7 +241,10 @@ mod tests {
             let mut bad = ev.clone();
             bad[i] ^= 0x01;
             let ok = parse(&bad).and_then(|p| p.verify(k.verifying_key()).map(|()| p.claims));
-            assert!(ok.is_err() || ok == Ok(claims()), "flip at {i} produced different accepted claims");
+            assert!(
+                ok.is_err() || ok == Ok(claims()),
+                "flip at {i} produced different accepted claims"
+            );
             assert!(ok.is_err(), "flip at {i} accepted");
         }
     }
@@ -232,7 +253,11 @@ mod tests {
     fn truncations_are_errors() {
         let ev = sign(&claims(), &key());
         for len in 0..ev.len() {
-            assert!(parse(&ev[..len]).and_then(|p| p.verify(key().verifying_key())).is_err());
+            assert!(
+                parse(&ev[..len])
+                    .and_then(|p| p.verify(key().verifying_key()))
+                    .is_err()
+            );
         }
     }
 }

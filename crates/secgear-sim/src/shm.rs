@@ -42,14 +42,25 @@ impl SharedRegion {
 
     fn map_fd(fd: OwnedFd, len: usize) -> io::Result<Self> {
         if len == 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty shared region"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "empty shared region",
+            ));
         }
         // SAFETY: a fresh shared mapping of a memfd we own; nothing else in
         // this process aliases it, and it stays mapped until `drop`.
         let ptr = unsafe {
-            mmap(std::ptr::null_mut(), len, ProtFlags::READ | ProtFlags::WRITE, MapFlags::SHARED, &fd, 0)?
+            mmap(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
+                &fd,
+                0,
+            )?
         };
-        let base = NonNull::new(ptr.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
+        let base =
+            NonNull::new(ptr.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
         Ok(Self { base, len, fd })
     }
 
@@ -68,7 +79,10 @@ impl SharedRegion {
     fn check(&self, offset: usize, size: usize, align: usize) {
         // Offsets come from this crate's layout, never from the peer: a bad
         // one is a bug here, so it stops the process rather than corrupt memory.
-        assert!(offset % align == 0 && offset.checked_add(size).is_some_and(|end| end <= self.len), "layout bug");
+        assert!(
+            offset % align == 0 && offset.checked_add(size).is_some_and(|end| end <= self.len),
+            "layout bug"
+        );
     }
 
     pub fn u32_at(&self, offset: usize) -> &AtomicU32 {
@@ -98,7 +112,8 @@ impl SharedRegion {
         for chunk in &mut chunks {
             let mut word = [0u8; 8];
             word.copy_from_slice(chunk);
-            self.u64_at(at).store(u64::from_ne_bytes(word), Ordering::Relaxed);
+            self.u64_at(at)
+                .store(u64::from_ne_bytes(word), Ordering::Relaxed);
             at += 8;
         }
         for b in chunks.remainder() {
