@@ -22,8 +22,9 @@ use std::ffi::{CStr, CString};
 pub const WIRE_VERSION: u8 = 1;
 /// Size of the request and reply headers.
 pub const HEADER_LEN: usize = 8;
-/// Largest `[out]` region a receiver allocates on a peer's say-so.
-pub const MAX_OUT_BYTES: usize = 1 << 30;
+/// Most `[out]` bytes one message may ask its receiver to allocate, all
+/// regions together.
+pub const MAX_OUT_BYTES: usize = 256 << 20;
 
 /// Which way a request goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +127,8 @@ pub struct RequestHeader {
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     rest: &'a [u8],
+    /// `[out]` bytes this message may still ask for.
+    out_budget: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -147,7 +150,7 @@ impl<'a> Reader<'a> {
                 kind,
                 function_id: word,
             },
-            Self { rest: body },
+            Self::new(body),
         ))
     }
 
@@ -162,12 +165,15 @@ impl<'a> Reader<'a> {
         if status != 0 {
             return Err(Error::from_code(status));
         }
-        Ok(Self { rest: body })
+        Ok(Self::new(body))
     }
 
     /// A reader over a bare body, for nested encodings and tests.
     pub fn new(body: &'a [u8]) -> Self {
-        Self { rest: body }
+        Self {
+            rest: body,
+            out_budget: MAX_OUT_BYTES,
+        }
     }
 
     pub fn remaining(&self) -> usize {
@@ -210,12 +216,6 @@ impl<'a> Reader<'a> {
         Ok(count as usize)
     }
 
-    /// A zero-filled `[out]` region whose element count the peer sent.
-    pub fn get_out_vec<T: Wire>(&mut self) -> Result<Vec<T>, Error> {
-        let count = self.get_out_count::<T>()?;
-        Ok((0..count).map(|_| T::zeroed()).collect())
-    }
-
     /// A sequence of any length.
     pub fn get_vec<T: Wire>(&mut self) -> Result<Vec<T>, Error> {
         let count = self.sequence_count::<T>()?;
@@ -245,15 +245,19 @@ impl<'a> Reader<'a> {
         T::decode_into(self, out)
     }
 
-    /// The element count of an `[out]` region, bounded by [`MAX_OUT_BYTES`].
+    /// The element count of an `[out]` region; all regions of one message
+    /// together stay within [`MAX_OUT_BYTES`].
     pub fn get_out_count<T>(&mut self) -> Result<usize, Error> {
         let count = u64::decode(self)?;
         let elem = std::mem::size_of::<T>().max(1) as u64;
         match count.checked_mul(elem) {
-            Some(bytes) if bytes <= MAX_OUT_BYTES as u64 => Ok(count as usize),
+            Some(bytes) if bytes <= self.out_budget as u64 => {
+                self.out_budget -= bytes as usize;
+                Ok(count as usize)
+            }
             _ => Err(Error::new(
                 ErrorCode::ExcessData,
-                format!("[out] region of {count} elements exceeds the {MAX_OUT_BYTES}-byte limit"),
+                format!("[out] regions exceed the {MAX_OUT_BYTES}-byte limit of one call"),
             )),
         }
     }
@@ -459,6 +463,12 @@ impl Wire for UserPtr {
     }
 }
 
+/// A zero-filled `[out]` region of `count` elements (a count already bounded
+/// by [`Reader::get_out_count`]).
+pub fn zeroed_vec<T: Wire>(count: usize) -> Vec<T> {
+    (0..count).map(|_| T::zeroed()).collect()
+}
+
 /// The length of a NUL-terminated string held in `buf`, terminator included.
 pub fn cstr_region_len(buf: &[u8]) -> Result<usize, Error> {
     buf.iter()
@@ -484,6 +494,18 @@ pub fn check_terminated<T: Wire + PartialEq>(region: &[T]) -> Result<(), Error> 
         _ => Err(Error::bad_parameters(
             "string region is not exactly one NUL-terminated string",
         )),
+    }
+}
+
+/// Checks that a returned string region still holds a terminator: the callee
+/// may shorten the string, not unterminate it.
+pub fn check_has_terminator<T: Wire + PartialEq>(region: &[T]) -> Result<(), Error> {
+    if region.contains(&T::zeroed()) {
+        Ok(())
+    } else {
+        Err(Error::bad_parameters(
+            "returned string region has no NUL terminator",
+        ))
     }
 }
 

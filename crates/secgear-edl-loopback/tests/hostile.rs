@@ -221,3 +221,46 @@ proptest! {
         let _ = c.sum(&[1]);
     }
 }
+
+#[test]
+fn a_reply_with_trailing_garbage_leaves_every_buffer_untouched() {
+    // `echo` returns one [out] region; a valid region followed by junk.
+    let mut w = secgear_abi::Writer::reply();
+    w.put_slice(b"XYZ");
+    w.put_bytes(b"junk");
+    let mut dst = [0u8; 3];
+    let err = host::Client::new(&Canned(w.finish()))
+        .echo(b"abc", &mut dst, 3)
+        .expect_err("trailing bytes");
+    assert_eq!(err.kind(), ErrorCode::BadFormat);
+    assert_eq!(dst, [0, 0, 0]);
+}
+
+#[test]
+fn a_callee_may_shorten_an_in_out_string() {
+    let mut w = secgear_abi::Writer::reply();
+    w.put_slice(b"A\0\0");
+    let mut s = *b"ab\0";
+    host::Client::new(&Canned(w.finish()))
+        .upper(&mut s)
+        .expect("shortened string");
+    assert_eq!(&s, b"A\0\0");
+}
+
+#[test]
+fn out_regions_are_checked_before_they_are_allocated() {
+    // `echo` with a `dst` count that disagrees with `len`: refused, whatever the count.
+    let mut w = secgear_abi::Writer::request(secgear_abi::CallKind::Ecall, host::ecall_ids::echo);
+    w.put_slice(b"abc");
+    w.put_count(200 << 20);
+    w.put(&3usize);
+    assert_eq!(
+        status(&dispatch(&w.finish())),
+        Err(ErrorCode::BadParameters)
+    );
+    // One call's [out] regions together are bounded.
+    let mut w = secgear_abi::Writer::request(secgear_abi::CallKind::Ecall, host::ecall_ids::fill);
+    w.put_count(secgear_abi::wire::MAX_OUT_BYTES + 1);
+    w.put(&0u8);
+    assert_eq!(status(&dispatch(&w.finish())), Err(ErrorCode::ExcessData));
+}

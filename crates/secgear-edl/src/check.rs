@@ -23,6 +23,8 @@ pub fn check(program: &Program, diags: &mut Diagnostics) {
     for t in &program.types {
         check_type_def(t, &types, diags);
     }
+    check_recursion(program, diags);
+    check_enumerators(program, diags);
     for f in &program.ecalls {
         check_function(f, &types, diags);
     }
@@ -227,6 +229,122 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
     }
 }
 
+/// Largest fixed-size buffer (array or constant size) a parameter may have:
+/// it lives on the callee's stack.
+const MAX_FIXED_BYTES: u64 = 1 << 20;
+
+/// The byte size of a built-in base type, where EDL knows it.
+fn builtin_size(b: &BaseType) -> Option<u64> {
+    Some(match b {
+        BaseType::Char
+        | BaseType::SignedChar
+        | BaseType::UnsignedChar
+        | BaseType::Int8
+        | BaseType::UInt8 => 1,
+        BaseType::Short | BaseType::UnsignedShort | BaseType::Int16 | BaseType::UInt16 => 2,
+        BaseType::Int
+        | BaseType::UnsignedInt
+        | BaseType::Int32
+        | BaseType::UInt32
+        | BaseType::Float => 4,
+        BaseType::WcharT => 4,
+        BaseType::Long
+        | BaseType::UnsignedLong
+        | BaseType::LongLong
+        | BaseType::UnsignedLongLong
+        | BaseType::Int64
+        | BaseType::UInt64
+        | BaseType::SizeT
+        | BaseType::Double
+        | BaseType::LongDouble => 8,
+        _ => return None,
+    })
+}
+
+/// Types that contain themselves, by value or through deep-copied pointers,
+/// would be infinite (by value) or let a peer nest them without bound.
+fn check_recursion(program: &Program, diags: &mut Diagnostics) {
+    let table = TypeTable::new(program);
+    let edges = |name: &str| -> Vec<(String, &Decl)> {
+        let Some(TypeDef::Struct(s) | TypeDef::Union(s)) = table.get(name) else {
+            return Vec::new();
+        };
+        s.members
+            .iter()
+            .filter(|m| m.ty.pointers == 0 || m.has_attr("size") || m.has_attr("count"))
+            .filter_map(|m| match &m.ty.base {
+                BaseType::Struct(n) | BaseType::Union(n) => Some((n.clone(), m)),
+                _ => None,
+            })
+            .collect()
+    };
+    for t in &program.types {
+        let Some(start) = t.name() else { continue };
+        // Depth-first search for a path back to `start`.
+        let mut stack: Vec<(String, usize)> = vec![(start.name.clone(), 0)];
+        let mut seen: HashSet<String> = HashSet::new();
+        while let Some((node, idx)) = stack.pop() {
+            let next = edges(&node);
+            let Some((target, member)) = next.get(idx) else {
+                continue;
+            };
+            stack.push((node.clone(), idx + 1));
+            if *target == start.name {
+                diags.error(
+                    member.name.span,
+                    format!(
+                        "`{}` contains itself through member `{}`: recursive types cannot cross the boundary",
+                        start.name, member.name.name
+                    ),
+                );
+                break;
+            }
+            if seen.insert(target.clone()) {
+                stack.push((target.clone(), 0));
+            }
+        }
+    }
+}
+
+/// Enumerator names are global constants in C; values must be computable.
+fn check_enumerators(program: &Program, diags: &mut Diagnostics) {
+    let mut seen: HashMap<&str, &Ident> = HashMap::new();
+    let type_names: HashSet<&str> = program
+        .types
+        .iter()
+        .filter_map(|t| t.name().map(|n| n.name.as_str()))
+        .collect();
+    for t in &program.types {
+        let TypeDef::Enum(e) = t else { continue };
+        for item in &e.items {
+            let name = item.name.name.as_str();
+            if let Some(first) = seen.insert(name, &item.name) {
+                diags.push(
+                    Diagnostic::error(item.name.span, format!("duplicate enumerator `{name}`"))
+                        .with_note(first.span, "first declared here"),
+                );
+            }
+            if type_names.contains(name) {
+                diags.error(
+                    item.name.span,
+                    format!("enumerator `{name}` has the name of a type"),
+                );
+            }
+            if let Some(EnumValue::Ident(v)) = &item.value
+                && !seen.contains_key(v.name.as_str())
+            {
+                diags.error(
+                    v.span,
+                    format!(
+                        "enumerator value `{}` must be a number or an earlier EDL enumerator",
+                        v.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
 fn check_allow(f: &Function, program: &Program, diags: &mut Diagnostics) {
     for a in &f.allow {
         if program.ecall(&a.name).is_none() {
@@ -258,6 +376,59 @@ fn check_function(f: &Function, types: &TypeTable<'_>, diags: &mut Diagnostics) 
     }
     for p in &f.params {
         check_param(p, f, types, diags);
+    }
+}
+
+/// Fixed-size buffers live on the callee's stack; sizes that are not whole
+/// elements would silently copy less than asked.
+fn check_fixed_size(p: &Decl, diags: &mut Diagnostics) {
+    let elem = if p.ty.pointers > 1 {
+        Some(8)
+    } else if p.ty.base == BaseType::Void {
+        Some(1)
+    } else {
+        builtin_size(&p.ty.base)
+    };
+    let constant = |a: &str| match p.attr(a).and_then(|a| a.value.as_ref()) {
+        Some(AttrValue::Number(n)) => Some(u128::from(*n)),
+        Some(AttrValue::Ident(_)) => None,
+        None => Some(1),
+    };
+    // Sizes in u128 cannot overflow for u64 factors; unknown element sizes
+    // (structs, foreign types) count as one byte, the least they can be.
+    let elem_or_one = u128::from(elem.unwrap_or(1));
+    let bytes = if !p.dims.is_empty() {
+        p.dims.iter().try_fold(elem_or_one, |acc, d| match d {
+            Dim::Num(n) => Some(acc.saturating_mul(u128::from(*n))),
+            Dim::Named(_) => None,
+        })
+    } else if p.ty.is_pointer() && (p.has_attr("size") || p.has_attr("count")) {
+        match (constant("size"), constant("count")) {
+            (Some(s), Some(c)) => {
+                if let (true, Some(e)) = (p.has_attr("size") && !p.has_attr("count"), elem)
+                    && s % u128::from(e) != 0
+                {
+                    diags.error(
+                        p.name.span,
+                        format!("`size={s}` is not a whole number of {e}-byte elements"),
+                    );
+                }
+                let per = if p.has_attr("size") { 1 } else { elem_or_one };
+                Some(s.saturating_mul(c).saturating_mul(per))
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if bytes.is_some_and(|b| b > u128::from(MAX_FIXED_BYTES)) {
+        diags.error(
+            p.name.span,
+            format!(
+                "fixed-size buffer `{}` exceeds {MAX_FIXED_BYTES} bytes; pass its size as a parameter instead",
+                p.name.name
+            ),
+        );
     }
 }
 
@@ -309,6 +480,17 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
             format!("`{name}`: arrays of pointers are not allowed"),
         );
     }
+    for d in &p.dims {
+        if let Dim::Named(n) = d
+            && f.params.iter().any(|o| o.name.name == n.name)
+        {
+            diags.error(
+                n.span,
+                format!("array dimension `{}` is a parameter: declare `[count={}]` on a pointer instead", n.name, n.name),
+            );
+        }
+    }
+    check_fixed_size(p, diags);
     if (isptr || isary) && !(foreign && p.ty.pointers == 0 && !is_array) {
         let which = if isptr { "isptr" } else { "isary" };
         diags.error(
@@ -458,6 +640,7 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
             Some(o)
                 if o.ty.pointers > 0
                     || !o.dims.is_empty()
+                    || !o.attrs.is_empty()
                     || !(o.ty.base.is_integer() || matches!(o.ty.base, BaseType::Foreign(_))) =>
             {
                 diags.error(

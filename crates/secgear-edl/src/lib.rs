@@ -98,8 +98,10 @@ pub fn edl_files_under(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            // `file_type` does not follow links, so a link cycle cannot loop.
+            if entry.file_type()?.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == "edl") {
                 out.push(path);

@@ -60,6 +60,13 @@ impl Macros {
     }
 }
 
+/// Bounds on macro expansion: nesting depth, and tokens one file may expand
+/// to. Without them `#define A1 A0 A0` ... `A40` would need 2^40 tokens.
+const MAX_EXPANSION_DEPTH: usize = 64;
+const MAX_EXPANDED_TOKENS: usize = 1 << 20;
+/// Operations one `#if` may cost, for the same reason.
+const MAX_EVAL_STEPS: u32 = 100_000;
+
 struct Cond {
     /// This branch's tokens are kept.
     active: bool,
@@ -104,7 +111,14 @@ pub fn preprocess(
             _ if !active => {}
             Tok::Ident(ref name) if macros.map.contains_key(name) => {
                 let mut guard = HashSet::new();
-                expand(name, token.span, &macros, &mut guard, &mut out);
+                if !expand(name, token.span, &macros, &mut guard, &mut out) {
+                    diags.error(
+                        token.span,
+                        format!("expansion of macro `{name}` is too deep or too large"),
+                    );
+                    // Stop expanding: every later use would fail the same way.
+                    macros.map.clear();
+                }
             }
             _ => out.push(token),
         }
@@ -115,25 +129,34 @@ pub fn preprocess(
     out
 }
 
+/// Expands `name` into `out`; false when a bound was hit.
 fn expand(
     name: &str,
     at: Span,
     macros: &Macros,
     guard: &mut HashSet<String>,
     out: &mut Vec<Token>,
-) {
+) -> bool {
     if !guard.insert(name.to_string()) {
         // A self-referential macro stops expanding, as in C.
         out.push(Token {
             tok: Tok::Ident(name.to_string()),
             span: at,
         });
-        return;
+        return true;
+    }
+    if guard.len() > MAX_EXPANSION_DEPTH {
+        return false;
     }
     for tok in macros.map.get(name).into_iter().flatten() {
+        if out.len() >= MAX_EXPANDED_TOKENS {
+            return false;
+        }
         match tok {
             Tok::Ident(inner) if macros.map.contains_key(inner) => {
-                expand(inner, at, macros, guard, out)
+                if !expand(inner, at, macros, guard, out) {
+                    return false;
+                }
             }
             _ => out.push(Token {
                 tok: tok.clone(),
@@ -142,6 +165,7 @@ fn expand(
         }
     }
     guard.remove(name);
+    true
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -251,12 +275,14 @@ fn directive(
 
 /// Evaluates a `#if` expression; an ill-formed one is an error and false.
 fn eval(args: &[Token], span: Span, macros: &Macros, diags: &mut Diagnostics) -> bool {
+    let steps = std::cell::Cell::new(0);
     let mut p = Expr {
         toks: args,
         pos: 0,
         macros,
         depth: 0,
         nesting: 0,
+        steps: &steps,
     };
     let result = p.ternary().and_then(|v| {
         if p.pos < p.toks.len() {
@@ -285,6 +311,8 @@ struct Expr<'a> {
     macros: &'a Macros,
     depth: u32,
     nesting: u32,
+    /// Shared by nested macro evaluations.
+    steps: &'a std::cell::Cell<u32>,
 }
 
 type Eval = Result<i64, String>;
@@ -303,6 +331,17 @@ impl Expr<'_> {
     }
 
     fn ternary(&mut self) -> Eval {
+        self.nesting += 1;
+        let result = if self.nesting > MAX_NESTING {
+            Err("`#if` expression nests too deeply".into())
+        } else {
+            self.ternary_inner()
+        };
+        self.nesting -= 1;
+        result
+    }
+
+    fn ternary_inner(&mut self) -> Eval {
         let c = self.binary(0)?;
         if self.peek_punct('?') {
             self.pos += 1;
@@ -385,6 +424,10 @@ impl Expr<'_> {
     }
 
     fn unary_inner(&mut self) -> Eval {
+        self.steps.set(self.steps.get() + 1);
+        if self.steps.get() > MAX_EVAL_STEPS {
+            return Err("`#if` expression is too costly to evaluate".into());
+        }
         let Some(t) = self.toks.get(self.pos) else {
             return Err("`#if` expression ends too early".into());
         };
@@ -440,6 +483,7 @@ impl Expr<'_> {
                         macros: self.macros,
                         depth: self.depth + 1,
                         nesting: self.nesting,
+                        steps: self.steps,
                     };
                     let v = inner.ternary()?;
                     if inner.pos < toks.len() {
@@ -562,6 +606,36 @@ mod tests {
         assert!(run(&deep, &[]).1.has_errors());
         let negs = format!("#if {}1\nx\n#endif", "-".repeat(100_000));
         assert!(run(&negs, &[]).1.has_errors());
+    }
+
+    #[test]
+    fn ternary_chains_and_exponential_macros_are_bounded() {
+        let chain = format!("#if {}1\nx\n#endif", "1?".repeat(200_000));
+        assert!(run(&chain, &[]).1.has_errors());
+        let mut src = String::from("#define A0 1\n");
+        for i in 1..32 {
+            src.push_str(&format!("#define A{i} (A{p}+A{p}+A{p}+A{p})\n", p = i - 1));
+        }
+        src.push_str("#if A31\nx\n#endif\n");
+        assert!(
+            run(&src, &[]).1.has_errors(),
+            "4^31 evaluations must be cut short"
+        );
+        let mut body = String::from("#define B0 x\n");
+        for i in 1..41 {
+            body.push_str(&format!("#define B{i} B{p} B{p}\n", p = i - 1));
+        }
+        body.push_str("B40\n");
+        assert!(
+            run(&body, &[]).1.has_errors(),
+            "2^40 tokens must be cut short"
+        );
+        let mut deep = String::new();
+        for i in 0..10_000 {
+            deep.push_str(&format!("#define C{i} C{}\n", i + 1));
+        }
+        deep.push_str("C0\n");
+        assert!(run(&deep, &[]).1.has_errors());
     }
 
     #[test]

@@ -427,3 +427,68 @@ fn syntax_errors_are_all_reported_and_recovered_from() {
         assert!(c.has_errors(), "{bad:?} should not parse");
     }
 }
+
+#[test]
+fn recursive_types_are_refused() {
+    rejects(
+        "struct node { size_t n; [count=n] struct node *kids; };",
+        "contains itself",
+    );
+    rejects(
+        "struct a { struct b inner; }; struct b { struct a inner; };",
+        "contains itself",
+    );
+    rejects("union u { union u inner; int x; };", "contains itself");
+    // A plain pointer is only an address: no recursion crosses the boundary.
+    accepts("struct list { int v; struct list *next; };");
+}
+
+#[test]
+fn enumerator_rules() {
+    rejects("enum a { X }; enum b { X };", "duplicate enumerator `X`");
+    rejects("enum e { e };", "has the name of a type");
+    rejects(
+        "enum e { A = FOREIGN_CONST };",
+        "must be a number or an earlier EDL enumerator",
+    );
+    accepts("enum e { A = 3, B, C = A };");
+}
+
+#[test]
+fn size_arguments_cannot_be_attributed_parameters() {
+    rejects(
+        &trusted("public void f([in, size=a] void *p, [in, isary] arr_t a);"),
+        "must name an integer parameter",
+    );
+}
+
+#[test]
+fn array_dimensions_cannot_be_parameters() {
+    rejects(
+        &trusted("public void f([in] int a[n], size_t n);"),
+        "is a parameter",
+    );
+}
+
+#[test]
+fn fixed_buffers_are_bounded_and_whole() {
+    rejects(
+        &trusted("public void f([in, size=3] uint32_t *p);"),
+        "not a whole number of 4-byte elements",
+    );
+    rejects(
+        &trusted("public void f([out, size=2000000] char *p);"),
+        "exceeds 1048576 bytes",
+    );
+    rejects(
+        &trusted("public void f([out] uint64_t a[1024][1024]);"),
+        "exceeds 1048576 bytes",
+    );
+    rejects(
+        &trusted("public void f([in, count=300000] int *p);"),
+        "exceeds 1048576 bytes",
+    );
+    accepts(&trusted(
+        "public void f([in, size=8] uint32_t *p, [out] uint8_t a[1048576]);",
+    ));
+}

@@ -64,4 +64,33 @@ fn names_that_clash_with_generated_items_are_refused() {
         .expect_err("clash");
     assert!(err.contains("`Client` clashes"), "{err}");
     assert!(err.contains("function `new` clashes"), "{err}");
+    for (edl, needle) in [
+        (
+            "trusted { public void f(int self, int self_); };",
+            "parameter `self_` collides",
+        ),
+        (
+            "enum e { RED }; trusted { public void f(int RED); };",
+            "parameter `RED` of `f`",
+        ),
+        (
+            "struct T { int x; }; trusted { public void f(void); };",
+            "`T` clashes",
+        ),
+        (
+            "struct s { int self; int self_; }; trusted { public void f(void); };",
+            "member `self_` collides",
+        ),
+    ] {
+        let c = compile_str(
+            Path::new("c.edl"),
+            format!("enclave {{ {edl} }};"),
+            &Options::default(),
+        );
+        assert!(!c.has_errors(), "{edl}: {}", c.render_diagnostics());
+        let err = c
+            .generate(Side::Enclave, &GenOptions::default())
+            .expect_err(edl);
+        assert!(err.contains(needle), "{edl}: {err}");
+    }
 }

@@ -80,7 +80,8 @@ impl SharedRegion {
         // Offsets come from this crate's layout, never from the peer: a bad
         // one is a bug here, so it stops the process rather than corrupt memory.
         assert!(
-            offset % align == 0 && offset.checked_add(size).is_some_and(|end| end <= self.len),
+            offset.is_multiple_of(align)
+                && offset.checked_add(size).is_some_and(|end| end <= self.len),
             "layout bug"
         );
     }

@@ -179,28 +179,40 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
     let mut pre = Vec::new();
     let mut encode = Vec::new();
     let mut decode = Vec::new();
+    // Returned data is held here until the whole reply has been checked, so
+    // a bad reply leaves the caller's buffers untouched.
+    let mut commit = Vec::new();
     for p in &params {
         let n = &p.name;
-        pre.extend(shape::length_check(p, abi));
+        pre.extend(shape::length_check(p, abi, &quote!(#n.len())));
+        let back = local(&format!("back_{}", p.decl.name.name));
         match &p.shape {
             _ if p.hidden => {}
             Shape::Value | Shape::UserPtr => encode.push(quote!(#w.put(&#n);)),
-            Shape::Fixed { dir, .. } => {
+            Shape::Fixed { dir, ty } => {
                 if dir.sends() {
                     encode.push(quote!(#w.put(#n);));
                 }
                 if dir.returns() {
-                    decode.push(quote!(*#n = #r.get()?;));
+                    decode.push(quote!(let #back: #ty = #r.get()?;));
+                    commit.push(quote!(*#n = #back;));
                 }
             }
-            Shape::Slice { dir, .. } => {
+            Shape::Slice { dir, elem, .. } => {
                 encode.push(if dir.sends() {
                     quote!(#w.put_slice(#n);)
                 } else {
                     quote!(#w.put_count(#n.len());)
                 });
                 if dir.returns() {
-                    decode.push(quote!(#r.get_into(#n)?;));
+                    decode.push(
+                        quote!(let #back: ::std::vec::Vec<#elem> = #r.get_vec_exact(#n.len())?;),
+                    );
+                    commit.push(quote! {
+                        for (slot, value) in #n.iter_mut().zip(#back) {
+                            *slot = value;
+                        }
+                    });
                 }
             }
             Shape::CStr => encode.push(quote!(#w.put_cstr(#n);)),
@@ -214,12 +226,12 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
                 pre.push(quote!(let #region = #measure;));
                 encode.push(quote!(#w.put_slice(&#n[..#region]);));
                 if dir.returns() {
-                    let tmp = local(&format!("{}_back", p.decl.name.name));
+                    // The callee may shorten the string; it must still end in it.
                     decode.push(quote! {
-                        let #tmp: ::std::vec::Vec<#elem> = #r.get_vec_exact(#region)?;
-                        #abi::wire::check_terminated(&#tmp)?;
-                        #n[..#region].copy_from_slice(&#tmp);
+                        let #back: ::std::vec::Vec<#elem> = #r.get_vec_exact(#region)?;
+                        #abi::wire::check_has_terminator(&#back)?;
                     });
+                    commit.push(quote!(#n[..#region].copy_from_slice(&#back);));
                 }
             }
         }
@@ -253,6 +265,7 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
             #get_ret
             #( #decode )*
             #r.finish()?;
+            #( #commit )*
             Ok(#give_ret)
         }
     }
@@ -318,7 +331,7 @@ pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStrea
     // With no functions every id is unknown; say so without an empty match.
     let route = if funcs.is_empty() {
         quote! {
-            let _ = (implementation, r);
+            let _ = (__sg_impl, r);
             Err(#unknown)
         }
     } else {
@@ -326,7 +339,7 @@ pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStrea
             let info = #table.get(header.function_id as usize).ok_or_else(|| #unknown)?;
             #permit
             match info.id {
-                #( #ids_mod::#fn_ids => #handler_names(implementation, &mut r), )*
+                #( #ids_mod::#fn_ids => #handler_names(__sg_impl, &mut r), )*
                 _ => Err(#unknown),
             }
         }
@@ -336,11 +349,11 @@ pub fn callee(kind: Kind, trait_name: &str, funcs: &[Function], abi: &TokenStrea
         pub trait #tr: Send + Sync { #( #methods )* }
 
         #[doc = #dispatch_doc]
-        pub fn #dispatch<I: #tr + ?Sized>(implementation: &I, #ctx_param request: &[u8]) -> ::std::vec::Vec<u8> {
-            #inner(implementation, #ctx_arg request).unwrap_or_else(|e| #abi::Writer::error_reply(&e))
+        pub fn #dispatch<I: #tr + ?Sized>(__sg_impl: &I, #ctx_param request: &[u8]) -> ::std::vec::Vec<u8> {
+            #inner(__sg_impl, #ctx_arg request).unwrap_or_else(|e| #abi::Writer::error_reply(&e))
         }
 
-        fn #inner<I: #tr + ?Sized>(implementation: &I, #ctx_param request: &[u8]) -> ::core::result::Result<::std::vec::Vec<u8>, #abi::Error> {
+        fn #inner<I: #tr + ?Sized>(__sg_impl: &I, #ctx_param request: &[u8]) -> ::core::result::Result<::std::vec::Vec<u8>, #abi::Error> {
             #[allow(unused_mut)]
             let (header, mut r) = #abi::Reader::request(request)?;
             if header.kind != #expected_kind {
@@ -360,11 +373,29 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
     let (r, w) = (local("r"), local("w"));
     let mut decode = Vec::new();
     let mut checks = Vec::new();
+    let mut allocate = Vec::new();
     let mut args = Vec::new();
     let mut encode = Vec::new();
     for p in &params {
-        let n = &p.name;
-        checks.extend(shape::length_check(p, abi));
+        // Locals get a prefix: an EDL name may be anything, even a constant's.
+        let n = local(&format!("p_{}", p.decl.name.name));
+        let count = local(&format!("count_{}", p.decl.name.name));
+        let out_only = matches!(&p.shape, Shape::Slice { dir: Dir::Out, .. });
+        let len = if out_only {
+            quote!(#count)
+        } else {
+            quote!(#n.len())
+        };
+        let mut check = shape::length_check(p, abi, &len);
+        if let Some(c) = check.as_mut() {
+            // Length checks name the EDL size parameters: bind those first.
+            let binds = shape::size_operands(p).into_iter().map(|name| {
+                let (id, l) = (ident(&name), local(&format!("p_{name}")));
+                quote!(let #id = #l;)
+            });
+            *c = quote!({ #( #binds )* #c });
+        }
+        checks.extend(check);
         match &p.shape {
             _ if p.hidden => {}
             Shape::Value | Shape::UserPtr => {
@@ -388,11 +419,12 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
                 }
             }
             Shape::Slice { dir, elem, .. } => {
-                decode.push(if dir.sends() {
-                    quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_vec()?;)
+                if dir.sends() {
+                    decode.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_vec()?;));
                 } else {
-                    quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_out_vec()?;)
-                });
+                    decode.push(quote!(let #count = #r.get_out_count::<#elem>()?;));
+                    allocate.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #abi::wire::zeroed_vec(#count);));
+                }
                 args.push(if *dir == Dir::In {
                     quote!(&#n)
                 } else {
@@ -434,11 +466,12 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
     };
     quote! {
         #[allow(non_snake_case, unused_mut)]
-        fn #fn_name<I: #tr + ?Sized>(implementation: &I, #r: &mut #abi::Reader<'_>) -> ::core::result::Result<::std::vec::Vec<u8>, #abi::Error> {
+        fn #fn_name<I: #tr + ?Sized>(__sg_impl: &I, #r: &mut #abi::Reader<'_>) -> ::core::result::Result<::std::vec::Vec<u8>, #abi::Error> {
             #( #decode )*
             #r.finish()?;
             #( #checks )*
-            #bind implementation.#name(#( #args ),*);
+            #( #allocate )*
+            #bind __sg_impl.#name(#( #args ),*);
             #capture_errno
             let mut #w = #abi::Writer::reply();
             #errno

@@ -54,7 +54,8 @@ impl Default for GenOptions {
     }
 }
 
-/// Names the generated module defines itself; EDL items may not take them.
+/// Names the generated module defines itself (and the generic parameters of
+/// its clients and dispatchers); EDL items may not take them.
 const GENERATED_ITEMS: &[&str] = &[
     "Client",
     "OcallClient",
@@ -66,38 +67,89 @@ const GENERATED_ITEMS: &[&str] = &[
     "ocall_ids",
     "dispatch_ecall",
     "dispatch_ocall",
+    "T",
+    "I",
 ];
 /// Inherent methods of the generated clients.
 const CLIENT_METHODS: &[&str] = &["new", "transport"];
 
+/// Names that would collide in the generated Rust: with generated items,
+/// after keyword escaping (`self` and `self_`), or as parameters that share a
+/// name with a module-level constant or type (parameters are patterns).
 fn name_clashes(program: &Program) -> Vec<String> {
-    let type_names = program.types.iter().flat_map(|t| {
-        let own = t.name().map(|n| n.name.clone());
-        let consts: Vec<String> = match t {
-            crate::ast::TypeDef::Enum(e) => e.items.iter().map(|i| i.name.name.clone()).collect(),
-            _ => Vec::new(),
-        };
-        own.into_iter().chain(consts)
-    });
-    let mut clashes: Vec<String> = type_names
-        .filter(|n| GENERATED_ITEMS.contains(&n.as_str()))
-        .map(|n| {
-            format!("EDL type or constant `{n}` clashes with a generated item of the same name")
+    use crate::ast::TypeDef;
+    use std::collections::HashSet;
+    let escaped = |n: &str| names::ident(n).to_string();
+    let mut clashes = Vec::new();
+    let mut duplicates = |what: &str, items: &mut dyn Iterator<Item = &str>| {
+        let mut seen: HashSet<String> = HashSet::new();
+        for n in items {
+            if !seen.insert(escaped(n)) {
+                clashes.push(format!(
+                    "{what} `{n}` collides with another name once written in Rust"
+                ));
+            }
+        }
+    };
+    let module_names: Vec<&str> = program
+        .types
+        .iter()
+        .flat_map(|t| {
+            let own = t.name().map(|n| n.name.as_str());
+            let consts: Vec<&str> = match t {
+                TypeDef::Enum(e) => e.items.iter().map(|i| i.name.name.as_str()).collect(),
+                _ => Vec::new(),
+            };
+            own.into_iter().chain(consts)
         })
         .collect();
-    clashes.extend(
-        program
+    duplicates("type or constant", &mut module_names.iter().copied());
+    duplicates(
+        "function",
+        &mut program
             .ecalls
             .iter()
             .chain(&program.ocalls)
-            .filter(|f| CLIENT_METHODS.contains(&f.name.name.as_str()))
-            .map(|f| {
-                format!(
-                    "function `{}` clashes with the generated client's `{}` method",
-                    f.name.name, f.name.name
-                )
-            }),
+            .map(|f| f.name.name.as_str()),
     );
+    for f in program.ecalls.iter().chain(&program.ocalls) {
+        duplicates(
+            "parameter",
+            &mut f.params.iter().map(|p| p.name.name.as_str()),
+        );
+    }
+    for t in &program.types {
+        if let TypeDef::Struct(s) | TypeDef::Union(s) = t {
+            duplicates(
+                "member",
+                &mut s.members.iter().map(|m| m.name.name.as_str()),
+            );
+        }
+    }
+    let module: HashSet<String> = module_names.iter().map(|n| escaped(n)).collect();
+    for n in module_names.iter().filter(|n| GENERATED_ITEMS.contains(n)) {
+        clashes.push(format!(
+            "EDL type or constant `{n}` clashes with a generated item of the same name"
+        ));
+    }
+    for f in program.ecalls.iter().chain(&program.ocalls) {
+        if CLIENT_METHODS.contains(&f.name.name.as_str()) {
+            clashes.push(format!(
+                "function `{}` clashes with the generated client's `{}` method",
+                f.name.name, f.name.name
+            ));
+        }
+        for p in f
+            .params
+            .iter()
+            .filter(|p| module.contains(&escaped(&p.name.name)))
+        {
+            clashes.push(format!(
+                "parameter `{}` of `{}` has the name of an EDL type or constant",
+                p.name.name, f.name.name
+            ));
+        }
+    }
     clashes
 }
 

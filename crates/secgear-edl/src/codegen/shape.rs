@@ -242,13 +242,27 @@ impl Param<'_> {
     }
 }
 
+/// The parameters a slice's size or count names.
+pub fn size_operands(p: &Param<'_>) -> Vec<String> {
+    let Shape::Slice { size, count, .. } = &p.shape else {
+        return Vec::new();
+    };
+    [size, count]
+        .into_iter()
+        .filter_map(|o| match o {
+            Some(Operand::Param(n)) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The statement that checks a slice against its explicit size arguments
 /// (on the caller before sending, on the callee after decoding); `None` when
 /// the slice itself defines its length.
-pub fn length_check(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
-    let (n, label) = (&p.name, p.label());
+pub fn length_check(p: &Param<'_>, abi: &TokenStream, len: &TokenStream) -> Option<TokenStream> {
+    let label = p.label();
     let expected = expected_count(p, abi)?;
-    Some(quote!(#abi::wire::check_len(#label, #n.len(), #expected)?;))
+    Some(quote!(#abi::wire::check_len(#label, #len, #expected)?;))
 }
 
 /// The expected element count of a slice, as an expression over the

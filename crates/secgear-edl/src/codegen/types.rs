@@ -1,7 +1,7 @@
 //! Rust definitions for EDL structures, unions and enums, with their
 //! [`Wire`](secgear_abi::Wire) encodings.
 
-use super::names::{self, ident};
+use super::names::{self, ident, local};
 use crate::ast::*;
 use crate::check::TypeTable;
 use proc_macro2::{Literal, TokenStream};
@@ -69,20 +69,24 @@ fn deep_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
     let mut encodes = Vec::new();
     let mut decodes = Vec::new();
     let mut checks = Vec::new();
+    let mut locals = Vec::new();
     for m in &s.members {
         let f = ident(&m.name.name);
+        // Decoded into prefixed locals: a member may share a name with anything.
+        let l = local(&format!("m_{}", m.name.name));
+        locals.push(l.clone());
         let sized = m.has_attr("size") || m.has_attr("count");
         fields.push(f.clone());
         if !sized {
             types.push(names::decl_type(&m.ty, &m.dims, abi));
             encodes.push(quote!(w.put(&self.#f);));
-            decodes.push(quote!(let #f = r.get()?;));
+            decodes.push(quote!(let #l = __sg_r.get()?;));
             continue;
         }
         let elem = names::pointee(&m.ty, abi);
         types.push(quote!(::std::vec::Vec<#elem>));
         encodes.push(quote!(w.put_slice(&self.#f);));
-        decodes.push(quote!(let #f: ::std::vec::Vec<#elem> = r.get_vec()?;));
+        decodes.push(quote!(let #l: ::std::vec::Vec<#elem> = __sg_r.get_vec()?;));
         let label = Literal::string(&format!("{}.{}", s.name.name, m.name.name));
         let operand = |a: Option<&Attr>| match a.and_then(|a| a.value.as_ref()) {
             Some(AttrValue::Number(n)) => {
@@ -90,7 +94,7 @@ fn deep_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
                 Some(quote!(#n))
             }
             Some(AttrValue::Ident(i)) => {
-                let id = ident(&i.name);
+                let id = local(&format!("m_{}", i.name));
                 Some(quote!(#abi::wire::count_arg(#label, #id)?))
             }
             None => None,
@@ -106,7 +110,7 @@ fn deep_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
             )? as u64),
             (None, None) => continue,
         };
-        checks.push(quote!(#abi::wire::check_len(#label, #f.len(), #expected)?;));
+        checks.push(quote!(#abi::wire::check_len(#label, #l.len(), #expected)?;));
     }
     quote! {
         #[doc = #doc]
@@ -118,10 +122,10 @@ fn deep_struct(s: &StructDef, abi: &TokenStream) -> TokenStream {
             const MIN_WIRE_LEN: usize = #( <#types as #abi::Wire>::MIN_WIRE_LEN )+*;
             fn encode(&self, w: &mut #abi::Writer) { #( #encodes )* }
             #[allow(non_snake_case)]
-            fn decode(r: &mut #abi::Reader<'_>) -> ::core::result::Result<Self, #abi::Error> {
+            fn decode(__sg_r: &mut #abi::Reader<'_>) -> ::core::result::Result<Self, #abi::Error> {
                 #( #decodes )*
                 #( #checks )*
-                Ok(Self { #( #fields, )* })
+                Ok(Self { #( #fields: #locals, )* })
             }
             fn zeroed() -> Self {
                 Self { #( #fields: <#types as #abi::Wire>::zeroed(), )* }
