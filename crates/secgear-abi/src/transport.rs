@@ -27,6 +27,23 @@ impl<T: Transport + ?Sized> Transport for &T {
     }
 }
 
+/// Serves the OCALLs of one EDL: what the host hands the enclave runtime.
+/// The generated `Ocalls` adapter implements it for any `Untrusted` type.
+pub trait OcallDispatch: Send + Sync {
+    /// Serves one OCALL request and returns its reply (failures included).
+    fn dispatch_ocall(&self, request: &[u8]) -> Vec<u8>;
+}
+
+/// An enclave without OCALLs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOcalls;
+
+impl OcallDispatch for NoOcalls {
+    fn dispatch_ocall(&self, _: &[u8]) -> Vec<u8> {
+        crate::Writer::error_reply(&Error::new(crate::ErrorCode::InvalidCmd, "the enclave has no OCALLs"))
+    }
+}
+
 /// What the generated tables say about one EDL function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FunctionInfo {

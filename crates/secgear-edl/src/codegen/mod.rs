@@ -153,6 +153,22 @@ fn name_clashes(program: &Program) -> Vec<String> {
     clashes
 }
 
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    Some(match item {
+        syn::Item::Const(i) => &mut i.attrs,
+        syn::Item::Enum(i) => &mut i.attrs,
+        syn::Item::Fn(i) => &mut i.attrs,
+        syn::Item::Mod(i) => &mut i.attrs,
+        syn::Item::Static(i) => &mut i.attrs,
+        syn::Item::Struct(i) => &mut i.attrs,
+        syn::Item::Trait(i) => &mut i.attrs,
+        syn::Item::Type(i) => &mut i.attrs,
+        syn::Item::Union(i) => &mut i.attrs,
+        syn::Item::Impl(i) => &mut i.attrs,
+        _ => return None,
+    })
+}
+
 /// Generates one side's Rust source, formatted.
 pub fn generate(program: &Program, side: Side, options: &GenOptions) -> Result<String, String> {
     let clashes = name_clashes(program);
@@ -171,7 +187,21 @@ pub fn generate(program: &Program, side: Side, options: &GenOptions) -> Result<S
         Side::Host => {
             let client = calls::caller(Kind::Ecall, "Client", &program.ecalls, &abi);
             let untrusted = calls::callee(Kind::Ocall, "Untrusted", &program.ocalls, &abi);
-            quote!(#client #untrusted)
+            quote! {
+                #client
+                #untrusted
+
+                /// Adapts an [`Untrusted`] implementation for the enclave
+                /// runtime: `Enclave::builder(..).ocalls(Ocalls(my_host_functions))`.
+                #[derive(Debug, Clone, Copy, Default)]
+                pub struct Ocalls<I>(pub I);
+
+                impl<I: Untrusted> #abi::OcallDispatch for Ocalls<I> {
+                    fn dispatch_ocall(&self, request: &[u8]) -> ::std::vec::Vec<u8> {
+                        dispatch_ocall(&self.0, request)
+                    }
+                }
+            }
         }
         Side::Enclave => {
             let trusted = calls::callee(Kind::Ecall, "Trusted", &program.ecalls, &abi);

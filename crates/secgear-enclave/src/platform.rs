@@ -1,0 +1,50 @@
+//! Calls to the (simulated) platform: attestation evidence and randomness.
+
+use crate::runtime::HostTransport;
+use secgear_abi::{CallKind, Error, ErrorCode, Reader, Transport, Writer};
+use secgear_sim::platform;
+
+/// Attestation evidence produced by the platform for this enclave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence(pub Vec<u8>);
+
+/// Evidence that binds `report_data` to this enclave's identity. The
+/// platform fills in the measurement and signer it recorded when it loaded
+/// the enclave: enclave code cannot choose them. On the simulation TEE the
+/// format is the COSE_Sign1 described in `secgear_sim::evidence`.
+pub fn report(report_data: &[u8; 64]) -> Result<Evidence, Error> {
+    let mut w = Writer::request(CallKind::Platform, platform::REPORT);
+    w.put(report_data);
+    let reply = HostTransport.call(w.finish())?;
+    let mut r = Reader::reply(&reply)?;
+    let evidence: Vec<u8> = r.get_vec()?;
+    r.finish()?;
+    Ok(Evidence(evidence))
+}
+
+/// Fills `buf` from the operating system's CSPRNG.
+pub fn random(buf: &mut [u8]) -> Result<(), Error> {
+    getrandom::fill(buf).map_err(|e| Error::new(ErrorCode::Generic, format!("random source: {e}")))
+}
+
+/// Asks the platform for the sealing key bound to `policy` and `salt`.
+pub(crate) fn seal_key(policy: u8, salt: &[u8; 32]) -> Result<zeroize::Zeroizing<[u8; 32]>, Error> {
+    let mut w = Writer::request(CallKind::Platform, platform::SEAL_KEY);
+    w.put(&policy);
+    w.put(salt);
+    let reply = HostTransport.call(w.finish())?;
+    let mut r = Reader::reply(&reply)?;
+    let key = zeroize::Zeroizing::new(r.get::<[u8; 32]>()?);
+    r.finish()?;
+    Ok(key)
+}
+
+/// Sends one log line to the host.
+pub(crate) fn log(level: u8, target: &str, message: &str) {
+    let mut w = Writer::request(CallKind::Platform, platform::LOG);
+    w.put(&level);
+    w.put_slice(target.as_bytes());
+    w.put_slice(message.as_bytes());
+    // Logging must never fail the code that logs.
+    let _ = HostTransport.call(w.finish());
+}

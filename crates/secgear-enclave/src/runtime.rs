@@ -1,0 +1,221 @@
+//! The enclave process: attach the channel, sandbox itself, serve one slot
+//! per thread, and carry OCALLs (and ECALLs nested in them) over the slot of
+//! the ECALL in progress.
+
+use crate::sandbox;
+use secgear_abi::{EcallContext, Error, ErrorCode, FunctionInfo, Reader, Transport, Writer};
+use secgear_sim::channel::{Channel, Slot, state};
+use std::cell::RefCell;
+use std::sync::{Arc, Barrier, OnceLock};
+
+/// Worker threads run user code; give them room for fixed-size buffers
+/// (each parameter's is at most 1 MiB).
+pub(crate) const WORKER_STACK: usize = 8 << 20;
+
+type Dispatch<E> = fn(&E, &EcallContext<'_>, &[u8]) -> Vec<u8>;
+
+/// What every worker shares.
+struct Shared<E> {
+    channel: &'static Channel,
+    implementation: E,
+    dispatch: Dispatch<E>,
+}
+
+/// The channel, for the panic hook and the OCALL transport of any thread.
+static CHANNEL: OnceLock<&'static Channel> = OnceLock::new();
+
+thread_local! {
+    /// The slot this thread serves.
+    static CURRENT: RefCell<Option<usize>> = const { RefCell::new(None) };
+    /// How this thread serves an ECALL nested in one of its OCALLs.
+    static NESTED: RefCell<Option<Box<dyn Fn(&[u8], Option<&FunctionInfo>) -> Vec<u8>>>> = RefCell::new(None);
+}
+
+/// Arguments the loader passes: `<debug|production> <heap limit in bytes>`.
+struct LaunchArgs {
+    debug: bool,
+    heap_limit: u64,
+}
+
+fn launch_args() -> Option<LaunchArgs> {
+    let mut args = std::env::args().skip(1);
+    let debug = match args.next()?.as_str() {
+        "debug" => true,
+        "production" => false,
+        _ => return None,
+    };
+    let heap_limit = args.next()?.parse().ok()?;
+    Some(LaunchArgs { debug, heap_limit })
+}
+
+/// Runs the enclave; never returns. Use [`entry!`](crate::entry).
+pub fn run<E: Send + Sync + 'static>(
+    implementation: E,
+    dispatch: Dispatch<E>,
+    ocalls: &'static [FunctionInfo],
+) -> ! {
+    let Some(args) = launch_args() else {
+        eprintln!("this is a secgear-rs enclave image: load it with secgear_host::Enclave, do not run it directly");
+        std::process::exit(2);
+    };
+    let channel = match sandbox::take_channel() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("enclave: no usable channel: {e}");
+            std::process::exit(2);
+        }
+    };
+    let channel: &'static Channel = Box::leak(Box::new(channel));
+    let _ = CHANNEL.set(channel);
+    install_panic_hook();
+    set_ocall_table(ocalls);
+    let shared: &'static Shared<E> = Box::leak(Box::new(Shared { channel, implementation, dispatch }));
+    let slots = shared.channel.slot_count();
+    // Workers finish starting (stacks, signal stacks) before the sandbox and
+    // memory limit go up, and run user code only after.
+    let started = Arc::new(Barrier::new(slots + 1));
+    let sandboxed = Arc::new(Barrier::new(slots + 1));
+    let mut workers = Vec::with_capacity(slots);
+    for index in 0..slots {
+        let (started, sandboxed) = (started.clone(), sandboxed.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("tcs-{index}"))
+            .stack_size(WORKER_STACK)
+            .spawn(move || {
+                started.wait();
+                sandboxed.wait();
+                serve_slot(shared, index);
+            });
+        match spawned {
+            Ok(handle) => workers.push(handle),
+            Err(e) => fail(channel, &format!("cannot start worker thread: {e}")),
+        }
+    }
+    crate::logging::install();
+    started.wait();
+    if let Err(e) = sandbox::enter(args.debug, args.heap_limit, slots) {
+        fail(channel, &format!("cannot enter the sandbox: {e}"));
+    }
+    sandboxed.wait();
+    channel.set_ready(secgear_sim::channel::ready::SERVING);
+    for w in workers {
+        let _ = w.join();
+    }
+    std::process::exit(0);
+}
+
+fn fail(channel: &Channel, message: &str) -> ! {
+    channel.write_death_note(message);
+    channel.set_ready(secgear_sim::channel::ready::FAILED);
+    std::process::exit(3);
+}
+
+/// A panic in enclave code leaves the enclave in an unknown state: like a
+/// hardware enclave fault, it ends the enclave. The message goes to the host.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if let Some(channel) = CHANNEL.get() {
+            let thread = std::thread::current();
+            channel.write_death_note(&format!("enclave thread '{}' {info}", thread.name().unwrap_or("?")));
+            channel.wake_everyone();
+        }
+        std::process::exit(101);
+    }));
+}
+
+fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize) {
+    let Some(slot) = shared.channel.slot(index) else { return };
+    CURRENT.with(|c| *c.borrow_mut() = Some(index));
+    NESTED.with(|n| {
+        *n.borrow_mut() = Some(Box::new(move |request, active| {
+            let ctx = EcallContext { active_ocall: active };
+            (shared.dispatch)(&shared.implementation, &ctx, request)
+        }))
+    });
+    loop {
+        if shared.channel.shutdown_requested() {
+            return;
+        }
+        if slot.wait_for(|s| s == state::ECALL, None).is_none() {
+            continue;
+        }
+        let reply = match slot.take_message() {
+            Ok(request) => (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request),
+            Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
+        };
+        post_reply(&slot, state::ECALL_DONE, reply);
+    }
+}
+
+fn post_reply(slot: &Slot<'_>, new_state: u32, reply: Vec<u8>) {
+    if let Err(e) = slot.post(new_state, &reply) {
+        let error = Error::new(ErrorCode::ExcessData, e.to_string());
+        // An error reply is eight bytes: it always fits.
+        let _ = slot.post(new_state, &Writer::error_reply(&error));
+    }
+}
+
+/// Carries the enclave's OCALLs (and platform calls) to the host over the
+/// slot of the ECALL this thread is serving.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostTransport;
+
+/// The transport for the generated `OcallClient`: `edl::OcallClient::new(secgear_enclave::host())`.
+pub fn host() -> HostTransport {
+    HostTransport
+}
+
+impl Transport for HostTransport {
+    fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let channel = CHANNEL.get().ok_or_else(|| Error::new(ErrorCode::BadState, "no enclave runtime"))?;
+        let index = CURRENT.with(|c| *c.borrow()).ok_or_else(|| {
+            Error::new(ErrorCode::OcallNotAllowed, "OCALLs can only be made while serving an ECALL")
+        })?;
+        let slot = channel.slot(index).ok_or_else(|| Error::new(ErrorCode::BadState, "slot vanished"))?;
+        let info = ocall_info(&request);
+        slot.post(state::OCALL, &request).map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
+        loop {
+            if channel.shutdown_requested() {
+                return Err(Error::new(ErrorCode::EnclaveLost, "the host is shutting the enclave down"));
+            }
+            match slot.wait_for(|s| s == state::OCALL_DONE || s == state::ECALL, None) {
+                Some(state::OCALL_DONE) => {
+                    return slot.take_message().map_err(|e| Error::malformed(e.to_string()));
+                }
+                Some(_) => {
+                    // The host made an ECALL from inside this OCALL.
+                    let reply = match slot.take_message() {
+                        Ok(nested) => serve_nested(&nested, info),
+                        Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
+                    };
+                    post_reply(&slot, state::ECALL_DONE, reply);
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// The table entry of an OCALL request, for `allow(...)` checks of ECALLs
+/// nested in it. Platform calls have none.
+fn ocall_info(request: &[u8]) -> Option<&'static FunctionInfo> {
+    let (header, _) = Reader::request(request).ok()?;
+    if header.kind != secgear_abi::CallKind::Ocall {
+        return None;
+    }
+    let table = OCALL_TABLE.get()?;
+    table.get(header.function_id as usize)
+}
+
+static OCALL_TABLE: OnceLock<&'static [FunctionInfo]> = OnceLock::new();
+
+fn serve_nested(request: &[u8], active: Option<&'static FunctionInfo>) -> Vec<u8> {
+    NESTED.with(|n| match n.borrow().as_ref() {
+        Some(serve) => serve(request, active),
+        None => Writer::error_reply(&Error::new(ErrorCode::BadState, "no dispatcher on this thread")),
+    })
+}
+
+pub(crate) fn set_ocall_table(table: &'static [FunctionInfo]) {
+    let _ = OCALL_TABLE.set(table);
+}

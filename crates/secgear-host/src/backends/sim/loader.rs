@@ -1,0 +1,172 @@
+//! Loading an enclave on the simulation TEE: verify the signed image, check
+//! it against what the caller expects, and start it as a sandboxed child
+//! process that holds nothing but its channel.
+
+use super::SimEnclave;
+use super::platform::{Identity, SimPlatform};
+use secgear_abi::{Error, ErrorCode};
+use secgear_sign::{SignError, SignedImage};
+use secgear_sim::CHANNEL_FD;
+use secgear_sim::channel::{Channel, ready};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub(crate) struct LoadOptions {
+    pub debug: bool,
+    pub threads: Option<u32>,
+    pub max_message: usize,
+    pub expected_signer: Option<[u8; 32]>,
+    pub expected_measurement: Option<[u8; 32]>,
+    pub platform: Arc<SimPlatform>,
+    pub start_timeout: Duration,
+}
+
+fn refuse(code: ErrorCode, detail: String) -> Error {
+    Error::new(code, detail)
+}
+
+/// Reads and verifies a signed image.
+pub(crate) fn verify_image(path: &Path) -> Result<SignedImage, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| refuse(ErrorCode::InvalidPath, format!("cannot read enclave image {}: {e}", path.display())))?;
+    secgear_sign::verify(&bytes).map_err(|e| {
+        let code = match e {
+            SignError::Unsigned | SignError::Malformed(_) => ErrorCode::InvalidEnclave,
+            _ => ErrorCode::SignatureInvalid,
+        };
+        refuse(code, format!("refusing enclave image {}: {e}", path.display()))
+    })
+}
+
+/// Creates the enclave: returns it with the verified image's identity.
+pub(crate) fn create(path: &Path, options: LoadOptions) -> Result<(SimEnclave, SignedImage), Error> {
+    let image = verify_image(path)?;
+    if let Some(signer) = options.expected_signer.filter(|s| *s != image.signer_id) {
+        return Err(refuse(
+            ErrorCode::SignatureInvalid,
+            format!("enclave signed by {}, expected {}", hex(&image.signer_id), hex(&signer)),
+        ));
+    }
+    if let Some(m) = options.expected_measurement.filter(|m| *m != image.measurement) {
+        return Err(refuse(
+            ErrorCode::InvalidEnclave,
+            format!("enclave measurement is {}, expected {}", hex(&image.measurement), hex(&m)),
+        ));
+    }
+    if options.debug && !image.config.debug {
+        return Err(refuse(ErrorCode::NdebugEnclave, "the enclave is signed as non-debug and cannot run in debug mode".into()));
+    }
+    let threads = options.threads.unwrap_or(image.config.threads);
+    if threads == 0 || threads > image.config.threads {
+        return Err(Error::bad_parameters(format!(
+            "threads({threads}) must be between 1 and the {} the enclave was signed for",
+            image.config.threads
+        )));
+    }
+    let channel = Arc::new(
+        Channel::create(threads as usize, options.max_message)
+            .map_err(|e| refuse(ErrorCode::OutOfMemory, format!("cannot create the enclave channel: {e}")))?,
+    );
+    let mut child = spawn(&image, &channel, options.debug)?;
+    let pid = rustix::process::Pid::from_raw(child.id() as i32)
+        .ok_or_else(|| refuse(ErrorCode::Unexpected, "child has no pid".into()))?;
+    let dead = Arc::new(AtomicBool::new(false));
+    let monitor = {
+        let (dead, channel) = (dead.clone(), channel.clone());
+        std::thread::Builder::new()
+            .name("secgear-sim-monitor".into())
+            .spawn(move || {
+                let status = child.wait();
+                dead.store(true, Ordering::Release);
+                channel.wake_everyone();
+                tracing::debug!(target: "secgear::sim", ?status, "enclave process exited");
+            })
+            .map_err(|e| refuse(ErrorCode::OutOfMemory, format!("cannot start the enclave monitor: {e}")))?
+    };
+    let identity = Identity {
+        measurement: image.measurement,
+        signer_id: image.signer_id,
+        product_id: image.config.product_id,
+        svn: image.config.security_version,
+        debug: options.debug,
+    };
+    let enclave = SimEnclave {
+        channel,
+        platform: options.platform,
+        identity,
+        dead,
+        pid,
+        monitor: Mutex::new(Some(monitor)),
+    };
+    let deadline = Instant::now() + options.start_timeout;
+    loop {
+        match enclave.channel.wait_ready(Duration::from_millis(50)) {
+            ready::SERVING => return Ok((enclave, image)),
+            ready::FAILED => break,
+            _ if enclave.dead.load(Ordering::Acquire) => break,
+            _ if Instant::now() >= deadline => {
+                return Err(refuse(ErrorCode::Timeout, "the enclave did not start in time".into()));
+            }
+            _ => {}
+        }
+    }
+    let note = enclave.channel.death_note().unwrap_or_else(|| "the enclave process exited while starting".into());
+    Err(refuse(ErrorCode::EnclaveLost, note))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Starts the verified executable from a memfd (the exact bytes that were
+/// verified, not a path that could change), with an empty environment, no
+/// standard input or output, and the channel at descriptor 3.
+fn spawn(image: &SignedImage, channel: &Channel, debug: bool) -> Result<std::process::Child, Error> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| refuse(ErrorCode::Generic, format!("{what}: {e}"));
+    let exe = rustix::fs::memfd_create("secgear-enclave", rustix::fs::MemfdFlags::CLOEXEC)
+        .map_err(|e| fail("memfd", &e))?;
+    // A high number, so placing the channel at 3 cannot overwrite it.
+    let exe: OwnedFd = rustix::io::fcntl_dupfd_cloexec(&exe, 16).map_err(|e| fail("dup", &e))?;
+    write_all(&exe, &image.executable).map_err(|e| fail("writing the enclave image", &e))?;
+    let channel_fd = channel.fd().as_raw_fd();
+    let mut command = Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
+    command
+        .arg0("secgear-enclave")
+        .arg(if debug { "debug" } else { "production" })
+        .arg(image.config.heap_limit.to_string())
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        // A debug enclave keeps stderr until it closes it on entering the
+        // sandbox, so failures before then are visible.
+        .stderr(if debug { Stdio::inherit() } else { Stdio::null() });
+    // SAFETY: the closure runs in the forked child before exec and only makes
+    // async-signal-safe system calls (dup2/fcntl) on descriptors that exist:
+    // it places the channel at CHANNEL_FD without close-on-exec.
+    unsafe {
+        command.pre_exec(move || {
+            let rc = if channel_fd == CHANNEL_FD {
+                libc::fcntl(CHANNEL_FD, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(channel_fd, CHANNEL_FD)
+            };
+            if rc < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+        });
+    }
+    let child = command.spawn().map_err(|e| fail("cannot start the enclave process", &e))?;
+    drop(exe);
+    Ok(child)
+}
+
+fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        let n = rustix::io::write(fd, bytes)?;
+        bytes = &bytes[n..];
+    }
+    Ok(())
+}

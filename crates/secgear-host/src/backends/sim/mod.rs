@@ -1,0 +1,104 @@
+//! The simulation TEE: each enclave is a separate, sandboxed process that
+//! the host reaches only through a shared-memory channel (`secgear-sim`).
+//! It is as isolated as an ordinary process, not as a hardware enclave:
+//! it is for development and tests, never for secrets.
+
+pub mod loader;
+pub mod platform;
+
+use crate::backend::Backend;
+use platform::{Identity, SimPlatform};
+use secgear_abi::{CallKind, Error, ErrorCode, OcallDispatch, Reader};
+use secgear_sim::channel::{Channel, state};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How often a waiting host thread re-checks whether the enclave died.
+const LIVENESS_POLL: Duration = Duration::from_millis(100);
+
+pub(crate) struct SimEnclave {
+    channel: Arc<Channel>,
+    platform: Arc<SimPlatform>,
+    identity: Identity,
+    dead: Arc<AtomicBool>,
+    pid: rustix::process::Pid,
+    monitor: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SimEnclave {
+    fn dead_error(&self) -> Error {
+        let note = self.channel.death_note().unwrap_or_else(|| "the enclave process exited".into());
+        Error::new(ErrorCode::EnclaveDead, note)
+    }
+
+    fn serve_ocall(&self, request: &[u8], ocalls: &dyn OcallDispatch) -> Vec<u8> {
+        match Reader::request(request) {
+            Ok((header, _)) if header.kind == CallKind::Platform => self.platform.handle(request, &self.identity),
+            _ => ocalls.dispatch_ocall(request),
+        }
+    }
+}
+
+impl Backend for SimEnclave {
+    fn slots(&self) -> usize {
+        self.channel.slot_count()
+    }
+
+    fn call(&self, slot: usize, request: &[u8], ocalls: &dyn OcallDispatch) -> Result<Vec<u8>, Error> {
+        if self.is_dead() {
+            return Err(self.dead_error());
+        }
+        let slot = self.channel.slot(slot).ok_or_else(|| Error::new(ErrorCode::OutOfTcs, "no such slot"))?;
+        slot.post(state::ECALL, request).map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
+        loop {
+            match slot.wait_for(|s| s == state::ECALL_DONE || s == state::OCALL, Some(LIVENESS_POLL)) {
+                Some(state::ECALL_DONE) => {
+                    return slot.take_message().map_err(|e| Error::malformed(e.to_string()));
+                }
+                Some(_) => {
+                    let ocall = slot.take_message().map_err(|e| Error::malformed(e.to_string()))?;
+                    let reply = self.serve_ocall(&ocall, ocalls);
+                    let posted = slot.post(state::OCALL_DONE, &reply);
+                    if let Err(e) = posted {
+                        let error = Error::new(ErrorCode::ExcessData, e.to_string());
+                        slot.post(state::OCALL_DONE, &secgear_abi::Writer::error_reply(&error))
+                            .map_err(|e| Error::malformed(e.to_string()))?;
+                    }
+                }
+                None if self.is_dead() => return Err(self.dead_error()),
+                None => {}
+            }
+        }
+    }
+
+    fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    fn destroy(&self) -> Result<(), Error> {
+        let Some(monitor) = self.monitor.lock().map_err(|_| Error::new(ErrorCode::BadState, "poisoned"))?.take()
+        else {
+            return Ok(());
+        };
+        self.channel.request_shutdown();
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while !self.is_dead() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if !self.is_dead() {
+            // It did not stop when asked: end it. The monitor has not reaped
+            // it (it is not dead), so the pid still names our child.
+            let _ = rustix::process::kill_process(self.pid, rustix::process::Signal::KILL);
+        }
+        let _ = monitor.join();
+        Ok(())
+    }
+}
+
+impl Drop for SimEnclave {
+    fn drop(&mut self) {
+        let _ = self.destroy();
+    }
+}

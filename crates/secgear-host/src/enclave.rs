@@ -1,0 +1,142 @@
+//! A created enclave: the handle host code calls through.
+
+use crate::backend::Backend;
+use crate::builder::{EnclaveBuilder, TeeType};
+use secgear_abi::{Error, ErrorCode, OcallDispatch, Transport};
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Who the loaded enclave is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnclaveInfo {
+    pub tee: TeeType,
+    pub measurement: [u8; 32],
+    pub signer_id: [u8; 32],
+    pub product_id: u16,
+    pub security_version: u16,
+    pub debug: bool,
+    pub threads: usize,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// Slots this thread holds, per enclave: a call made while serving one
+    /// of that enclave's OCALLs is a nested ECALL and reuses the slot.
+    static HELD: RefCell<Vec<(u64, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A running enclave. Generated clients take `&Enclave` as their transport.
+/// Dropping it destroys the enclave.
+pub struct Enclave {
+    id: u64,
+    backend: Box<dyn Backend>,
+    ocalls: Arc<dyn OcallDispatch>,
+    free: Mutex<Vec<usize>>,
+    freed: Condvar,
+    call_timeout: Duration,
+    info: EnclaveInfo,
+}
+
+impl std::fmt::Debug for Enclave {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enclave").field("id", &self.id).field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+impl Enclave {
+    /// Starts building an enclave from a signed image.
+    pub fn builder(image: impl Into<PathBuf>) -> EnclaveBuilder {
+        EnclaveBuilder::new(image.into())
+    }
+
+    pub(crate) fn new(
+        backend: Box<dyn Backend>,
+        ocalls: Arc<dyn OcallDispatch>,
+        call_timeout: Duration,
+        info: EnclaveInfo,
+    ) -> Self {
+        let free = (0..backend.slots()).rev().collect();
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            backend,
+            ocalls,
+            free: Mutex::new(free),
+            freed: Condvar::new(),
+            call_timeout,
+            info,
+        }
+    }
+
+    pub fn info(&self) -> &EnclaveInfo {
+        &self.info
+    }
+
+    /// Whether the enclave has died; every call then fails with `EnclaveDead`.
+    pub fn is_dead(&self) -> bool {
+        self.backend.is_dead()
+    }
+
+    /// Destroys the enclave now (dropping it does the same).
+    pub fn destroy(self) -> Result<(), Error> {
+        self.backend.destroy()
+    }
+
+    fn held_slot(&self) -> Option<usize> {
+        HELD.with(|h| h.borrow().iter().rev().find(|(id, _)| *id == self.id).map(|(_, s)| *s))
+    }
+
+    fn acquire(&self) -> Result<usize, Error> {
+        let deadline = Instant::now() + self.call_timeout;
+        let poisoned = || Error::new(ErrorCode::BadState, "slot table poisoned");
+        let mut free = self.free.lock().map_err(|_| poisoned())?;
+        loop {
+            if let Some(slot) = free.pop() {
+                return Ok(slot);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::new(
+                    ErrorCode::OutOfTcs,
+                    format!("all {} call slots stayed busy for {:?}", self.info.threads, self.call_timeout),
+                ));
+            }
+            free = self.freed.wait_timeout(free, deadline - now).map_err(|_| poisoned())?.0;
+        }
+    }
+
+    fn release(&self, slot: usize) {
+        if let Ok(mut free) = self.free.lock() {
+            free.push(slot);
+        }
+        self.freed.notify_one();
+    }
+}
+
+impl Transport for Enclave {
+    fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        if let Some(slot) = self.held_slot() {
+            return self.backend.call(slot, &request, self.ocalls.as_ref());
+        }
+        let slot = self.acquire()?;
+        HELD.with(|h| h.borrow_mut().push((self.id, slot)));
+        let result = self.backend.call(slot, &request, self.ocalls.as_ref());
+        HELD.with(|h| {
+            let mut held = h.borrow_mut();
+            if let Some(pos) = held.iter().rposition(|e| *e == (self.id, slot)) {
+                held.remove(pos);
+            }
+        });
+        self.release(slot);
+        result
+    }
+}
+
+impl Drop for Enclave {
+    fn drop(&mut self) {
+        let _ = self.backend.destroy();
+    }
+}
