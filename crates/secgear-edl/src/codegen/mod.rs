@@ -217,8 +217,14 @@ pub fn generate(program: &Program, side: Side, options: &GenOptions) -> Result<S
         #ocall_table
         #body
     };
-    let parsed: syn::File = syn::parse2(file)
+    let mut parsed: syn::File = syn::parse2(file)
         .map_err(|e| format!("internal error: generated code does not parse: {e}"))?;
+    // A program uses some of what an EDL declares, rarely all of it.
+    for item in &mut parsed.items {
+        if let Some(attrs) = item_attrs(item) {
+            attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+        }
+    }
     let side_name = match side {
         Side::Host => "host",
         Side::Enclave => "enclave",
