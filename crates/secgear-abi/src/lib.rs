@@ -11,7 +11,9 @@ pub mod transport;
 pub mod wire;
 
 pub use error::{Error, ErrorCode};
-pub use transport::{EcallContext, FunctionInfo, NoOcalls, OcallDispatch, Transport, last_ocall_errno};
+pub use transport::{
+    EcallContext, FunctionInfo, NoOcalls, OcallDispatch, Transport, last_ocall_errno,
+};
 pub use wire::{CallKind, Reader, RequestHeader, UserPtr, WIRE_VERSION, Wire, Writer};
 
 /// Includes the host-side code that `secgear_edl::Builder` generated for the

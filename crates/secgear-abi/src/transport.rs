@@ -40,7 +40,10 @@ pub struct NoOcalls;
 
 impl OcallDispatch for NoOcalls {
     fn dispatch_ocall(&self, _: &[u8]) -> Vec<u8> {
-        crate::Writer::error_reply(&Error::new(crate::ErrorCode::InvalidCmd, "the enclave has no OCALLs"))
+        crate::Writer::error_reply(&Error::new(
+            crate::ErrorCode::InvalidCmd,
+            "the enclave has no OCALLs",
+        ))
     }
 }
 

@@ -43,7 +43,10 @@ pub enum BuildError {
     #[error(transparent)]
     Sign(#[from] secgear_sign::SignError),
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What a build produced.
@@ -65,7 +68,11 @@ pub struct EnclaveBuild {
 impl EnclaveBuild {
     /// `crate_dir` is relative to the host crate's manifest directory.
     pub fn new(crate_dir: impl Into<PathBuf>) -> Self {
-        Self { crate_dir: crate_dir.into(), key: None, watch: Vec::new() }
+        Self {
+            crate_dir: crate_dir.into(),
+            key: None,
+            watch: Vec::new(),
+        }
     }
 
     /// Signs with this key instead of `$SECGEAR_SIGNING_KEY` or the development key.
@@ -88,7 +95,10 @@ impl EnclaveBuild {
         let manifest = crate_dir.join("Cargo.toml");
         let name = package_name(&manifest)?;
         for path in std::iter::once(&crate_dir).chain(&self.watch) {
-            println!("cargo:rerun-if-changed={}", manifest_dir.join(path).display());
+            println!(
+                "cargo:rerun-if-changed={}",
+                manifest_dir.join(path).display()
+            );
         }
         println!("cargo:rerun-if-env-changed={SIGNING_KEY_ENV}");
         let target_root = target_dir(&out_dir);
@@ -103,7 +113,11 @@ impl EnclaveBuild {
             .arg("--target-dir")
             .arg(&enclave_target)
             .env_remove("CARGO_TARGET_DIR")
-            .env_remove("CARGO_BUILD_TARGET_DIR");
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            // Under `cargo clippy` the outer build wraps rustc; the enclave
+            // must still be compiled for real (clippy lints it as a member).
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .env_remove("CLIPPY_ARGS");
         if release {
             command.arg("--release");
         }
@@ -111,11 +125,19 @@ impl EnclaveBuild {
         if !status.success() {
             return Err(BuildError::Cargo(crate_dir));
         }
-        let executable_path = enclave_target.join(if release { "release" } else { "debug" }).join(&name);
-        let executable = std::fs::read(&executable_path)
-            .map_err(|e| BuildError::Read { path: executable_path.clone(), message: e.to_string() })?;
+        let executable_path = enclave_target
+            .join(if release { "release" } else { "debug" })
+            .join(&name);
+        let executable = std::fs::read(&executable_path).map_err(|e| BuildError::Read {
+            path: executable_path.clone(),
+            message: e.to_string(),
+        })?;
         let config = secgear_sign::Config::load(&crate_dir.join("enclave.toml"))?;
-        let key = match self.key.clone().or_else(|| std::env::var_os(SIGNING_KEY_ENV).map(PathBuf::from)) {
+        let key = match self
+            .key
+            .clone()
+            .or_else(|| std::env::var_os(SIGNING_KEY_ENV).map(PathBuf::from))
+        {
             Some(path) => secgear_sign::load_key(&path)?,
             None => development_key(&target_root)?,
         };
@@ -137,16 +159,25 @@ impl EnclaveBuild {
             hex = hex::encode(measurement),
         );
         write_atomically(&out_dir.join(IMAGE_CONSTANTS_FILE), constants.as_bytes())?;
-        Ok(BuiltEnclave { image, measurement, signer_id })
+        Ok(BuiltEnclave {
+            image,
+            measurement,
+            signer_id,
+        })
     }
 }
 
 fn env_path(var: &'static str) -> Result<PathBuf, BuildError> {
-    std::env::var_os(var).map(PathBuf::from).ok_or(BuildError::Env(var))
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .ok_or(BuildError::Env(var))
 }
 
 fn package_name(manifest: &Path) -> Result<String, BuildError> {
-    let read_err = |message: String| BuildError::Read { path: manifest.to_path_buf(), message };
+    let read_err = |message: String| BuildError::Read {
+        path: manifest.to_path_buf(),
+        message,
+    };
     let text = std::fs::read_to_string(manifest).map_err(|e| read_err(e.to_string()))?;
     let doc: toml::Table = toml::from_str(&text).map_err(|e| read_err(e.to_string()))?;
     doc.get("package")
@@ -158,7 +189,10 @@ fn package_name(manifest: &Path) -> Result<String, BuildError> {
 
 /// The cargo target directory: `OUT_DIR` is `<target>/<profile>/build/<pkg>/out`.
 fn target_dir(out_dir: &Path) -> PathBuf {
-    out_dir.ancestors().nth(4).map_or_else(|| out_dir.join("secgear"), Path::to_path_buf)
+    out_dir
+        .ancestors()
+        .nth(4)
+        .map_or_else(|| out_dir.join("secgear"), Path::to_path_buf)
 }
 
 /// A development key kept under the target directory, created on first use.
@@ -171,7 +205,10 @@ fn development_key(target: &Path) -> Result<p384::ecdsa::SigningKey, BuildError>
         {
             return Err(e.into());
         }
-        println!("cargo:warning=signed the enclave with a development key created at {}", path.display());
+        println!(
+            "cargo:warning=signed the enclave with a development key created at {}",
+            path.display()
+        );
     }
     Ok(secgear_sign::load_key(&path)?)
 }
@@ -180,5 +217,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| BuildError::Write { path: path.to_path_buf(), source: e })
+        .map_err(|e| BuildError::Write {
+            path: path.to_path_buf(),
+            source: e,
+        })
 }

@@ -13,6 +13,7 @@ use std::sync::{Arc, Barrier, OnceLock};
 pub(crate) const WORKER_STACK: usize = 8 << 20;
 
 type Dispatch<E> = fn(&E, &EcallContext<'_>, &[u8]) -> Vec<u8>;
+type NestedServer = Box<dyn Fn(&[u8], Option<&FunctionInfo>) -> Vec<u8>>;
 
 /// What every worker shares.
 struct Shared<E> {
@@ -28,7 +29,7 @@ thread_local! {
     /// The slot this thread serves.
     static CURRENT: RefCell<Option<usize>> = const { RefCell::new(None) };
     /// How this thread serves an ECALL nested in one of its OCALLs.
-    static NESTED: RefCell<Option<Box<dyn Fn(&[u8], Option<&FunctionInfo>) -> Vec<u8>>>> = RefCell::new(None);
+    static NESTED: RefCell<Option<NestedServer>> = RefCell::new(None);
 }
 
 /// Arguments the loader passes: `<debug|production> <heap limit in bytes>`.
@@ -55,7 +56,9 @@ pub fn run<E: Send + Sync + 'static>(
     ocalls: &'static [FunctionInfo],
 ) -> ! {
     let Some(args) = launch_args() else {
-        eprintln!("this is a secgear-rs enclave image: load it with secgear_host::Enclave, do not run it directly");
+        eprintln!(
+            "this is a secgear-rs enclave image: load it with secgear_host::Enclave, do not run it directly"
+        );
         std::process::exit(2);
     };
     let channel = match sandbox::take_channel() {
@@ -69,7 +72,11 @@ pub fn run<E: Send + Sync + 'static>(
     let _ = CHANNEL.set(channel);
     install_panic_hook();
     set_ocall_table(ocalls);
-    let shared: &'static Shared<E> = Box::leak(Box::new(Shared { channel, implementation, dispatch }));
+    let shared: &'static Shared<E> = Box::leak(Box::new(Shared {
+        channel,
+        implementation,
+        dispatch,
+    }));
     let slots = shared.channel.slot_count();
     // Workers finish starting (stacks, signal stacks) before the sandbox and
     // memory limit go up, and run user code only after.
@@ -116,7 +123,10 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         if let Some(channel) = CHANNEL.get() {
             let thread = std::thread::current();
-            channel.write_death_note(&format!("enclave thread '{}' {info}", thread.name().unwrap_or("?")));
+            channel.write_death_note(&format!(
+                "enclave thread '{}' {info}",
+                thread.name().unwrap_or("?")
+            ));
             channel.wake_everyone();
         }
         std::process::exit(101);
@@ -124,11 +134,15 @@ fn install_panic_hook() {
 }
 
 fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize) {
-    let Some(slot) = shared.channel.slot(index) else { return };
+    let Some(slot) = shared.channel.slot(index) else {
+        return;
+    };
     CURRENT.with(|c| *c.borrow_mut() = Some(index));
     NESTED.with(|n| {
         *n.borrow_mut() = Some(Box::new(move |request, active| {
-            let ctx = EcallContext { active_ocall: active };
+            let ctx = EcallContext {
+                active_ocall: active,
+            };
             (shared.dispatch)(&shared.implementation, &ctx, request)
         }))
     });
@@ -140,7 +154,9 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
             continue;
         }
         let reply = match slot.take_message() {
-            Ok(request) => (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request),
+            Ok(request) => {
+                (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request)
+            }
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
         post_reply(&slot, state::ECALL_DONE, reply);
@@ -167,20 +183,33 @@ pub fn host() -> HostTransport {
 
 impl Transport for HostTransport {
     fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
-        let channel = CHANNEL.get().ok_or_else(|| Error::new(ErrorCode::BadState, "no enclave runtime"))?;
+        let channel = CHANNEL
+            .get()
+            .ok_or_else(|| Error::new(ErrorCode::BadState, "no enclave runtime"))?;
         let index = CURRENT.with(|c| *c.borrow()).ok_or_else(|| {
-            Error::new(ErrorCode::OcallNotAllowed, "OCALLs can only be made while serving an ECALL")
+            Error::new(
+                ErrorCode::OcallNotAllowed,
+                "OCALLs can only be made while serving an ECALL",
+            )
         })?;
-        let slot = channel.slot(index).ok_or_else(|| Error::new(ErrorCode::BadState, "slot vanished"))?;
+        let slot = channel
+            .slot(index)
+            .ok_or_else(|| Error::new(ErrorCode::BadState, "slot vanished"))?;
         let info = ocall_info(&request);
-        slot.post(state::OCALL, &request).map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
+        slot.post(state::OCALL, &request)
+            .map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
         loop {
             if channel.shutdown_requested() {
-                return Err(Error::new(ErrorCode::EnclaveLost, "the host is shutting the enclave down"));
+                return Err(Error::new(
+                    ErrorCode::EnclaveLost,
+                    "the host is shutting the enclave down",
+                ));
             }
             match slot.wait_for(|s| s == state::OCALL_DONE || s == state::ECALL, None) {
                 Some(state::OCALL_DONE) => {
-                    return slot.take_message().map_err(|e| Error::malformed(e.to_string()));
+                    return slot
+                        .take_message()
+                        .map_err(|e| Error::malformed(e.to_string()));
                 }
                 Some(_) => {
                     // The host made an ECALL from inside this OCALL.
@@ -212,7 +241,10 @@ static OCALL_TABLE: OnceLock<&'static [FunctionInfo]> = OnceLock::new();
 fn serve_nested(request: &[u8], active: Option<&'static FunctionInfo>) -> Vec<u8> {
     NESTED.with(|n| match n.borrow().as_ref() {
         Some(serve) => serve(request, active),
-        None => Writer::error_reply(&Error::new(ErrorCode::BadState, "no dispatcher on this thread")),
+        None => Writer::error_reply(&Error::new(
+            ErrorCode::BadState,
+            "no dispatcher on this thread",
+        )),
     })
 }
 

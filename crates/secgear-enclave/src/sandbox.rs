@@ -6,7 +6,8 @@
 
 use rustix::fd::{BorrowedFd, FromRawFd, OwnedFd};
 use seccompiler::{
-    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule,
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule,
 };
 use secgear_sim::CHANNEL_FD;
 use secgear_sim::channel::Channel;
@@ -18,7 +19,8 @@ pub fn take_channel() -> Result<Channel, String> {
     // SAFETY: the fd number is only borrowed for this probe, which fails
     // cleanly (EBADF) if the loader did not provide it.
     let probe = unsafe { BorrowedFd::borrow_raw(CHANNEL_FD) };
-    rustix::io::fcntl_getfd(probe).map_err(|e| format!("descriptor {CHANNEL_FD} is not open: {e}"))?;
+    rustix::io::fcntl_getfd(probe)
+        .map_err(|e| format!("descriptor {CHANNEL_FD} is not open: {e}"))?;
     // SAFETY: the loader hands descriptor 3 to this process for its channel
     // alone, and nothing else in the process has taken ownership of it yet
     // (this runs first in `main`).
@@ -29,7 +31,11 @@ pub fn take_channel() -> Result<Channel, String> {
 
 fn close_inherited() {
     let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
-        .map(|dir| dir.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
         .unwrap_or_default();
     for fd in open.into_iter().filter(|fd| *fd != CHANNEL_FD) {
         // SAFETY: these descriptors were inherited; no object in this
@@ -51,9 +57,15 @@ pub fn enter(debug: bool, heap_limit: u64, workers: usize) -> Result<(), String>
             .map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
     }
     let stacks = (workers as u64).saturating_mul(crate::runtime::WORKER_STACK as u64 + (64 << 10));
-    let data = heap_limit.saturating_add(stacks).saturating_add(RUNTIME_RESERVE);
-    let limit = rustix::process::Rlimit { current: Some(data), maximum: Some(data) };
-    rustix::process::setrlimit(rustix::process::Resource::Data, limit).map_err(|e| format!("RLIMIT_DATA: {e}"))?;
+    let data = heap_limit
+        .saturating_add(stacks)
+        .saturating_add(RUNTIME_RESERVE);
+    let limit = rustix::process::Rlimit {
+        current: Some(data),
+        maximum: Some(data),
+    };
+    rustix::process::setrlimit(rustix::process::Resource::Data, limit)
+        .map_err(|e| format!("RLIMIT_DATA: {e}"))?;
     let program = filter()?;
     seccompiler::apply_filter_all_threads(&program).map_err(|e| format!("seccomp: {e}"))
 }
@@ -86,7 +98,8 @@ const ALLOWED: &[libc::c_long] = &[
 ];
 
 fn filter() -> Result<BpfProgram, String> {
-    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = ALLOWED.iter().map(|s| (*s, Vec::new())).collect();
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
+        ALLOWED.iter().map(|s| (*s, Vec::new())).collect();
     // Memory may be mapped or re-protected, but never made executable: no
     // code enters the enclave after it was measured.
     let no_exec = SeccompCondition::new(
@@ -105,7 +118,12 @@ fn filter() -> Result<BpfProgram, String> {
     let arch = seccompiler::TargetArch::aarch64;
     #[cfg(target_arch = "riscv64")]
     let arch = seccompiler::TargetArch::riscv64;
-    let filter = SeccompFilter::new(rules, SeccompAction::Errno(libc::EPERM as u32), SeccompAction::Allow, arch)
-        .map_err(|e| e.to_string())?;
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Errno(libc::EPERM as u32),
+        SeccompAction::Allow,
+        arch,
+    )
+    .map_err(|e| e.to_string())?;
     BpfProgram::try_from(filter).map_err(|e| e.to_string())
 }

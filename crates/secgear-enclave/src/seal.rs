@@ -24,7 +24,10 @@ const TAG_LEN: usize = 16;
 /// The size of the blob that sealing `data_len` bytes with `aad_len` bytes
 /// of additional data produces; `None` if it would not fit in memory.
 pub fn sealed_size(data_len: usize, aad_len: usize) -> Option<usize> {
-    HEADER_LEN.checked_add(data_len)?.checked_add(aad_len)?.checked_add(TAG_LEN)
+    HEADER_LEN
+        .checked_add(data_len)?
+        .checked_add(aad_len)?
+        .checked_add(TAG_LEN)
 }
 
 /// What [`unseal`] recovers.
@@ -36,13 +39,17 @@ pub struct Unsealed {
 
 fn cipher(policy: SealPolicy, salt: &[u8; 32]) -> Result<Aes256Gcm, Error> {
     let key = seal_key(policy as u8, salt)?;
-    Aes256Gcm::new_from_slice(key.as_ref()).map_err(|_| Error::new(ErrorCode::Unexpected, "sealing key length"))
+    Aes256Gcm::new_from_slice(key.as_ref())
+        .map_err(|_| Error::new(ErrorCode::Unexpected, "sealing key length"))
 }
 
 /// Seals `data`; `aad` travels in clear but cannot be altered.
 pub fn seal(data: &[u8], aad: &[u8], policy: SealPolicy) -> Result<Vec<u8>, Error> {
     let too_big = || Error::new(ErrorCode::Overflow, "data or additional data exceed 4 GiB");
-    let (data_len, aad_len) = (u32::try_from(data.len()).map_err(|_| too_big())?, u32::try_from(aad.len()).map_err(|_| too_big())?);
+    let (data_len, aad_len) = (
+        u32::try_from(data.len()).map_err(|_| too_big())?,
+        u32::try_from(aad.len()).map_err(|_| too_big())?,
+    );
     let mut salt = [0u8; 32];
     let mut nonce = [0u8; 12];
     random(&mut salt)?;
@@ -57,7 +64,13 @@ pub fn seal(data: &[u8], aad: &[u8], policy: SealPolicy) -> Result<Vec<u8>, Erro
     blob.extend_from_slice(&data_len.to_le_bytes());
     blob.extend_from_slice(aad);
     let ciphertext = cipher(policy, &salt)?
-        .encrypt(&Nonce::from(nonce), Payload { msg: data, aad: &blob })
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: data,
+                aad: &blob,
+            },
+        )
         .map_err(|_| Error::new(ErrorCode::Unexpected, "encryption failed"))?;
     blob.extend_from_slice(&ciphertext);
     Ok(blob)
@@ -66,12 +79,16 @@ pub fn seal(data: &[u8], aad: &[u8], policy: SealPolicy) -> Result<Vec<u8>, Erro
 /// Opens a blob made by [`seal`] with the same enclave identity.
 pub fn unseal(blob: &[u8]) -> Result<Unsealed, Error> {
     let malformed = |m: &str| Error::new(ErrorCode::BadFormat, format!("sealed blob: {m}"));
-    let header = blob.get(..HEADER_LEN).ok_or_else(|| malformed("shorter than its header"))?;
+    let header = blob
+        .get(..HEADER_LEN)
+        .ok_or_else(|| malformed("shorter than its header"))?;
     let (magic, rest) = header.split_at(6);
     if magic != MAGIC {
         return Err(malformed("not a sealed blob"));
     }
-    let [version, policy, ref rest @ ..] = *rest else { return Err(malformed("header")) };
+    let [version, policy, ref rest @ ..] = *rest else {
+        return Err(malformed("header"));
+    };
     if version != VERSION {
         return Err(malformed("unsupported version"));
     }
@@ -79,7 +96,11 @@ pub fn unseal(blob: &[u8]) -> Result<Unsealed, Error> {
     let (salt, rest) = rest.split_at(32);
     let (nonce, rest) = rest.split_at(12);
     let (aad_len, data_len) = rest.split_at(4);
-    let word = |b: &[u8]| b.try_into().map(u32::from_le_bytes).map_err(|_| malformed("lengths"));
+    let word = |b: &[u8]| {
+        b.try_into()
+            .map(u32::from_le_bytes)
+            .map_err(|_| malformed("lengths"))
+    };
     let (aad_len, data_len) = (word(aad_len)? as usize, word(data_len)? as usize);
     if sealed_size(data_len, aad_len) != Some(blob.len()) {
         return Err(malformed("lengths do not match the blob size"));
@@ -88,12 +109,21 @@ pub fn unseal(blob: &[u8]) -> Result<Unsealed, Error> {
     let salt: [u8; 32] = salt.try_into().map_err(|_| malformed("salt"))?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| malformed("nonce"))?;
     let data = cipher(policy, &salt)?
-        .decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad: authenticated })
+        .decrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: ciphertext,
+                aad: authenticated,
+            },
+        )
         .map_err(|_| {
             Error::new(
                 ErrorCode::MacInvalid,
                 "sealed blob does not authenticate: sealed by another enclave identity, or altered",
             )
         })?;
-    Ok(Unsealed { data, aad: authenticated[HEADER_LEN..].to_vec() })
+    Ok(Unsealed {
+        data,
+        aad: authenticated[HEADER_LEN..].to_vec(),
+    })
 }

@@ -9,7 +9,12 @@ pub(crate) trait Backend: Send + Sync {
 
     /// Carries `request` into the enclave on `slot` and serves the OCALLs it
     /// makes (through `ocalls`) until its reply arrives.
-    fn call(&self, slot: usize, request: &[u8], ocalls: &dyn OcallDispatch) -> Result<Vec<u8>, Error>;
+    fn call(
+        &self,
+        slot: usize,
+        request: &[u8],
+        ocalls: &dyn OcallDispatch,
+    ) -> Result<Vec<u8>, Error>;
 
     /// Whether the enclave has died (every call now fails with `EnclaveDead`).
     fn is_dead(&self) -> bool;

@@ -1,7 +1,7 @@
 //! `Enclave::builder(..)`: what to load, where, and how.
 
-use crate::backends::{itrustee, penglai, sgx, sim};
 use crate::backend::Backend;
+use crate::backends::{itrustee, penglai, sgx, sim};
 use crate::enclave::{Enclave, EnclaveInfo};
 use secgear_abi::{Error, ErrorCode, NoOcalls, OcallDispatch};
 use std::path::PathBuf;
@@ -151,6 +151,7 @@ impl EnclaveBuilder {
             security_version: image.config.security_version,
             debug: self.debug,
             threads: backend.slots(),
+            process_id: Some(backend.process_id()),
         };
         Ok((Box::new(backend), info))
     }
@@ -166,7 +167,12 @@ fn detect() -> Result<TeeType, Error> {
     if let Some((tee, _)) = found.iter().find(|(_, d)| d.is_some()) {
         return Ok(*tee);
     }
-    let checked: Vec<&str> = [sgx::probe::DEVICES, itrustee::probe::DEVICES, penglai::probe::DEVICES].concat();
+    let checked: Vec<&str> = [
+        sgx::probe::DEVICES,
+        itrustee::probe::DEVICES,
+        penglai::probe::DEVICES,
+    ]
+    .concat();
     Err(Error::new(
         ErrorCode::NoDevice,
         format!(

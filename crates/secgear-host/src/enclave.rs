@@ -19,6 +19,8 @@ pub struct EnclaveInfo {
     pub security_version: u16,
     pub debug: bool,
     pub threads: usize,
+    /// The enclave's process on the simulation TEE.
+    pub process_id: Option<u32>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -43,7 +45,10 @@ pub struct Enclave {
 
 impl std::fmt::Debug for Enclave {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Enclave").field("id", &self.id).field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Enclave")
+            .field("id", &self.id)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -86,7 +91,13 @@ impl Enclave {
     }
 
     fn held_slot(&self) -> Option<usize> {
-        HELD.with(|h| h.borrow().iter().rev().find(|(id, _)| *id == self.id).map(|(_, s)| *s))
+        HELD.with(|h| {
+            h.borrow()
+                .iter()
+                .rev()
+                .find(|(id, _)| *id == self.id)
+                .map(|(_, s)| *s)
+        })
     }
 
     fn acquire(&self) -> Result<usize, Error> {
@@ -101,10 +112,17 @@ impl Enclave {
             if now >= deadline {
                 return Err(Error::new(
                     ErrorCode::OutOfTcs,
-                    format!("all {} call slots stayed busy for {:?}", self.info.threads, self.call_timeout),
+                    format!(
+                        "all {} call slots stayed busy for {:?}",
+                        self.info.threads, self.call_timeout
+                    ),
                 ));
             }
-            free = self.freed.wait_timeout(free, deadline - now).map_err(|_| poisoned())?.0;
+            free = self
+                .freed
+                .wait_timeout(free, deadline - now)
+                .map_err(|_| poisoned())?
+                .0;
         }
     }
 

@@ -19,7 +19,7 @@ mod backends;
 mod builder;
 mod enclave;
 
-pub use backends::sim::platform::{SimPlatform, STATE_DIR_ENV};
+pub use backends::sim::platform::{STATE_DIR_ENV, SimPlatform};
 pub use builder::{EnclaveBuilder, TeeType};
 pub use enclave::{Enclave, EnclaveInfo};
 pub use secgear_abi::{self as abi, Error, ErrorCode, NoOcalls, OcallDispatch, Transport};

@@ -2,7 +2,9 @@ fn main() {
     if let Err(e) = secgear_edl::Builder::new("../helloworld.edl").host() {
         panic!("{e}");
     }
-    let enclave = secgear_build::EnclaveBuild::new("../enclave").watch("../../../crates").build();
+    let enclave = secgear_build::EnclaveBuild::new("../enclave")
+        .watch("../../../crates")
+        .build();
     if let Err(e) = enclave {
         panic!("{e}");
     }

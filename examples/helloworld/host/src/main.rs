@@ -12,7 +12,10 @@ mod helloworld {
 secgear_host::include_enclave_image!();
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_writer(std::io::stderr)
+        .init();
     match run() {
         Ok(greeting) => {
             println!("{greeting}");
@@ -31,7 +34,9 @@ fn run() -> Result<String, secgear_host::Error> {
         .debug(true)
         .expect_measurement(ENCLAVE_MEASUREMENT)
         .create()?;
-    println!("note: the simulation TEE isolates the enclave as a process, not with hardware: it is not secure");
+    println!(
+        "note: the simulation TEE isolates the enclave as a process, not with hardware: it is not secure"
+    );
     let hello = helloworld::Client::new(&enclave);
     let mut buf = [0u8; 32];
     let status = hello.get_string(&mut buf)?;
@@ -39,7 +44,8 @@ fn run() -> Result<String, secgear_host::Error> {
     if status != 0 {
         return Err(secgear_host::Error::from_code(status as u32));
     }
-    let text = CStr::from_bytes_until_nul(&buf)
-        .map_err(|_| secgear_host::Error::bad_parameters("the enclave returned an unterminated string"))?;
+    let text = CStr::from_bytes_until_nul(&buf).map_err(|_| {
+        secgear_host::Error::bad_parameters("the enclave returned an unterminated string")
+    })?;
     Ok(text.to_string_lossy().into_owned())
 }

@@ -4,5 +4,8 @@
 pub const DEVICES: &[&str] = &["/dev/tc_ns_client"];
 
 pub fn present() -> Option<&'static str> {
-    DEVICES.iter().copied().find(|d| std::path::Path::new(d).exists())
+    DEVICES
+        .iter()
+        .copied()
+        .find(|d| std::path::Path::new(d).exists())
 }

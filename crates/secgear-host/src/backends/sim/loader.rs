@@ -32,34 +32,58 @@ fn refuse(code: ErrorCode, detail: String) -> Error {
 
 /// Reads and verifies a signed image.
 pub(crate) fn verify_image(path: &Path) -> Result<SignedImage, Error> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| refuse(ErrorCode::InvalidPath, format!("cannot read enclave image {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        refuse(
+            ErrorCode::InvalidPath,
+            format!("cannot read enclave image {}: {e}", path.display()),
+        )
+    })?;
     secgear_sign::verify(&bytes).map_err(|e| {
         let code = match e {
             SignError::Unsigned | SignError::Malformed(_) => ErrorCode::InvalidEnclave,
             _ => ErrorCode::SignatureInvalid,
         };
-        refuse(code, format!("refusing enclave image {}: {e}", path.display()))
+        refuse(
+            code,
+            format!("refusing enclave image {}: {e}", path.display()),
+        )
     })
 }
 
 /// Creates the enclave: returns it with the verified image's identity.
-pub(crate) fn create(path: &Path, options: LoadOptions) -> Result<(SimEnclave, SignedImage), Error> {
+pub(crate) fn create(
+    path: &Path,
+    options: LoadOptions,
+) -> Result<(SimEnclave, SignedImage), Error> {
     let image = verify_image(path)?;
     if let Some(signer) = options.expected_signer.filter(|s| *s != image.signer_id) {
         return Err(refuse(
             ErrorCode::SignatureInvalid,
-            format!("enclave signed by {}, expected {}", hex(&image.signer_id), hex(&signer)),
+            format!(
+                "enclave signed by {}, expected {}",
+                hex(&image.signer_id),
+                hex(&signer)
+            ),
         ));
     }
-    if let Some(m) = options.expected_measurement.filter(|m| *m != image.measurement) {
+    if let Some(m) = options
+        .expected_measurement
+        .filter(|m| *m != image.measurement)
+    {
         return Err(refuse(
             ErrorCode::InvalidEnclave,
-            format!("enclave measurement is {}, expected {}", hex(&image.measurement), hex(&m)),
+            format!(
+                "enclave measurement is {}, expected {}",
+                hex(&image.measurement),
+                hex(&m)
+            ),
         ));
     }
     if options.debug && !image.config.debug {
-        return Err(refuse(ErrorCode::NdebugEnclave, "the enclave is signed as non-debug and cannot run in debug mode".into()));
+        return Err(refuse(
+            ErrorCode::NdebugEnclave,
+            "the enclave is signed as non-debug and cannot run in debug mode".into(),
+        ));
     }
     let threads = options.threads.unwrap_or(image.config.threads);
     if threads == 0 || threads > image.config.threads {
@@ -69,8 +93,12 @@ pub(crate) fn create(path: &Path, options: LoadOptions) -> Result<(SimEnclave, S
         )));
     }
     let channel = Arc::new(
-        Channel::create(threads as usize, options.max_message)
-            .map_err(|e| refuse(ErrorCode::OutOfMemory, format!("cannot create the enclave channel: {e}")))?,
+        Channel::create(threads as usize, options.max_message).map_err(|e| {
+            refuse(
+                ErrorCode::OutOfMemory,
+                format!("cannot create the enclave channel: {e}"),
+            )
+        })?,
     );
     let mut child = spawn(&image, &channel, options.debug)?;
     let pid = rustix::process::Pid::from_raw(child.id() as i32)
@@ -86,7 +114,12 @@ pub(crate) fn create(path: &Path, options: LoadOptions) -> Result<(SimEnclave, S
                 channel.wake_everyone();
                 tracing::debug!(target: "secgear::sim", ?status, "enclave process exited");
             })
-            .map_err(|e| refuse(ErrorCode::OutOfMemory, format!("cannot start the enclave monitor: {e}")))?
+            .map_err(|e| {
+                refuse(
+                    ErrorCode::OutOfMemory,
+                    format!("cannot start the enclave monitor: {e}"),
+                )
+            })?
     };
     let identity = Identity {
         measurement: image.measurement,
@@ -110,12 +143,18 @@ pub(crate) fn create(path: &Path, options: LoadOptions) -> Result<(SimEnclave, S
             ready::FAILED => break,
             _ if enclave.dead.load(Ordering::Acquire) => break,
             _ if Instant::now() >= deadline => {
-                return Err(refuse(ErrorCode::Timeout, "the enclave did not start in time".into()));
+                return Err(refuse(
+                    ErrorCode::Timeout,
+                    "the enclave did not start in time".into(),
+                ));
             }
             _ => {}
         }
     }
-    let note = enclave.channel.death_note().unwrap_or_else(|| "the enclave process exited while starting".into());
+    let note = enclave
+        .channel
+        .death_note()
+        .unwrap_or_else(|| "the enclave process exited while starting".into());
     Err(refuse(ErrorCode::EnclaveLost, note))
 }
 
@@ -126,8 +165,13 @@ fn hex(bytes: &[u8]) -> String {
 /// Starts the verified executable from a memfd (the exact bytes that were
 /// verified, not a path that could change), with an empty environment, no
 /// standard input or output, and the channel at descriptor 3.
-fn spawn(image: &SignedImage, channel: &Channel, debug: bool) -> Result<std::process::Child, Error> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| refuse(ErrorCode::Generic, format!("{what}: {e}"));
+fn spawn(
+    image: &SignedImage,
+    channel: &Channel,
+    debug: bool,
+) -> Result<std::process::Child, Error> {
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| refuse(ErrorCode::Generic, format!("{what}: {e}"));
     let exe = rustix::fs::memfd_create("secgear-enclave", rustix::fs::MemfdFlags::CLOEXEC)
         .map_err(|e| fail("memfd", &e))?;
     // A high number, so placing the channel at 3 cannot overwrite it.
@@ -144,7 +188,11 @@ fn spawn(image: &SignedImage, channel: &Channel, debug: bool) -> Result<std::pro
         .stdout(Stdio::null())
         // A debug enclave keeps stderr until it closes it on entering the
         // sandbox, so failures before then are visible.
-        .stderr(if debug { Stdio::inherit() } else { Stdio::null() });
+        .stderr(if debug {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
     // SAFETY: the closure runs in the forked child before exec and only makes
     // async-signal-safe system calls (dup2/fcntl) on descriptors that exist:
     // it places the channel at CHANNEL_FD without close-on-exec.
@@ -155,10 +203,16 @@ fn spawn(image: &SignedImage, channel: &Channel, debug: bool) -> Result<std::pro
             } else {
                 libc::dup2(channel_fd, CHANNEL_FD)
             };
-            if rc < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+            if rc < 0 {
+                Err(std::io::Error::last_os_error())
+            } else {
+                Ok(())
+            }
         });
     }
-    let child = command.spawn().map_err(|e| fail("cannot start the enclave process", &e))?;
+    let child = command
+        .spawn()
+        .map_err(|e| fail("cannot start the enclave process", &e))?;
     drop(exe);
     Ok(child)
 }

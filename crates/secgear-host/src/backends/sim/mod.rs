@@ -28,14 +28,23 @@ pub(crate) struct SimEnclave {
 }
 
 impl SimEnclave {
+    pub(crate) fn process_id(&self) -> u32 {
+        self.pid.as_raw_nonzero().get() as u32
+    }
+
     fn dead_error(&self) -> Error {
-        let note = self.channel.death_note().unwrap_or_else(|| "the enclave process exited".into());
+        let note = self
+            .channel
+            .death_note()
+            .unwrap_or_else(|| "the enclave process exited".into());
         Error::new(ErrorCode::EnclaveDead, note)
     }
 
     fn serve_ocall(&self, request: &[u8], ocalls: &dyn OcallDispatch) -> Vec<u8> {
         match Reader::request(request) {
-            Ok((header, _)) if header.kind == CallKind::Platform => self.platform.handle(request, &self.identity),
+            Ok((header, _)) if header.kind == CallKind::Platform => {
+                self.platform.handle(request, &self.identity)
+            }
             _ => ocalls.dispatch_ocall(request),
         }
     }
@@ -46,19 +55,35 @@ impl Backend for SimEnclave {
         self.channel.slot_count()
     }
 
-    fn call(&self, slot: usize, request: &[u8], ocalls: &dyn OcallDispatch) -> Result<Vec<u8>, Error> {
+    fn call(
+        &self,
+        slot: usize,
+        request: &[u8],
+        ocalls: &dyn OcallDispatch,
+    ) -> Result<Vec<u8>, Error> {
         if self.is_dead() {
             return Err(self.dead_error());
         }
-        let slot = self.channel.slot(slot).ok_or_else(|| Error::new(ErrorCode::OutOfTcs, "no such slot"))?;
-        slot.post(state::ECALL, request).map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
+        let slot = self
+            .channel
+            .slot(slot)
+            .ok_or_else(|| Error::new(ErrorCode::OutOfTcs, "no such slot"))?;
+        slot.post(state::ECALL, request)
+            .map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
         loop {
-            match slot.wait_for(|s| s == state::ECALL_DONE || s == state::OCALL, Some(LIVENESS_POLL)) {
+            match slot.wait_for(
+                |s| s == state::ECALL_DONE || s == state::OCALL,
+                Some(LIVENESS_POLL),
+            ) {
                 Some(state::ECALL_DONE) => {
-                    return slot.take_message().map_err(|e| Error::malformed(e.to_string()));
+                    return slot
+                        .take_message()
+                        .map_err(|e| Error::malformed(e.to_string()));
                 }
                 Some(_) => {
-                    let ocall = slot.take_message().map_err(|e| Error::malformed(e.to_string()))?;
+                    let ocall = slot
+                        .take_message()
+                        .map_err(|e| Error::malformed(e.to_string()))?;
                     let reply = self.serve_ocall(&ocall, ocalls);
                     let posted = slot.post(state::OCALL_DONE, &reply);
                     if let Err(e) = posted {
@@ -78,7 +103,11 @@ impl Backend for SimEnclave {
     }
 
     fn destroy(&self) -> Result<(), Error> {
-        let Some(monitor) = self.monitor.lock().map_err(|_| Error::new(ErrorCode::BadState, "poisoned"))?.take()
+        let Some(monitor) = self
+            .monitor
+            .lock()
+            .map_err(|_| Error::new(ErrorCode::BadState, "poisoned"))?
+            .take()
         else {
             return Ok(());
         };

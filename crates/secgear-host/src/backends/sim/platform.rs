@@ -37,22 +37,33 @@ pub struct SimPlatform {
 impl std::fmt::Debug for SimPlatform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the secrets.
-        f.debug_struct("SimPlatform").field("platform_id", &self.platform_id).finish_non_exhaustive()
+        f.debug_struct("SimPlatform")
+            .field("platform_id", &self.platform_id)
+            .finish_non_exhaustive()
     }
 }
 
 fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorCode::Generic, format!("sim platform: {what} {}: {e}", path.display()))
+    Error::new(
+        ErrorCode::Generic,
+        format!("sim platform: {what} {}: {e}", path.display()),
+    )
 }
 
 /// Creates `path` with `contents` and mode 0600 unless it exists; a
 /// concurrent creator wins cleanly (hard links do not replace).
 fn create_once(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let tmp = path.with_extension(format!("tmp.{}.{:?}", std::process::id(), std::thread::current().id()));
+    let tmp = path.with_extension(format!(
+        "tmp.{}.{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&tmp).and_then(|mut f| f.write_all(contents).and_then(|()| f.sync_all()));
+    let written = options
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(contents).and_then(|()| f.sync_all()));
     let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         other => other,
@@ -71,7 +82,9 @@ impl SimPlatform {
         if let Some(state) = std::env::var_os("XDG_STATE_HOME") {
             return PathBuf::from(state).join("secgear-sim");
         }
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir);
         home.join(".local/state/secgear-sim")
     }
 
@@ -80,30 +93,41 @@ impl SimPlatform {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(|e| io_error("cannot create", dir, e))?;
+        builder
+            .create(dir)
+            .map_err(|e| io_error("cannot create", dir, e))?;
         let key_path = dir.join(KEY_FILE);
         if !key_path.exists() {
-            let key = secgear_sign::generate_key().map_err(|e| io_error("cannot generate key for", &key_path, e))?;
-            let pem = p384::pkcs8::EncodePrivateKey::to_pkcs8_pem(&key, p384::pkcs8::LineEnding::LF)
-                .map_err(|e| io_error("cannot encode", &key_path, e))?;
+            let key = secgear_sign::generate_key()
+                .map_err(|e| io_error("cannot generate key for", &key_path, e))?;
+            let pem =
+                p384::pkcs8::EncodePrivateKey::to_pkcs8_pem(&key, p384::pkcs8::LineEnding::LF)
+                    .map_err(|e| io_error("cannot encode", &key_path, e))?;
             create_once(&key_path, pem.as_bytes())?;
         }
         let root_path = dir.join(ROOT_FILE);
         if !root_path.exists() {
             let mut root = Zeroizing::new([0u8; 32]);
-            getrandom::fill(root.as_mut()).map_err(|e| io_error("no randomness for", &root_path, e))?;
+            getrandom::fill(root.as_mut())
+                .map_err(|e| io_error("no randomness for", &root_path, e))?;
             create_once(&root_path, root.as_ref())?;
         }
         let attestation_key =
             secgear_sign::load_key(&key_path).map_err(|e| io_error("cannot load", &key_path, e))?;
-        let raw = Zeroizing::new(std::fs::read(&root_path).map_err(|e| io_error("cannot read", &root_path, e))?);
+        let raw = Zeroizing::new(
+            std::fs::read(&root_path).map_err(|e| io_error("cannot read", &root_path, e))?,
+        );
         let mut sealing_root = Zeroizing::new([0u8; 32]);
         if raw.len() != 32 {
             return Err(io_error("corrupt", &root_path, "expected 32 bytes"));
         }
         sealing_root.copy_from_slice(&raw);
         let platform_id = evidence::platform_id(attestation_key.verifying_key());
-        Ok(Self { attestation_key, sealing_root, platform_id })
+        Ok(Self {
+            attestation_key,
+            sealing_root,
+            platform_id,
+        })
     }
 
     /// The platform in the default state directory.
@@ -137,7 +161,12 @@ impl SimPlatform {
         evidence::sign(&claims, &self.attestation_key)
     }
 
-    pub(crate) fn seal_key(&self, identity: &Identity, policy: SealPolicy, salt: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    pub(crate) fn seal_key(
+        &self,
+        identity: &Identity,
+        policy: SealPolicy,
+        salt: &[u8; 32],
+    ) -> Zeroizing<[u8; 32]> {
         let mut info = b"secgear-seal-v1".to_vec();
         info.push(policy as u8);
         match policy {
@@ -151,13 +180,15 @@ impl SimPlatform {
         info.push(u8::from(identity.debug));
         let mut key = Zeroizing::new([0u8; 32]);
         // 32 bytes is far below HKDF-SHA256's output limit, so expand cannot fail.
-        let _ = Hkdf::<Sha256>::new(Some(salt), self.sealing_root.as_ref()).expand(&info, key.as_mut());
+        let _ =
+            Hkdf::<Sha256>::new(Some(salt), self.sealing_root.as_ref()).expand(&info, key.as_mut());
         key
     }
 
     /// Serves one platform call from an enclave.
     pub(crate) fn handle(&self, request: &[u8], identity: &Identity) -> Vec<u8> {
-        self.serve(request, identity).unwrap_or_else(|e| Writer::error_reply(&e))
+        self.serve(request, identity)
+            .unwrap_or_else(|e| Writer::error_reply(&e))
     }
 
     fn serve(&self, request: &[u8], identity: &Identity) -> Result<Vec<u8>, Error> {
@@ -180,10 +211,16 @@ impl SimPlatform {
                 let policy: u8 = r.get()?;
                 let salt: [u8; 32] = r.get()?;
                 r.finish()?;
-                let policy = SealPolicy::from_u8(policy).ok_or_else(|| Error::bad_parameters("unknown seal policy"))?;
+                let policy = SealPolicy::from_u8(policy)
+                    .ok_or_else(|| Error::bad_parameters("unknown seal policy"))?;
                 w.put(&*self.seal_key(identity, policy, &salt));
             }
-            other => return Err(Error::new(ErrorCode::InvalidCmd, format!("unknown platform call {other}"))),
+            other => {
+                return Err(Error::new(
+                    ErrorCode::InvalidCmd,
+                    format!("unknown platform call {other}"),
+                ));
+            }
         }
         Ok(w.finish())
     }
@@ -204,7 +241,13 @@ mod tests {
     use super::*;
 
     fn identity() -> Identity {
-        Identity { measurement: [1; 32], signer_id: [2; 32], product_id: 3, svn: 4, debug: false }
+        Identity {
+            measurement: [1; 32],
+            signer_id: [2; 32],
+            product_id: 3,
+            svn: 4,
+            debug: false,
+        }
     }
 
     #[test]
@@ -215,11 +258,17 @@ mod tests {
         assert_eq!(a.platform_id(), b.platform_id());
         for f in [KEY_FILE, ROOT_FILE] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(f)).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(f))
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{f}");
         }
         let salt = [9; 32];
-        assert_eq!(*a.seal_key(&identity(), SealPolicy::Measurement, &salt), *b.seal_key(&identity(), SealPolicy::Measurement, &salt));
+        assert_eq!(
+            *a.seal_key(&identity(), SealPolicy::Measurement, &salt),
+            *b.seal_key(&identity(), SealPolicy::Measurement, &salt)
+        );
     }
 
     #[test]
@@ -228,9 +277,18 @@ mod tests {
         let p = SimPlatform::open(dir.path()).expect("create");
         let salt = [9; 32];
         let base = p.seal_key(&identity(), SealPolicy::Measurement, &salt);
-        let other_measurement = Identity { measurement: [7; 32], ..identity() };
-        let debug = Identity { debug: true, ..identity() };
-        assert_ne!(*base, *p.seal_key(&other_measurement, SealPolicy::Measurement, &salt));
+        let other_measurement = Identity {
+            measurement: [7; 32],
+            ..identity()
+        };
+        let debug = Identity {
+            debug: true,
+            ..identity()
+        };
+        assert_ne!(
+            *base,
+            *p.seal_key(&other_measurement, SealPolicy::Measurement, &salt)
+        );
         assert_ne!(*base, *p.seal_key(&debug, SealPolicy::Measurement, &salt));
         assert_ne!(*base, *p.seal_key(&identity(), SealPolicy::Signer, &salt));
         // Signer policy: a new measurement with the same signer and product shares the key.

@@ -1,0 +1,143 @@
+//! Enclave behaviours the integration tests need, good and bad.
+#![forbid(unsafe_code)]
+
+use secgear_enclave::{SealPolicy, abi::Transport};
+
+mod edl {
+    secgear_abi::include_enclave!("tests");
+}
+
+struct TestEnclave;
+
+fn host() -> edl::OcallClient<secgear_enclave::HostTransport> {
+    edl::OcallClient::new(secgear_enclave::host())
+}
+
+fn errno_of(e: &std::io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(-1)
+}
+
+impl edl::Trusted for TestEnclave {
+    fn add(&self, a: i32, b: i32) -> i32 {
+        a.wrapping_add(b)
+    }
+
+    fn echo(&self, src: &[u8], dst: &mut [u8], _len: usize) {
+        dst.copy_from_slice(src);
+    }
+
+    fn sleep_ms(&self, ms: u32) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.into()));
+    }
+
+    fn try_open_file(&self, path: &std::ffi::CStr) -> i32 {
+        match std::fs::File::open(path.to_string_lossy().as_ref()) {
+            Ok(_) => 0,
+            Err(e) => errno_of(&e),
+        }
+    }
+
+    fn try_socket(&self) -> i32 {
+        match std::net::UdpSocket::bind("127.0.0.1:0") {
+            Ok(_) => 0,
+            Err(e) => errno_of(&e),
+        }
+    }
+
+    fn try_exec(&self) -> i32 {
+        match std::process::Command::new("/bin/true").status() {
+            Ok(_) => 0,
+            Err(e) => errno_of(&e),
+        }
+    }
+
+    fn try_write_stderr(&self) -> i32 {
+        use std::io::Write;
+        match std::io::stderr().write_all(b"escaped\n") {
+            Ok(()) => 0,
+            Err(e) => errno_of(&e),
+        }
+    }
+
+    fn crash(&self, how: i32) {
+        match how {
+            0 => panic!("deliberate panic for the death test"),
+            _ => std::process::abort(),
+        }
+    }
+
+    fn seal(&self, data: &[u8], policy: u8, blob: &mut [u8]) -> usize {
+        let policy = if policy == 2 {
+            SealPolicy::Signer
+        } else {
+            SealPolicy::Measurement
+        };
+        match secgear_enclave::seal(data, b"test-aad", policy) {
+            Ok(sealed) if sealed.len() <= blob.len() => {
+                blob[..sealed.len()].copy_from_slice(&sealed);
+                sealed.len()
+            }
+            _ => 0,
+        }
+    }
+
+    fn unseal(&self, blob: &[u8], data: &mut [u8], data_len: &mut usize) -> i32 {
+        match secgear_enclave::unseal(blob) {
+            Ok(u) if u.data.len() <= data.len() && u.aad == b"test-aad" => {
+                data[..u.data.len()].copy_from_slice(&u.data);
+                *data_len = u.data.len();
+                0
+            }
+            Ok(_) => -1,
+            Err(e) => e.code() as i32,
+        }
+    }
+
+    fn get_report(&self, report_data: &[u8; 64], evidence: &mut [u8], len: &mut usize) -> i32 {
+        match secgear_enclave::report(report_data) {
+            Ok(ev) if ev.0.len() <= evidence.len() => {
+                evidence[..ev.0.len()].copy_from_slice(&ev.0);
+                *len = ev.0.len();
+                0
+            }
+            Ok(_) => -1,
+            Err(e) => e.code() as i32,
+        }
+    }
+
+    fn call_host(&self, x: i32) -> i32 {
+        host().host_double(x).unwrap_or(-1)
+    }
+
+    fn triple(&self, x: i32) -> i32 {
+        x.wrapping_mul(3)
+    }
+
+    fn raw_ocall(&self, bytes: &[u8]) -> i32 {
+        match secgear_enclave::host().call(bytes.to_vec()) {
+            Ok(reply) => match secgear_enclave::abi::Reader::reply(&reply) {
+                Ok(_) => 0,
+                Err(e) => e.code() as i32,
+            },
+            Err(e) => e.code() as i32,
+        }
+    }
+
+    fn log_message(&self, msg: &std::ffi::CStr) {
+        tracing::info!(answer = 42, "{}", msg.to_string_lossy());
+    }
+
+    fn host_thread_seen(&self) -> u64 {
+        host().host_thread_id().unwrap_or(0)
+    }
+
+    fn random_differs(&self) -> i32 {
+        let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+        if secgear_enclave::random(&mut a).is_err() || secgear_enclave::random(&mut b).is_err() {
+            return -1;
+        }
+        i32::from(a != b)
+    }
+}
+
+secgear_enclave::entry!(edl, TestEnclave);

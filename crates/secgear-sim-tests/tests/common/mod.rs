@@ -1,0 +1,66 @@
+//! Shared set-up: one sim platform state directory per test binary, and
+//! host functions that can call back into their enclave.
+#![allow(dead_code)]
+
+use secgear_host::{Enclave, TeeType};
+use secgear_sim_tests::edl;
+use std::path::Path;
+use std::sync::{Arc, OnceLock, Weak};
+
+pub fn state_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("state dir"))
+        .path()
+}
+
+/// The host side of the test EDL's OCALLs.
+#[derive(Default, Clone)]
+pub struct HostFns {
+    pub enclave: Arc<OnceLock<Weak<Enclave>>>,
+}
+
+pub fn thread_tag() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut h);
+    h.finish()
+}
+
+impl edl::Untrusted for HostFns {
+    fn host_double(&self, x: i32) -> i32 {
+        // Calls back into the enclave: a nested, private ECALL.
+        let enclave = self
+            .enclave
+            .get()
+            .and_then(Weak::upgrade)
+            .expect("enclave wired");
+        edl::Client::new(&*enclave)
+            .triple(x.wrapping_mul(2))
+            .expect("nested ECALL")
+    }
+
+    fn host_thread_id(&self) -> u64 {
+        thread_tag()
+    }
+}
+
+pub fn builder() -> secgear_host::EnclaveBuilder {
+    Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
+        .tee(TeeType::Sim)
+        .debug(true)
+        .sim_state_dir(state_dir())
+}
+
+/// A running test enclave whose OCALLs can call back into it.
+pub fn start(threads: u32) -> Arc<Enclave> {
+    let fns = HostFns::default();
+    let enclave = Arc::new(
+        builder()
+            .threads(threads)
+            .ocalls(edl::Ocalls(fns.clone()))
+            .create()
+            .expect("create"),
+    );
+    let _ = fns.enclave.set(Arc::downgrade(&enclave));
+    enclave
+}
