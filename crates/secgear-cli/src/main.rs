@@ -22,6 +22,35 @@ enum Command {
     /// Enclave description language (EDL) tools.
     #[command(subcommand)]
     Edl(EdlCommand),
+    /// Create an ECDSA P-384 signing key (PKCS#8 PEM, owner-only permissions).
+    Keygen {
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Sign an enclave executable with its configuration.
+    Sign {
+        #[arg(long)]
+        key: PathBuf,
+        /// The enclave configuration (enclave.toml).
+        #[arg(long)]
+        config: PathBuf,
+        /// The unsigned enclave executable.
+        image: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print the measurement of an enclave image (hex).
+    Measure {
+        /// Configuration for an unsigned image (a signed one carries its own).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        image: PathBuf,
+    },
+    /// Verify a signed image and print what it was signed as.
+    Inspect { image: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -83,7 +112,138 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Edl(cmd) => edl(cmd),
+        Command::Keygen { output, force } => keygen(&output, force),
+        Command::Sign {
+            key,
+            config,
+            image,
+            output,
+        } => sign(&key, &config, &image, &output),
+        Command::Measure { config, image } => measure(config.as_deref(), &image),
+        Command::Inspect { image } => inspect(&image),
     }
+}
+
+/// Prints an error and maps it to an exit code: 1 for a verdict (bad
+/// signature, tampering), 2 for usage and I/O problems.
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
+}
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, ExitCode> {
+    std::fs::read(path).map_err(|e| fail(2, format!("cannot read {}: {e}", path.display())))
+}
+
+fn keygen(output: &std::path::Path, force: bool) -> ExitCode {
+    if output.exists() && !force {
+        return fail(
+            2,
+            format!("{} exists; pass --force to replace it", output.display()),
+        );
+    }
+    let key = match secgear_sign::generate_key() {
+        Ok(k) => k,
+        Err(e) => return fail(2, e),
+    };
+    if let Err(e) = secgear_sign::save_key(&key, output) {
+        return fail(2, e);
+    }
+    println!(
+        "signer id: {}",
+        hex::encode(secgear_sign::signer_id(key.verifying_key()))
+    );
+    ExitCode::SUCCESS
+}
+
+fn sign(
+    key: &std::path::Path,
+    config: &std::path::Path,
+    image: &std::path::Path,
+    output: &std::path::Path,
+) -> ExitCode {
+    let key = match secgear_sign::load_key(key) {
+        Ok(k) => k,
+        Err(e) => return fail(2, e),
+    };
+    let config = match secgear_sign::Config::load(config) {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    let executable = match read(image) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let signed = match secgear_sign::sign(&executable, &config, &key) {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    if let Err(e) = secgear_edl::write_file_atomically(output, &signed) {
+        return fail(2, format!("cannot write {}: {e}", output.display()));
+    }
+    set_executable(output);
+    println!(
+        "measurement: {}",
+        hex::encode(secgear_sign::measure(&executable, &config))
+    );
+    ExitCode::SUCCESS
+}
+
+/// A signed image is still the executable it was; keep it runnable.
+fn set_executable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+}
+
+fn measure(config: Option<&std::path::Path>, image: &std::path::Path) -> ExitCode {
+    let bytes = match read(image) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let (executable, config) = match (secgear_sign::verify(&bytes), config) {
+        (Ok(signed), None) => (signed.executable, signed.config),
+        (Err(secgear_sign::SignError::Unsigned), Some(path)) => {
+            match secgear_sign::Config::load(path) {
+                Ok(c) => (bytes, c),
+                Err(e) => return fail(2, e),
+            }
+        }
+        (Err(secgear_sign::SignError::Unsigned), None) => {
+            return fail(
+                2,
+                "the image is not signed: pass --config with its enclave.toml",
+            );
+        }
+        (Ok(_), Some(_)) => {
+            return fail(2, "a signed image carries its configuration: drop --config");
+        }
+        (Err(e), _) => return fail(1, e),
+    };
+    println!(
+        "{}",
+        hex::encode(secgear_sign::measure(&executable, &config))
+    );
+    ExitCode::SUCCESS
+}
+
+fn inspect(image: &std::path::Path) -> ExitCode {
+    let bytes = match read(image) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let signed = match secgear_sign::verify(&bytes) {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    let c = signed.config;
+    println!("measurement:      {}", hex::encode(signed.measurement));
+    println!("signer id:        {}", hex::encode(signed.signer_id));
+    println!("product id:       {}", c.product_id);
+    println!("security version: {}", c.security_version);
+    println!("debug:            {}", c.debug);
+    println!("threads:          {}", c.threads);
+    println!("heap limit:       {}", c.heap_limit);
+    ExitCode::SUCCESS
 }
 
 fn edl(cmd: EdlCommand) -> ExitCode {

@@ -142,3 +142,57 @@ fn gen_writes_each_side() {
     ]);
     assert!(text(&out.stdout).contains("pub trait Trusted"));
 }
+
+#[test]
+fn keygen_sign_measure_inspect() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = |n: &str| dir.path().join(n).to_str().expect("utf8").to_string();
+    let key = p("dev.pem");
+    assert_eq!(secgear(&["keygen", "-o", &key]).status.code(), Some(0));
+    assert_eq!(
+        secgear(&["keygen", "-o", &key]).status.code(),
+        Some(2),
+        "refuses to overwrite"
+    );
+    std::fs::write(
+        p("enclave.toml"),
+        "product_id = 9\nsecurity_version = 2\ndebug = true\nthreads = 2\n",
+    )
+    .expect("write");
+    std::fs::write(p("exe"), b"\x7fELF not really, but bytes are bytes").expect("write");
+    let out = secgear(&[
+        "sign",
+        "--key",
+        &key,
+        "--config",
+        &p("enclave.toml"),
+        &p("exe"),
+        "-o",
+        &p("exe.signed"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let measured = text(&secgear(&["measure", &p("exe.signed")]).stdout);
+    let unsigned = text(&secgear(&["measure", "--config", &p("enclave.toml"), &p("exe")]).stdout);
+    assert_eq!(measured, unsigned);
+    assert_eq!(measured.trim().len(), 64);
+    let inspected = text(&secgear(&["inspect", &p("exe.signed")]).stdout);
+    assert!(
+        inspected.contains(&format!("measurement:      {}", measured.trim())),
+        "{inspected}"
+    );
+    assert!(
+        inspected.contains("product id:       9") && inspected.contains("threads:          2"),
+        "{inspected}"
+    );
+    let mut tampered = std::fs::read(p("exe.signed")).expect("read");
+    tampered[3] ^= 1;
+    std::fs::write(p("bad.signed"), tampered).expect("write");
+    let out = secgear(&["inspect", &p("bad.signed")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("modified after signing"));
+    assert_eq!(
+        secgear(&["measure", &p("exe")]).status.code(),
+        Some(2),
+        "unsigned needs --config"
+    );
+}
