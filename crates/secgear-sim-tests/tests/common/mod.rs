@@ -42,6 +42,8 @@ impl edl::Untrusted for HostFns {
     fn host_thread_id(&self) -> u64 {
         thread_tag()
     }
+
+    fn host_empty(&self) {}
 }
 
 pub fn builder() -> secgear_host::EnclaveBuilder {

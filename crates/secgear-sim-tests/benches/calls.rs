@@ -1,0 +1,238 @@
+//! Call costs on the simulation TEE, printed as a table:
+//! `cargo bench -p secgear-sim-tests`.
+//!
+//! The first row is the floor: a raw cross-process futex ping-pong (two
+//! processes, one shared word), what any context-switching call costs here.
+
+use secgear_host::{Enclave, TeeType};
+use secgear_sim::shm::SharedRegion;
+use secgear_sim_tests::edl;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+const CHILD_ENV: &str = "SECGEAR_BENCH_PINGPONG_CHILD";
+
+struct NoHost;
+impl edl::Untrusted for NoHost {
+    fn host_double(&self, x: i32) -> i32 {
+        x * 2
+    }
+    fn host_thread_id(&self) -> u64 {
+        0
+    }
+    fn host_empty(&self) {}
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Times `n` calls one by one: (p50, p99).
+fn latencies(n: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    for _ in 0..n / 10 {
+        f();
+    }
+    let mut samples: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+/// Calls per second with `threads` callers for `period`.
+fn throughput(enclave: &Arc<Enclave>, threads: usize, period: Duration) -> f64 {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let e = enclave.clone();
+            std::thread::spawn(move || {
+                let c = edl::Client::new(&*e);
+                let mut n = 0u64;
+                while start.elapsed() < period {
+                    c.empty().expect("empty");
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().expect("join")).sum();
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The child side of the ping-pong: answers every ping until told to stop.
+fn pingpong_child(path: &str) {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .expect("open shm");
+    let region = SharedRegion::attach(file.into()).expect("attach");
+    let word = region.u32_at(0);
+    loop {
+        let v = word.load(Ordering::Acquire);
+        match v {
+            1 => {
+                word.store(2, Ordering::Release);
+                secgear_sim::futex::wake_one(word);
+            }
+            3 => return,
+            _ => secgear_sim::futex::wait(word, v, None),
+        }
+    }
+}
+
+/// Round trips of a raw futex ping-pong between two processes.
+fn futex_floor(n: usize) -> (Duration, Duration) {
+    let dir = tempfile::tempdir_in("/dev/shm")
+        .or_else(|_| tempfile::tempdir())
+        .expect("tmp");
+    let path = dir.path().join("pingpong");
+    std::fs::write(&path, [0u8; 4096]).expect("create");
+    let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .env(CHILD_ENV, &path)
+        .spawn()
+        .expect("spawn the ping-pong partner");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .expect("open");
+    let region = SharedRegion::attach(file.into()).expect("attach");
+    let word = region.u32_at(0);
+    let result = latencies(n, || {
+        word.store(1, Ordering::Release);
+        secgear_sim::futex::wake_one(word);
+        while word.load(Ordering::Acquire) != 2 {
+            secgear_sim::futex::wait(word, 1, None);
+        }
+    });
+    word.store(3, Ordering::Release);
+    secgear_sim::futex::wake_one(word);
+    let _ = child.wait();
+    result
+}
+
+fn gbps(bytes: usize, d: Duration) -> f64 {
+    bytes as f64 / d.as_secs_f64() / 1e9
+}
+
+fn main() {
+    if let Ok(path) = std::env::var(CHILD_ENV) {
+        pingpong_child(&path);
+        return;
+    }
+    let state = tempfile::tempdir().expect("state");
+    let make = || {
+        Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
+            .tee(TeeType::Sim)
+            .debug(true)
+            .threads(2)
+            .max_message(4 << 20)
+            .sim_state_dir(state.path())
+            .ocalls(edl::Ocalls(NoHost))
+            .create()
+            .expect("create")
+    };
+    let enclave = Arc::new(make());
+    let c = edl::Client::new(&*enclave);
+    let n = 20_000;
+    let (floor50, floor99) = futex_floor(n);
+    let (ecall50, ecall99) = latencies(n, || c.empty().expect("empty"));
+    let batch = 100u32;
+    let (ob50, ob99) = latencies(n / 100, || c.ocall_loop(batch).expect("ocalls"));
+    let (ocall50, ocall99) = (ob50 / batch, ob99 / batch);
+    let tput1 = throughput(&enclave, 1, Duration::from_secs(1));
+    let tput2 = throughput(&enclave, 2, Duration::from_secs(1));
+    let mut rows = Vec::new();
+    for size in [4 << 10, 1 << 20] {
+        let data = vec![7u8; size];
+        let reps = if size > 4096 { 200 } else { 5000 };
+        let (in50, _) = latencies(reps, || c.take_in(&data).expect("in"));
+        let mut out = vec![0u8; size];
+        let (out50, _) = latencies(reps, || c.give_out(&mut out).expect("out"));
+        rows.push((size, in50, out50));
+    }
+    let mut lifecycle: Vec<Duration> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            let e = make();
+            e.destroy().expect("destroy");
+            t.elapsed()
+        })
+        .collect();
+    lifecycle.sort();
+    let create50 = percentile(&lifecycle, 0.5);
+
+    println!("| measurement | p50 | p99 | rate | target |");
+    println!("|---|---:|---:|---:|---|");
+    println!(
+        "| raw futex ping-pong, two processes (floor) | {:.1} µs | {:.1} µs | {:.0} round trips/s | — |",
+        us(floor50),
+        us(floor99),
+        1.0 / floor50.as_secs_f64()
+    );
+    println!(
+        "| empty ECALL, 1 caller | {:.1} µs | {:.1} µs | {:.0} calls/s | p50 ≤ 1.3 × floor = {:.1} µs ({}) |",
+        us(ecall50),
+        us(ecall99),
+        tput1,
+        1.3 * us(floor50),
+        if us(ecall50) <= 1.3 * us(floor50) {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+    println!("| empty ECALL, 2 callers | — | — | {tput2:.0} calls/s | — |");
+    println!(
+        "| empty OCALL (inside an ECALL) | {:.1} µs | {:.1} µs | {:.0} calls/s | — |",
+        us(ocall50),
+        us(ocall99),
+        1.0 / ocall50.as_secs_f64()
+    );
+    for (size, in50, out50) in rows {
+        let label = if size >= 1 << 20 { "1 MiB" } else { "4 KiB" };
+        let target = if size >= 1 << 20 {
+            format!(
+                "[in] ≥ 2 GB/s ({})",
+                if gbps(size, in50) >= 2.0 {
+                    "met"
+                } else {
+                    "missed"
+                }
+            )
+        } else {
+            "—".into()
+        };
+        println!(
+            "| [in] {label} | {:.1} µs | — | {:.2} GB/s | {target} |",
+            us(in50),
+            gbps(size, in50)
+        );
+        println!(
+            "| [out] {label} | {:.1} µs | — | {:.2} GB/s | — |",
+            us(out50),
+            gbps(size, out50)
+        );
+    }
+    println!(
+        "| enclave create + destroy | {:.1} ms | {:.1} ms | — | ≤ 50 ms ({}) |",
+        create50.as_secs_f64() * 1e3,
+        percentile(&lifecycle, 0.99).as_secs_f64() * 1e3,
+        if create50 <= Duration::from_millis(50) {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+}
