@@ -22,6 +22,19 @@ struct Shared<E> {
     dispatch: Dispatch<E>,
 }
 
+/// How often an idle enclave thread checks that its host is still there.
+const ORPHAN_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The host's pid when the enclave started: a different parent means the
+/// host died (the enclave was re-parented) and the enclave must end too.
+static HOST_PID: OnceLock<Option<rustix::process::Pid>> = OnceLock::new();
+
+fn orphaned() -> bool {
+    HOST_PID
+        .get()
+        .is_some_and(|host| rustix::process::getppid() != *host)
+}
+
 /// The channel, for the panic hook and the OCALL transport of any thread.
 static CHANNEL: OnceLock<&'static Channel> = OnceLock::new();
 
@@ -68,6 +81,7 @@ pub fn run<E: Send + Sync + 'static>(
             std::process::exit(2);
         }
     };
+    let _ = HOST_PID.set(rustix::process::getppid());
     let channel: &'static Channel = Box::leak(Box::new(channel));
     let _ = CHANNEL.set(channel);
     install_panic_hook();
@@ -150,7 +164,13 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
         if shared.channel.shutdown_requested() {
             return;
         }
-        if slot.wait_for(|s| s == state::ECALL, None).is_none() {
+        if slot
+            .wait_for(|s| s == state::ECALL, Some(ORPHAN_POLL))
+            .is_none()
+        {
+            if orphaned() {
+                std::process::exit(4);
+            }
             continue;
         }
         let reply = match slot.take_message() {
@@ -205,7 +225,10 @@ impl Transport for HostTransport {
                     "the host is shutting the enclave down",
                 ));
             }
-            match slot.wait_for(|s| s == state::OCALL_DONE || s == state::ECALL, None) {
+            match slot.wait_for(
+                |s| s == state::OCALL_DONE || s == state::ECALL,
+                Some(ORPHAN_POLL),
+            ) {
                 Some(state::OCALL_DONE) => {
                     return slot
                         .take_message()
@@ -219,6 +242,7 @@ impl Transport for HostTransport {
                     };
                     post_reply(&slot, state::ECALL_DONE, reply);
                 }
+                None if orphaned() => std::process::exit(4),
                 None => {}
             }
         }

@@ -92,6 +92,7 @@ const ALLOWED: &[libc::c_long] = &[
     libc::SYS_clock_nanosleep,
     libc::SYS_gettid,
     libc::SYS_getpid,
+    libc::SYS_getppid,
     libc::SYS_close,
     #[cfg(target_arch = "x86_64")]
     libc::SYS_nanosleep,

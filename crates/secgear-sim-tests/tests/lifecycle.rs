@@ -157,3 +157,40 @@ fn a_non_debug_enclave_refuses_debug_mode() {
         "more threads than signed for"
     );
 }
+
+/// Whether a process is gone (or a zombie nobody reaps).
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn an_enclave_whose_host_dies_ends_itself() {
+    use std::io::BufRead;
+    let mut host = std::process::Command::new(env!("CARGO_BIN_EXE_hold_enclave"))
+        .arg(common::state_dir())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn host");
+    let mut line = String::new();
+    std::io::BufReader::new(host.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read pid");
+    let enclave_pid: u32 = line.trim().parse().expect("enclave pid");
+    assert!(!gone(enclave_pid));
+    host.kill().expect("kill the host");
+    let _ = host.wait();
+    let started = Instant::now();
+    while !gone(enclave_pid) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "orphaned enclave {enclave_pid} kept running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
