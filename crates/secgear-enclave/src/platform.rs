@@ -27,16 +27,24 @@ pub fn random(buf: &mut [u8]) -> Result<(), Error> {
     getrandom::fill(buf).map_err(|e| Error::new(ErrorCode::Generic, format!("random source: {e}")))
 }
 
-/// Asks the platform for the sealing key bound to `policy` and `salt`.
-pub(crate) fn seal_key(policy: u8, salt: &[u8; 32]) -> Result<zeroize::Zeroizing<[u8; 32]>, Error> {
+/// Asks the platform for the sealing key bound to `policy`, `salt` and
+/// security version `svn` ([`platform::CURRENT_SVN`] for this enclave's
+/// own); returns the key and the version it is for.
+pub(crate) fn seal_key(
+    policy: u8,
+    salt: &[u8; 32],
+    svn: u16,
+) -> Result<(zeroize::Zeroizing<[u8; 32]>, u16), Error> {
     let mut w = Writer::request(CallKind::Platform, platform::SEAL_KEY);
     w.put(&policy);
     w.put(salt);
+    w.put(&svn);
     let reply = HostTransport.call(w.finish())?;
     let mut r = Reader::reply(&reply)?;
     let key = zeroize::Zeroizing::new(r.get::<[u8; 32]>()?);
+    let svn: u16 = r.get()?;
     r.finish()?;
-    Ok(key)
+    Ok((key, svn))
 }
 
 /// Sends one log line to the host.

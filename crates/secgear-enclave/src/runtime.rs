@@ -25,8 +25,9 @@ struct Shared<E> {
 /// How often an idle enclave thread checks that its host is still there.
 const ORPHAN_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The host's pid when the enclave started: a different parent means the
-/// host died (the enclave was re-parented) and the enclave must end too.
+/// The host's pid, from the loader: a different parent means the host died
+/// (the enclave was re-parented) and the enclave must end too. Taken from
+/// the loader rather than read at start, when the host may already be gone.
 static HOST_PID: OnceLock<Option<rustix::process::Pid>> = OnceLock::new();
 
 fn orphaned() -> bool {
@@ -45,10 +46,11 @@ thread_local! {
     static NESTED: RefCell<Option<NestedServer>> = RefCell::new(None);
 }
 
-/// Arguments the loader passes: `<debug|production> <heap limit in bytes>`.
+/// Arguments the loader passes: `<debug|production> <heap limit> <host pid>`.
 struct LaunchArgs {
     debug: bool,
     heap_limit: u64,
+    host_pid: i32,
 }
 
 fn launch_args() -> Option<LaunchArgs> {
@@ -59,7 +61,12 @@ fn launch_args() -> Option<LaunchArgs> {
         _ => return None,
     };
     let heap_limit = args.next()?.parse().ok()?;
-    Some(LaunchArgs { debug, heap_limit })
+    let host_pid = args.next()?.parse().ok()?;
+    Some(LaunchArgs {
+        debug,
+        heap_limit,
+        host_pid,
+    })
 }
 
 /// Runs the enclave; never returns. Use [`entry!`](crate::entry).
@@ -81,7 +88,7 @@ pub fn run<E: Send + Sync + 'static>(
             std::process::exit(2);
         }
     };
-    let _ = HOST_PID.set(rustix::process::getppid());
+    let _ = HOST_PID.set(rustix::process::Pid::from_raw(args.host_pid));
     let channel: &'static Channel = Box::leak(Box::new(channel));
     let _ = CHANNEL.set(channel);
     install_panic_hook();

@@ -72,7 +72,6 @@ pub fn enter(debug: bool, heap_limit: u64, workers: usize) -> Result<(), String>
 
 /// The system calls an enclave may make. Everything else fails with EPERM.
 const ALLOWED: &[libc::c_long] = &[
-    libc::SYS_futex,
     libc::SYS_munmap,
     libc::SYS_mremap,
     libc::SYS_madvise,
@@ -98,21 +97,58 @@ const ALLOWED: &[libc::c_long] = &[
     libc::SYS_nanosleep,
 ];
 
+fn condition(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, String> {
+    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value).map_err(|e| e.to_string())
+}
+
+fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, String> {
+    SeccompRule::new(conditions).map_err(|e| e.to_string())
+}
+
 fn filter() -> Result<BpfProgram, String> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
         ALLOWED.iter().map(|s| (*s, Vec::new())).collect();
-    // Memory may be mapped or re-protected, but never made executable: no
-    // code enters the enclave after it was measured.
-    let no_exec = SeccompCondition::new(
-        2,
-        SeccompCmpArgLen::Dword,
-        SeccompCmpOp::MaskedEq(libc::PROT_EXEC as u64),
-        0,
-    )
-    .and_then(|c| SeccompRule::new(vec![c]))
-    .map_err(|e| e.to_string())?;
-    rules.insert(libc::SYS_mmap, vec![no_exec.clone()]);
-    rules.insert(libc::SYS_mprotect, vec![no_exec]);
+    // Memory may be mapped or re-protected, but never made executable (no
+    // code enters the enclave after it was measured), and never shared
+    // anonymously (shared mappings escape the RLIMIT_DATA heap limit).
+    let no_exec = || condition(2, SeccompCmpOp::MaskedEq(libc::PROT_EXEC as u64), 0);
+    let private = condition(3, SeccompCmpOp::MaskedEq(libc::MAP_SHARED as u64), 0)?;
+    rules.insert(libc::SYS_mmap, vec![rule(vec![no_exec()?, private])?]);
+    rules.insert(libc::SYS_mprotect, vec![rule(vec![no_exec()?])?]);
+    // Only the futex operations std uses; PI locks could name host threads.
+    let futex_ops = [
+        libc::FUTEX_WAIT,
+        libc::FUTEX_WAKE,
+        libc::FUTEX_WAIT_BITSET,
+        libc::FUTEX_WAKE_BITSET,
+    ]
+    .into_iter()
+    .map(|op| {
+        condition(
+            1,
+            SeccompCmpOp::MaskedEq(libc::FUTEX_CMD_MASK as u64),
+            op as u64,
+        )
+        .and_then(|c| rule(vec![c]))
+    })
+    .collect::<Result<Vec<_>, _>>()?;
+    rules.insert(libc::SYS_futex, futex_ops);
+    // Writes to the (closed) standard streams fail with EBADF, which
+    // `println!` tolerates; any other descriptor is refused.
+    let std_streams = || -> Result<Vec<SeccompRule>, String> {
+        Ok(vec![
+            rule(vec![condition(0, SeccompCmpOp::Eq, 1)?])?,
+            rule(vec![condition(0, SeccompCmpOp::Eq, 2)?])?,
+        ])
+    };
+    rules.insert(libc::SYS_write, std_streams()?);
+    rules.insert(libc::SYS_writev, std_streams()?);
+    // `abort()` raises SIGABRT at itself, and only at itself.
+    let own_pid = std::process::id() as u64;
+    rules.insert(
+        libc::SYS_tgkill,
+        vec![rule(vec![condition(0, SeccompCmpOp::Eq, own_pid)?])?],
+    );
     #[cfg(target_arch = "x86_64")]
     let arch = seccompiler::TargetArch::x86_64;
     #[cfg(target_arch = "aarch64")]

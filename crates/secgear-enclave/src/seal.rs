@@ -2,11 +2,13 @@
 //! can read it back, on this platform.
 //!
 //! ```text
-//! blob = "SGSEAL" | version:u8 (1) | policy:u8 | salt[32] | nonce[12]
+//! blob = "SGSEAL" | version:u8 (1) | policy:u8 | svn:u16 LE | salt[32] | nonce[12]
 //!      | aad_len:u32 LE | data_len:u32 LE | aad | ciphertext | tag[16]
 //! ```
 //! The key comes from the platform: HKDF-SHA256 over its sealing root, the
-//! salt, and the enclave identity the policy names. AES-256-GCM
+//! salt, and the enclave identity the policy names — for the signer policy,
+//! including the security version the data was sealed at, so a later
+//! version can unseal it and an earlier, perhaps vulnerable, one cannot. AES-256-GCM
 //! authenticates everything before the ciphertext, so the header and the
 //! additional data cannot be changed either.
 
@@ -18,7 +20,7 @@ pub use secgear_sim::platform::SealPolicy;
 
 const MAGIC: &[u8; 6] = b"SGSEAL";
 const VERSION: u8 = 1;
-const HEADER_LEN: usize = 6 + 1 + 1 + 32 + 12 + 4 + 4;
+const HEADER_LEN: usize = 6 + 1 + 1 + 2 + 32 + 12 + 4 + 4;
 const TAG_LEN: usize = 16;
 
 /// The size of the blob that sealing `data_len` bytes with `aad_len` bytes
@@ -37,10 +39,11 @@ pub struct Unsealed {
     pub aad: Vec<u8>,
 }
 
-fn cipher(policy: SealPolicy, salt: &[u8; 32]) -> Result<Aes256Gcm, Error> {
-    let key = seal_key(policy as u8, salt)?;
-    Aes256Gcm::new_from_slice(key.as_ref())
-        .map_err(|_| Error::new(ErrorCode::Unexpected, "sealing key length"))
+fn cipher(policy: SealPolicy, salt: &[u8; 32], svn: u16) -> Result<(Aes256Gcm, u16), Error> {
+    let (key, svn) = seal_key(policy as u8, salt, svn)?;
+    let cipher = Aes256Gcm::new_from_slice(key.as_ref())
+        .map_err(|_| Error::new(ErrorCode::Unexpected, "sealing key length"))?;
+    Ok((cipher, svn))
 }
 
 /// Seals `data`; `aad` travels in clear but cannot be altered.
@@ -54,16 +57,18 @@ pub fn seal(data: &[u8], aad: &[u8], policy: SealPolicy) -> Result<Vec<u8>, Erro
     let mut nonce = [0u8; 12];
     random(&mut salt)?;
     random(&mut nonce)?;
+    let (cipher, svn) = cipher(policy, &salt, secgear_sim::platform::CURRENT_SVN)?;
     let mut blob = Vec::with_capacity(sealed_size(data.len(), aad.len()).ok_or_else(too_big)?);
     blob.extend_from_slice(MAGIC);
     blob.push(VERSION);
     blob.push(policy as u8);
+    blob.extend_from_slice(&svn.to_le_bytes());
     blob.extend_from_slice(&salt);
     blob.extend_from_slice(&nonce);
     blob.extend_from_slice(&aad_len.to_le_bytes());
     blob.extend_from_slice(&data_len.to_le_bytes());
     blob.extend_from_slice(aad);
-    let ciphertext = cipher(policy, &salt)?
+    let ciphertext = cipher
         .encrypt(
             &Nonce::from(nonce),
             Payload {
@@ -93,6 +98,8 @@ pub fn unseal(blob: &[u8]) -> Result<Unsealed, Error> {
         return Err(malformed("unsupported version"));
     }
     let policy = SealPolicy::from_u8(policy).ok_or_else(|| malformed("unknown policy"))?;
+    let (svn, rest) = rest.split_at(2);
+    let svn = u16::from_le_bytes(svn.try_into().map_err(|_| malformed("svn"))?);
     let (salt, rest) = rest.split_at(32);
     let (nonce, rest) = rest.split_at(12);
     let (aad_len, data_len) = rest.split_at(4);
@@ -108,7 +115,8 @@ pub fn unseal(blob: &[u8]) -> Result<Unsealed, Error> {
     let (authenticated, ciphertext) = blob.split_at(HEADER_LEN + aad_len);
     let salt: [u8; 32] = salt.try_into().map_err(|_| malformed("salt"))?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| malformed("nonce"))?;
-    let data = cipher(policy, &salt)?
+    let data = cipher(policy, &salt, svn)?
+        .0
         .decrypt(
             &Nonce::from(nonce),
             Payload {

@@ -19,6 +19,9 @@ pub(crate) trait Backend: Send + Sync {
     /// Whether the enclave has died (every call now fails with `EnclaveDead`).
     fn is_dead(&self) -> bool;
 
+    /// The `EnclaveDead` error, with what is known of the death.
+    fn dead_error(&self) -> Error;
+
     /// Stops the enclave and releases its resources; idempotent.
     fn destroy(&self) -> Result<(), Error>;
 }

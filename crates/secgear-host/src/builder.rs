@@ -124,6 +124,13 @@ impl EnclaveBuilder {
     }
 
     fn create_sim(&self) -> Result<(Box<dyn Backend>, EnclaveInfo), Error> {
+        if self.max_message < secgear_sim::channel::MIN_CAPACITY {
+            return Err(Error::bad_parameters(format!(
+                "max_message({}) is below the {}-byte minimum",
+                self.max_message,
+                secgear_sim::channel::MIN_CAPACITY
+            )));
+        }
         let platform = match &self.state_dir {
             Some(dir) => sim::platform::SimPlatform::open(dir)?,
             None => sim::platform::SimPlatform::open_default()?,

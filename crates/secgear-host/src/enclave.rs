@@ -100,13 +100,21 @@ impl Enclave {
         })
     }
 
-    fn acquire(&self) -> Result<usize, Error> {
+    fn acquire(&self) -> Result<SlotLease<'_>, Error> {
         let deadline = Instant::now() + self.call_timeout;
         let poisoned = || Error::new(ErrorCode::BadState, "slot table poisoned");
         let mut free = self.free.lock().map_err(|_| poisoned())?;
         loop {
+            // A dead enclave fails at once, not after the slot timeout.
+            if self.backend.is_dead() {
+                return Err(self.backend.dead_error());
+            }
             if let Some(slot) = free.pop() {
-                return Ok(slot);
+                HELD.with(|h| h.borrow_mut().push((self.id, slot)));
+                return Ok(SlotLease {
+                    enclave: self,
+                    slot,
+                });
             }
             let now = Instant::now();
             if now >= deadline {
@@ -118,19 +126,39 @@ impl Enclave {
                     ),
                 ));
             }
+            let wait = (deadline - now).min(DEATH_POLL);
             free = self
                 .freed
-                .wait_timeout(free, deadline - now)
+                .wait_timeout(free, wait)
                 .map_err(|_| poisoned())?
                 .0;
         }
     }
+}
 
-    fn release(&self, slot: usize) {
-        if let Ok(mut free) = self.free.lock() {
-            free.push(slot);
+/// How often a caller waiting for a slot re-checks that the enclave lives.
+const DEATH_POLL: Duration = Duration::from_millis(50);
+
+/// A slot held by this thread for one top-level call; released however the
+/// call ends (error, panic in an OCALL handler, ...).
+struct SlotLease<'e> {
+    enclave: &'e Enclave,
+    slot: usize,
+}
+
+impl Drop for SlotLease<'_> {
+    fn drop(&mut self) {
+        let entry = (self.enclave.id, self.slot);
+        HELD.with(|h| {
+            let mut held = h.borrow_mut();
+            if let Some(pos) = held.iter().rposition(|e| *e == entry) {
+                held.remove(pos);
+            }
+        });
+        if let Ok(mut free) = self.enclave.free.lock() {
+            free.push(self.slot);
         }
-        self.freed.notify_one();
+        self.enclave.freed.notify_one();
     }
 }
 
@@ -139,17 +167,9 @@ impl Transport for Enclave {
         if let Some(slot) = self.held_slot() {
             return self.backend.call(slot, &request, self.ocalls.as_ref());
         }
-        let slot = self.acquire()?;
-        HELD.with(|h| h.borrow_mut().push((self.id, slot)));
-        let result = self.backend.call(slot, &request, self.ocalls.as_ref());
-        HELD.with(|h| {
-            let mut held = h.borrow_mut();
-            if let Some(pos) = held.iter().rposition(|e| *e == (self.id, slot)) {
-                held.remove(pos);
-            }
-        });
-        self.release(slot);
-        result
+        let lease = self.acquire()?;
+        self.backend
+            .call(lease.slot, &request, self.ocalls.as_ref())
     }
 }
 

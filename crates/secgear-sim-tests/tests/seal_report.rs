@@ -125,6 +125,12 @@ fn signer_policy_follows_signer_and_product() {
         unseal(&Client::new(&other_signer), &blob).is_err(),
         "another signer"
     );
+    // Data sealed by the newer version stays out of reach of the older one.
+    let newer_blob = seal(&Client::new(&upgraded), b"patched secrets", SIGNER);
+    assert!(
+        unseal(&Client::new(&*e), &newer_blob).is_err(),
+        "rollback to an older version"
+    );
 }
 
 #[test]

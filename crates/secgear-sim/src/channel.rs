@@ -32,6 +32,10 @@ pub const VERSION: u32 = 1;
 const HEADER_LEN: usize = 4096;
 const SLOT_DATA: usize = 64;
 const DEATH_NOTE_MAX: usize = 1024;
+/// Most slots (enclave threads) a channel may have; `enclave.toml` allows 256.
+pub const MAX_SLOTS: usize = 256;
+/// Smallest slot: an error reply must always fit.
+pub const MIN_CAPACITY: usize = 64;
 
 const OFF_MAGIC: usize = 0;
 const OFF_VERSION: usize = 8;
@@ -86,6 +90,11 @@ fn stride_for(capacity: usize) -> Option<usize> {
 impl Channel {
     /// Creates the region (host side).
     pub fn create(slots: usize, capacity: usize) -> Result<Self, ChannelError> {
+        if slots == 0 || slots > MAX_SLOTS || capacity < MIN_CAPACITY {
+            return Err(ChannelError::BadHeader(
+                "slots must be 1..=256 and capacity at least 64 bytes",
+            ));
+        }
         let stride = stride_for(capacity).ok_or(ChannelError::BadHeader("capacity too large"))?;
         let len = stride
             .checked_mul(slots)
@@ -129,7 +138,8 @@ impl Channel {
         let needed = stride
             .checked_mul(slots)
             .and_then(|s| s.checked_add(HEADER_LEN));
-        if slots == 0 || needed.is_none_or(|n| n > region.len()) {
+        // A hostile header must not make the enclave start threads by the million.
+        if slots == 0 || slots > MAX_SLOTS || needed.is_none_or(|n| n > region.len()) {
             return Err(ChannelError::BadHeader("slots do not fit the region"));
         }
         Ok(Self {
@@ -314,6 +324,11 @@ mod tests {
     #[test]
     fn messages_cross_and_lengths_are_checked() {
         let host = Channel::create(1, 100).expect("create");
+        assert!(
+            Channel::create(0, 100).is_err()
+                && Channel::create(300, 100).is_err()
+                && Channel::create(1, 8).is_err()
+        );
         let enclave =
             Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
         let (h, e) = (host.slot(0).expect("slot"), enclave.slot(0).expect("slot"));
@@ -337,7 +352,7 @@ mod tests {
 
     #[test]
     fn death_note_is_bounded() {
-        let c = Channel::create(1, 8).expect("create");
+        let c = Channel::create(1, 64).expect("create");
         assert_eq!(c.death_note(), None);
         c.write_death_note(&"x".repeat(5000));
         assert_eq!(c.death_note().map(|n| n.len()), Some(DEATH_NOTE_MAX));

@@ -7,8 +7,14 @@
 pub const LOG: u32 = 0;
 /// `report_data:[u8;64]` → evidence bytes (see [`crate::evidence`]).
 pub const REPORT: u32 = 1;
-/// `policy:u8, salt:[u8;32]` → 32-byte sealing key bound to this enclave's identity.
+/// `policy:u8, salt:[u8;32], svn:u16` → `key:[u8;32], svn:u16`: the sealing
+/// key bound to this enclave's identity. `svn` is the security version the
+/// key is for: [`CURRENT_SVN`] asks for the enclave's own; an older one may
+/// be asked for (to unseal data from an earlier version), a newer one never.
 pub const SEAL_KEY: u32 = 2;
+
+/// In a [`SEAL_KEY`] request: the enclave's own security version.
+pub const CURRENT_SVN: u16 = u16::MAX;
 
 /// Which identity a sealing key is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,9 @@
 //! message use acquire/release.
 
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{MemfdFlags, fstat, ftruncate, memfd_create};
+use rustix::fs::{
+    MemfdFlags, SealFlags, fcntl_add_seals, fcntl_get_seals, fstat, ftruncate, memfd_create,
+};
 use rustix::mm::{MapFlags, ProtFlags, mmap, munmap};
 use std::io;
 use std::ptr::NonNull;
@@ -26,15 +28,31 @@ unsafe impl Send for SharedRegion {}
 unsafe impl Sync for SharedRegion {}
 
 impl SharedRegion {
-    /// Creates a zero-filled region of `len` bytes.
+    /// Creates a zero-filled region of `len` bytes whose size is sealed:
+    /// neither side can shrink it under the other's mapping (which would
+    /// turn the other's next access into SIGBUS).
     pub fn create(name: &str, len: usize) -> io::Result<Self> {
-        let fd = memfd_create(name, MemfdFlags::CLOEXEC)?;
+        let fd = memfd_create(name, MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
         ftruncate(&fd, len as u64)?;
+        fcntl_add_seals(&fd, SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
         Self::map_fd(fd, len)
     }
 
-    /// Maps a region created by the peer, whatever size the memfd has.
+    /// Maps a region the peer created, refusing one whose size is not
+    /// sealed (the peer could shrink it under us).
     pub fn attach(fd: OwnedFd) -> io::Result<Self> {
+        let seals = fcntl_get_seals(&fd)?;
+        if !seals.contains(SealFlags::SHRINK | SealFlags::GROW) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "shared region size is not sealed",
+            ));
+        }
+        Self::attach_trusted(fd)
+    }
+
+    /// Maps a file a cooperating process shares, without requiring seals.
+    pub fn attach_trusted(fd: OwnedFd) -> io::Result<Self> {
         let len = usize::try_from(fstat(&fd)?.st_size)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "negative memfd size"))?;
         Self::map_fd(fd, len)
@@ -168,6 +186,10 @@ mod tests {
         let a = SharedRegion::create("t", 8192).expect("region");
         let fd = a.fd().try_clone_to_owned().expect("dup");
         let b = SharedRegion::attach(fd).expect("attach");
+        assert!(
+            rustix::fs::ftruncate(a.fd(), 0).is_err(),
+            "the size is sealed"
+        );
         assert_eq!(b.len(), 8192);
         a.write(4096, b"shared!");
         let mut out = [0u8; 7];

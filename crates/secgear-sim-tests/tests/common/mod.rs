@@ -28,6 +28,11 @@ pub fn thread_tag() -> u64 {
 
 impl edl::Untrusted for HostFns {
     fn host_double(&self, x: i32) -> i32 {
+        match x {
+            666 => panic!("deliberate panic in an OCALL handler"),
+            777 => std::thread::sleep(std::time::Duration::from_secs(2)),
+            _ => {}
+        }
         // Calls back into the enclave: a nested, private ECALL.
         let enclave = self
             .enclave

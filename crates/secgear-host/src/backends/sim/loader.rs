@@ -103,6 +103,15 @@ pub(crate) fn create(
     let mut child = spawn(&image, &channel, options.debug)?;
     let pid = rustix::process::Pid::from_raw(child.id() as i32)
         .ok_or_else(|| refuse(ErrorCode::Unexpected, "child has no pid".into()))?;
+    // Opened before anything reaps the child, so it names this process only.
+    let pidfd = match rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(refuse(ErrorCode::Generic, format!("pidfd_open: {e}")));
+        }
+    };
     let dead = Arc::new(AtomicBool::new(false));
     let monitor = {
         let (dead, channel) = (dead.clone(), channel.clone());
@@ -134,6 +143,7 @@ pub(crate) fn create(
         identity,
         dead,
         pid,
+        pidfd,
         monitor: Mutex::new(Some(monitor)),
     };
     let deadline = Instant::now() + options.start_timeout;
@@ -172,17 +182,25 @@ fn spawn(
 ) -> Result<std::process::Child, Error> {
     let fail =
         |what: &str, e: &dyn std::fmt::Display| refuse(ErrorCode::Generic, format!("{what}: {e}"));
-    let exe = rustix::fs::memfd_create("secgear-enclave", rustix::fs::MemfdFlags::CLOEXEC)
-        .map_err(|e| fail("memfd", &e))?;
+    // MFD_EXEC where the kernel knows it (hardened kernels refuse to
+    // execute memfds created without it); older kernels reject the flag.
+    let exe = rustix::fs::memfd_create(
+        "secgear-enclave",
+        rustix::fs::MemfdFlags::CLOEXEC | rustix::fs::MemfdFlags::EXEC,
+    )
+    .or_else(|_| rustix::fs::memfd_create("secgear-enclave", rustix::fs::MemfdFlags::CLOEXEC))
+    .map_err(|e| fail("memfd", &e))?;
     // A high number, so placing the channel at 3 cannot overwrite it.
     let exe: OwnedFd = rustix::io::fcntl_dupfd_cloexec(&exe, 16).map_err(|e| fail("dup", &e))?;
     write_all(&exe, &image.executable).map_err(|e| fail("writing the enclave image", &e))?;
     let channel_fd = channel.fd().as_raw_fd();
+    let exe_fd = exe.as_raw_fd() as u32;
     let mut command = Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
     command
         .arg0("secgear-enclave")
         .arg(if debug { "debug" } else { "production" })
         .arg(image.config.heap_limit.to_string())
+        .arg(std::process::id().to_string())
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -194,8 +212,9 @@ fn spawn(
             Stdio::null()
         });
     // SAFETY: the closure runs in the forked child before exec and only makes
-    // async-signal-safe system calls (dup2/fcntl) on descriptors that exist:
-    // it places the channel at CHANNEL_FD without close-on-exec.
+    // async-signal-safe system calls (dup2/fcntl/close_range) on descriptor
+    // numbers: it places the channel at CHANNEL_FD without close-on-exec and
+    // closes every other inherited descriptor except the image to execute.
     unsafe {
         command.pre_exec(move || {
             let rc = if channel_fd == CHANNEL_FD {
@@ -204,10 +223,12 @@ fn spawn(
                 libc::dup2(channel_fd, CHANNEL_FD)
             };
             if rc < 0 {
-                Err(std::io::Error::last_os_error())
-            } else {
-                Ok(())
+                return Err(std::io::Error::last_os_error());
             }
+            let first = CHANNEL_FD as u32 + 1;
+            libc::syscall(libc::SYS_close_range, first, exe_fd - 1, 0u32);
+            libc::syscall(libc::SYS_close_range, exe_fd + 1, u32::MAX, 0u32);
+            Ok(())
         });
     }
     let child = command

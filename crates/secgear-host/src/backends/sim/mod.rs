@@ -8,7 +8,7 @@ pub mod platform;
 
 use crate::backend::Backend;
 use platform::{Identity, SimPlatform};
-use secgear_abi::{CallKind, Error, ErrorCode, OcallDispatch, Reader};
+use secgear_abi::{CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
 use secgear_sim::channel::{Channel, state};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,20 +24,14 @@ pub(crate) struct SimEnclave {
     identity: Identity,
     dead: Arc<AtomicBool>,
     pid: rustix::process::Pid,
+    /// Signals the child without racing pid reuse after it is reaped.
+    pub(crate) pidfd: std::os::fd::OwnedFd,
     monitor: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl SimEnclave {
     pub(crate) fn process_id(&self) -> u32 {
         self.pid.as_raw_nonzero().get() as u32
-    }
-
-    fn dead_error(&self) -> Error {
-        let note = self
-            .channel
-            .death_note()
-            .unwrap_or_else(|| "the enclave process exited".into());
-        Error::new(ErrorCode::EnclaveDead, note)
     }
 
     fn serve_ocall(&self, request: &[u8], ocalls: &dyn OcallDispatch) -> Vec<u8> {
@@ -81,15 +75,25 @@ impl Backend for SimEnclave {
                         .map_err(|e| Error::malformed(e.to_string()));
                 }
                 Some(_) => {
-                    let ocall = slot
-                        .take_message()
-                        .map_err(|e| Error::malformed(e.to_string()))?;
-                    let reply = self.serve_ocall(&ocall, ocalls);
-                    let posted = slot.post(state::OCALL_DONE, &reply);
-                    if let Err(e) = posted {
+                    // Whatever happens here, the enclave gets an OCALL_DONE:
+                    // a slot must never be left waiting for an answer.
+                    let reply = match slot.take_message() {
+                        Ok(ocall) => {
+                            let served =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    self.serve_ocall(&ocall, ocalls)
+                                }));
+                            served.unwrap_or_else(|_| {
+                                tracing::error!(target: "secgear::sim", "an OCALL handler panicked");
+                                Writer::error_reply(&Error::new(ErrorCode::Unexpected, "the host's OCALL handler panicked"))
+                            })
+                        }
+                        Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
+                    };
+                    if let Err(e) = slot.post(state::OCALL_DONE, &reply) {
+                        // An error reply is 8 bytes; every slot holds at least 64.
                         let error = Error::new(ErrorCode::ExcessData, e.to_string());
-                        slot.post(state::OCALL_DONE, &secgear_abi::Writer::error_reply(&error))
-                            .map_err(|e| Error::malformed(e.to_string()))?;
+                        let _ = slot.post(state::OCALL_DONE, &Writer::error_reply(&error));
                     }
                 }
                 None if self.is_dead() => return Err(self.dead_error()),
@@ -100,6 +104,14 @@ impl Backend for SimEnclave {
 
     fn is_dead(&self) -> bool {
         self.dead.load(Ordering::Acquire)
+    }
+
+    fn dead_error(&self) -> Error {
+        let note = self
+            .channel
+            .death_note()
+            .unwrap_or_else(|| "the enclave process exited".into());
+        Error::new(ErrorCode::EnclaveDead, note)
     }
 
     fn destroy(&self) -> Result<(), Error> {
@@ -117,9 +129,9 @@ impl Backend for SimEnclave {
             std::thread::sleep(Duration::from_millis(2));
         }
         if !self.is_dead() {
-            // It did not stop when asked: end it. The monitor has not reaped
-            // it (it is not dead), so the pid still names our child.
-            let _ = rustix::process::kill_process(self.pid, rustix::process::Signal::KILL);
+            // It did not stop when asked: end it, through the pidfd, which
+            // names our child even if it exits and is reaped meanwhile.
+            let _ = rustix::process::pidfd_send_signal(&self.pidfd, rustix::process::Signal::KILL);
         }
         let _ = monitor.join();
         Ok(())

@@ -161,19 +161,33 @@ impl SimPlatform {
         evidence::sign(&claims, &self.attestation_key)
     }
 
+    /// The sealing key for `identity`; for the signer policy, for security
+    /// version `svn` (never above the enclave's own, so a vulnerable older
+    /// version cannot read what its successors sealed).
     pub(crate) fn seal_key(
         &self,
         identity: &Identity,
         policy: SealPolicy,
         salt: &[u8; 32],
-    ) -> Zeroizing<[u8; 32]> {
+        svn: u16,
+    ) -> Result<Zeroizing<[u8; 32]>, Error> {
         let mut info = b"secgear-seal-v1".to_vec();
         info.push(policy as u8);
         match policy {
             SealPolicy::Measurement => info.extend_from_slice(&identity.measurement),
             SealPolicy::Signer => {
+                if svn > identity.svn {
+                    return Err(Error::new(
+                        ErrorCode::AccessDenied,
+                        format!(
+                            "security version {svn} is above this enclave's {}",
+                            identity.svn
+                        ),
+                    ));
+                }
                 info.extend_from_slice(&identity.signer_id);
                 info.extend_from_slice(&identity.product_id.to_le_bytes());
+                info.extend_from_slice(&svn.to_le_bytes());
             }
         }
         // Debug and production enclaves never share keys.
@@ -182,7 +196,7 @@ impl SimPlatform {
         // 32 bytes is far below HKDF-SHA256's output limit, so expand cannot fail.
         let _ =
             Hkdf::<Sha256>::new(Some(salt), self.sealing_root.as_ref()).expand(&info, key.as_mut());
-        key
+        Ok(key)
     }
 
     /// Serves one platform call from an enclave.
@@ -210,10 +224,17 @@ impl SimPlatform {
             calls::SEAL_KEY => {
                 let policy: u8 = r.get()?;
                 let salt: [u8; 32] = r.get()?;
+                let svn: u16 = r.get()?;
                 r.finish()?;
                 let policy = SealPolicy::from_u8(policy)
                     .ok_or_else(|| Error::bad_parameters("unknown seal policy"))?;
-                w.put(&*self.seal_key(identity, policy, &salt));
+                let svn = if svn == calls::CURRENT_SVN {
+                    identity.svn
+                } else {
+                    svn
+                };
+                w.put(&*self.seal_key(identity, policy, &salt, svn)?);
+                w.put(&svn);
             }
             other => {
                 return Err(Error::new(
@@ -266,8 +287,10 @@ mod tests {
         }
         let salt = [9; 32];
         assert_eq!(
-            *a.seal_key(&identity(), SealPolicy::Measurement, &salt),
-            *b.seal_key(&identity(), SealPolicy::Measurement, &salt)
+            *a.seal_key(&identity(), SealPolicy::Measurement, &salt, 0)
+                .expect("key"),
+            *b.seal_key(&identity(), SealPolicy::Measurement, &salt, 0)
+                .expect("key")
         );
     }
 
@@ -276,7 +299,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let p = SimPlatform::open(dir.path()).expect("create");
         let salt = [9; 32];
-        let base = p.seal_key(&identity(), SealPolicy::Measurement, &salt);
+        let base = p
+            .seal_key(&identity(), SealPolicy::Measurement, &salt, 0)
+            .expect("key");
         let other_measurement = Identity {
             measurement: [7; 32],
             ..identity()
@@ -287,14 +312,56 @@ mod tests {
         };
         assert_ne!(
             *base,
-            *p.seal_key(&other_measurement, SealPolicy::Measurement, &salt)
+            *p.seal_key(&other_measurement, SealPolicy::Measurement, &salt, 0)
+                .expect("key")
         );
-        assert_ne!(*base, *p.seal_key(&debug, SealPolicy::Measurement, &salt));
-        assert_ne!(*base, *p.seal_key(&identity(), SealPolicy::Signer, &salt));
+        assert_ne!(
+            *base,
+            *p.seal_key(&debug, SealPolicy::Measurement, &salt, 0)
+                .expect("key")
+        );
+        assert_ne!(
+            *base,
+            *p.seal_key(&identity(), SealPolicy::Signer, &salt, 4)
+                .expect("key")
+        );
         // Signer policy: a new measurement with the same signer and product shares the key.
         assert_eq!(
-            *p.seal_key(&identity(), SealPolicy::Signer, &salt),
-            *p.seal_key(&other_measurement, SealPolicy::Signer, &salt)
+            *p.seal_key(&identity(), SealPolicy::Signer, &salt, 4)
+                .expect("key"),
+            *p.seal_key(&other_measurement, SealPolicy::Signer, &salt, 4)
+                .expect("key")
+        );
+    }
+
+    #[test]
+    fn signer_keys_follow_the_security_version_downward_only() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = SimPlatform::open(dir.path()).expect("create");
+        let salt = [1; 32];
+        let v3 = Identity {
+            svn: 3,
+            ..identity()
+        };
+        let v4 = Identity {
+            svn: 4,
+            ..identity()
+        };
+        let sealed_by_v3 = p
+            .seal_key(&v3, SealPolicy::Signer, &salt, 3)
+            .expect("own version");
+        assert_eq!(
+            *p.seal_key(&v4, SealPolicy::Signer, &salt, 3)
+                .expect("older version"),
+            *sealed_by_v3
+        );
+        assert!(
+            p.seal_key(&v3, SealPolicy::Signer, &salt, 4).is_err(),
+            "a newer version's key is refused"
+        );
+        assert_ne!(
+            *p.seal_key(&v4, SealPolicy::Signer, &salt, 4).expect("own"),
+            *sealed_by_v3
         );
     }
 
