@@ -1,0 +1,206 @@
+//! The pipeline: verify evidence, appraise it with a policy against
+//! reference values, and issue an EAR token.
+
+use crate::anchors::TrustAnchors;
+use crate::encoding::b64url_encode;
+use crate::policy::{PolicyError, PolicyStore, Status, default_id};
+use crate::reference::ReferenceValues;
+use crate::token::{EAR_PROFILE, EarClaims, Submod, TokenError, TokenSigner, VerifierId};
+use crate::verifier::{Freshness, TeeKind, Verified, Verifier, VerifyError};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+
+/// Whether simulated evidence may be affirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Simulated evidence is never affirmed.
+    #[default]
+    Production,
+    /// Simulated evidence may be affirmed (development and tests).
+    Development,
+}
+
+/// One appraised piece of evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Appraisal {
+    pub tee: TeeKind,
+    pub status: Status,
+    pub trust_vector: BTreeMap<String, i64>,
+    pub policy_id: String,
+    pub evidence_sha256: String,
+    pub verified: Verified,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppraiseError {
+    #[error(transparent)]
+    Evidence(#[from] VerifyError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// Everything an appraisal needs, shared by concurrent appraisals.
+pub struct Appraiser {
+    verifiers: HashMap<TeeKind, Box<dyn Verifier>>,
+    pub anchors: RwLock<TrustAnchors>,
+    pub references: RwLock<ReferenceValues>,
+    pub policies: PolicyStore,
+    /// `data` handed to policies (e.g. `{"allow_unendorsed_cvm_key": true}`).
+    pub policy_data: Value,
+    pub mode: Mode,
+    pub issuer: String,
+    pub token_ttl_seconds: i64,
+    signer: Option<TokenSigner>,
+}
+
+impl std::fmt::Debug for Appraiser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Appraiser")
+            .field("mode", &self.mode)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Appraiser {
+    pub fn new(anchors: TrustAnchors, references: ReferenceValues, mode: Mode) -> Self {
+        let verifiers = TeeKind::ALL
+            .into_iter()
+            .filter_map(|t| crate::verifiers::for_tee(t).map(|v| (t, v)))
+            .collect();
+        Self {
+            verifiers,
+            anchors: RwLock::new(anchors),
+            references: RwLock::new(references),
+            policies: PolicyStore::new(),
+            policy_data: json!({}),
+            mode,
+            issuer: "secgear-rs".into(),
+            token_ttl_seconds: 300,
+            signer: None,
+        }
+    }
+
+    pub fn with_signer(mut self, signer: TokenSigner) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    pub fn signer(&self) -> Option<&TokenSigner> {
+        self.signer.as_ref()
+    }
+
+    /// Verifies evidence only (no policy).
+    pub fn verify(
+        &self,
+        tee: TeeKind,
+        evidence: &[u8],
+        freshness: &Freshness,
+    ) -> Result<Verified, VerifyError> {
+        let verifier = self
+            .verifiers
+            .get(&tee)
+            .ok_or(VerifyError::Unsupported(tee))?;
+        let anchors = self
+            .anchors
+            .read()
+            .map_err(|_| VerifyError::malformed(tee, "anchor store poisoned"))?;
+        verifier.verify(evidence, freshness, &anchors)
+    }
+
+    /// Verifies and appraises evidence with `policy_id` (default: the TEE's).
+    pub fn appraise(
+        &self,
+        tee: TeeKind,
+        evidence: &[u8],
+        freshness: &Freshness,
+        policy_id: Option<&str>,
+    ) -> Result<Appraisal, AppraiseError> {
+        let verified = self.verify(tee, evidence, freshness)?;
+        let now = time::OffsetDateTime::now_utc();
+        let reference = self
+            .references
+            .read()
+            .map(|r| r.accepted_at(now))
+            .unwrap_or_default();
+        let input = json!({
+            "tee": tee.name(),
+            "mode": self.mode,
+            "checks": verified.checks,
+            "claims": verified.claims,
+            "simulated": verified.simulated,
+            "reference": reference,
+        });
+        let policy_id = policy_id.unwrap_or(default_id(tee)).to_string();
+        let mut trust_vector = self
+            .policies
+            .evaluate(&policy_id, input, &self.policy_data)?;
+        // However a custom policy reads, simulated evidence is never
+        // affirmed in production mode.
+        if verified.simulated && self.mode == Mode::Production {
+            trust_vector.insert("hardware".into(), 97);
+        }
+        let status = Status::of_vector(&trust_vector);
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, evidence);
+        Ok(Appraisal {
+            tee,
+            status,
+            trust_vector,
+            policy_id,
+            evidence_sha256: hex::encode(digest.as_ref()),
+            verified,
+        })
+    }
+
+    /// Issues a token for appraisals (one submodule each), whatever their status.
+    pub fn issue_token(
+        &self,
+        appraisals: &[Appraisal],
+        nonce: Option<&[u8]>,
+        audience: Option<&str>,
+    ) -> Result<String, AppraiseError> {
+        let signer = self
+            .signer
+            .as_ref()
+            .ok_or_else(|| TokenError::Key("no token signing key configured".into()))?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut jti = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut jti).map_err(|_| TokenError::Sign("no randomness".into()))?;
+        let submods = appraisals
+            .iter()
+            .map(|a| {
+                let submod = Submod {
+                    status: a.status,
+                    trust_vector: a.trust_vector.clone(),
+                    policy_id: a.policy_id.clone(),
+                    tee: a.tee.name().into(),
+                    simulated: a.verified.simulated,
+                    evidence_sha256: a.evidence_sha256.clone(),
+                    checks: a.verified.checks.clone(),
+                    claims: a.verified.claims.clone(),
+                };
+                (a.tee.name().to_string(), submod)
+            })
+            .collect();
+        let claims = EarClaims {
+            eat_profile: EAR_PROFILE.into(),
+            iat: now,
+            exp: now + self.token_ttl_seconds,
+            iss: self.issuer.clone(),
+            jti: hex::encode(jti),
+            aud: audience.map(str::to_string),
+            eat_nonce: nonce.map(b64url_encode),
+            verifier_id: VerifierId {
+                developer: "secgear-rs".into(),
+                build: env!("CARGO_PKG_VERSION").into(),
+            },
+            submods,
+        };
+        Ok(signer.sign(&claims)?)
+    }
+}

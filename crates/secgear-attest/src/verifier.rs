@@ -1,0 +1,176 @@
+//! The verifier seam: one implementation per TEE.
+
+use crate::anchors::TrustAnchors;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The TEE an evidence comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TeeKind {
+    Sim,
+    Cca,
+    Virtcca,
+    Itrustee,
+}
+
+impl TeeKind {
+    pub const ALL: [TeeKind; 4] = [
+        TeeKind::Sim,
+        TeeKind::Cca,
+        TeeKind::Virtcca,
+        TeeKind::Itrustee,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TeeKind::Sim => "sim",
+            TeeKind::Cca => "cca",
+            TeeKind::Virtcca => "virtcca",
+            TeeKind::Itrustee => "itrustee",
+        }
+    }
+}
+
+impl std::str::FromStr for TeeKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        TeeKind::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown TEE `{s}` (expected sim, cca, virtcca or itrustee)"))
+    }
+}
+
+impl std::fmt::Display for TeeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The outcome of one check, reported separately so a policy can tell
+/// "signature ok, key not endorsed" from "signature bad".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "result", content = "detail", rename_all = "snake_case")]
+pub enum Check {
+    Ok,
+    Failed(String),
+    /// Not performed (e.g. freshness of stored evidence, or a dependent check
+    /// whose prerequisite failed).
+    NotChecked(String),
+}
+
+impl Check {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Check::Ok)
+    }
+
+    pub fn from_result<E: std::fmt::Display>(r: Result<(), E>) -> Check {
+        match r {
+            Ok(()) => Check::Ok,
+            Err(e) => Check::Failed(e.to_string()),
+        }
+    }
+}
+
+/// What the relying party expects the evidence to be bound to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Freshness {
+    /// Stored evidence: freshness is reported as not checked.
+    #[default]
+    Unchecked,
+    /// The challenge (nonce, or a hash over nonce and runtime data) the
+    /// evidence must carry in its challenge / report-data field. Shorter
+    /// expectations are compared against a zero-padded field.
+    Challenge(Vec<u8>),
+}
+
+impl Freshness {
+    /// Checks a challenge field against the expectation.
+    pub fn check(&self, field: &[u8]) -> Check {
+        match self {
+            Freshness::Unchecked => Check::NotChecked("no nonce was given".into()),
+            Freshness::Challenge(expected) => {
+                let matches = expected.len() <= field.len()
+                    && field[..expected.len()] == expected[..]
+                    && field[expected.len()..].iter().all(|b| *b == 0);
+                if matches {
+                    Check::Ok
+                } else {
+                    Check::Failed(format!(
+                        "challenge {} does not match the expected {}",
+                        hex::encode(field),
+                        hex::encode(expected)
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Verified evidence: per-check results and normalised claims.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verified {
+    pub tee: TeeKind,
+    /// `signature`, `endorsement`, `freshness`, and TEE-specific checks
+    /// (`platform.signature`, `realm.binding`, ...).
+    pub checks: BTreeMap<String, Check>,
+    /// Claims normalised per TEE; binary values as lowercase hex.
+    pub claims: Map<String, Value>,
+    /// Evidence from a simulated TEE: never hardware-backed.
+    pub simulated: bool,
+}
+
+impl Verified {
+    pub fn new(tee: TeeKind) -> Self {
+        Self {
+            tee,
+            checks: BTreeMap::new(),
+            claims: Map::new(),
+            simulated: false,
+        }
+    }
+
+    pub fn check(&mut self, name: &str, check: Check) {
+        self.checks.insert(name.to_string(), check);
+    }
+
+    /// Whether every check passed (freshness may be unchecked).
+    pub fn all_ok(&self) -> bool {
+        self.checks.iter().all(|(name, c)| {
+            c.is_ok() || (name == "freshness" && matches!(c, Check::NotChecked(_)))
+        })
+    }
+}
+
+/// Evidence that cannot be read at all: malformed, truncated, wrong type.
+/// Cryptographic failures are not errors but failed [`Check`]s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("malformed {tee} evidence: {detail}")]
+    Malformed { tee: TeeKind, detail: String },
+    #[error("the {0} verifier is not built into this binary")]
+    Unsupported(TeeKind),
+}
+
+impl VerifyError {
+    pub fn malformed(tee: TeeKind, detail: impl Into<String>) -> Self {
+        VerifyError::Malformed {
+            tee,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Checks one TEE's evidence.
+pub trait Verifier: Send + Sync {
+    fn tee(&self) -> TeeKind;
+
+    fn verify(
+        &self,
+        evidence: &[u8],
+        freshness: &Freshness,
+        anchors: &TrustAnchors,
+    ) -> Result<Verified, VerifyError>;
+}
