@@ -2,10 +2,14 @@
 
 #[cfg(feature = "cca")]
 pub mod cca;
-#[cfg(feature = "cca")]
+#[cfg(any(feature = "cca", feature = "virtcca"))]
 mod cose;
+#[cfg(feature = "itrustee")]
+pub mod itrustee;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(feature = "virtcca")]
+pub mod virtcca;
 
 use crate::verifier::{TeeKind, Verifier};
 
@@ -16,6 +20,10 @@ pub fn for_tee(tee: TeeKind) -> Option<Box<dyn Verifier>> {
         TeeKind::Sim => Some(Box::new(sim::SimVerifier)),
         #[cfg(feature = "cca")]
         TeeKind::Cca => Some(Box::new(cca::CcaVerifier::default())),
+        #[cfg(feature = "virtcca")]
+        TeeKind::Virtcca => Some(Box::new(virtcca::VirtccaVerifier)),
+        #[cfg(feature = "itrustee")]
+        TeeKind::Itrustee => Some(Box::new(itrustee::ItrusteeVerifier)),
         #[allow(unreachable_patterns)]
         _ => None,
     }
