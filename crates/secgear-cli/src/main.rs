@@ -51,6 +51,51 @@ enum Command {
     },
     /// Verify a signed image and print what it was signed as.
     Inspect { image: PathBuf },
+    /// Remote attestation.
+    #[command(subcommand)]
+    Attest(AttestCommand),
+}
+
+#[derive(Subcommand)]
+enum AttestCommand {
+    /// Verify evidence and appraise it: prints the appraisal as JSON. Exit 0
+    /// when affirming, 1 when valid but not affirming, 2 when malformed.
+    Verify(VerifyArgs),
+    /// Print this machine's simulation platform public key (PEM), the trust
+    /// anchor for its simulated evidence.
+    PlatformKey {
+        /// The platform state directory (default: the simulation TEE's).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[arg(long)]
+    tee: secgear_attest::TeeKind,
+    /// Evidence: raw binary, hex or base64 text (auto-detected).
+    #[arg(long)]
+    evidence: PathBuf,
+    /// Trust anchors: this project's JSON, rust-ccatoken `ta.json`, a JWK,
+    /// PEM certificates or a PEM public key (repeatable).
+    #[arg(long = "trust-anchors")]
+    trust_anchors: Vec<PathBuf>,
+    /// The challenge the evidence must carry (hex).
+    #[arg(long)]
+    nonce: Option<String>,
+    /// Reference values: this project's JSON or rust-ccatoken `rv.json`.
+    #[arg(long)]
+    reference: Option<PathBuf>,
+    /// A Rego appraisal policy instead of the TEE's default.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Sign the result as an EAR token with this PKCS#8 PEM key (P-256, P-384 or RSA).
+    #[arg(long = "token-key")]
+    token_key: Option<PathBuf>,
+    /// Appraise simulated evidence as a development machine would (never in production).
+    #[arg(long)]
+    allow_simulation: bool,
 }
 
 #[derive(Subcommand)]
@@ -121,7 +166,135 @@ fn main() -> ExitCode {
         } => sign(&key, &config, &image, &output),
         Command::Measure { config, image } => measure(config.as_deref(), &image),
         Command::Inspect { image } => inspect(&image),
+        Command::Attest(AttestCommand::Verify(args)) => attest_verify(&args),
+        Command::Attest(AttestCommand::PlatformKey { state_dir }) => {
+            platform_key(state_dir.as_deref())
+        }
     }
+}
+
+fn platform_key(state_dir: Option<&std::path::Path>) -> ExitCode {
+    use p384::pkcs8::EncodePublicKey;
+    let platform = match state_dir {
+        Some(dir) => secgear_host::SimPlatform::open(dir),
+        None => secgear_host::SimPlatform::open_default(),
+    };
+    let platform = match platform {
+        Ok(p) => p,
+        Err(e) => return fail(2, e),
+    };
+    match platform
+        .public_key()
+        .to_public_key_pem(p384::pkcs8::LineEnding::LF)
+    {
+        Ok(pem) => {
+            emit(&pem);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(2, e),
+    }
+}
+
+/// The token algorithm a PKCS#8 PEM key is for.
+fn token_signer(path: &std::path::Path) -> Result<secgear_attest::token::TokenSigner, ExitCode> {
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+    };
+    use jsonwebtoken::Algorithm;
+    let pem = read(path)?;
+    let der = x509_parser::pem::parse_x509_pem(&pem)
+        .map(|(_, p)| p.contents)
+        .map_err(|e| fail(2, format!("{}: {e}", path.display())))?;
+    let alg = if EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).is_ok() {
+        Algorithm::ES256
+    } else if EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &der).is_ok() {
+        Algorithm::ES384
+    } else {
+        Algorithm::PS256
+    };
+    secgear_attest::token::TokenSigner::from_pem(&pem, alg)
+        .map_err(|e| fail(2, format!("{}: {e}", path.display())))
+}
+
+fn attest_verify(args: &VerifyArgs) -> ExitCode {
+    match run_verify(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn run_verify(args: &VerifyArgs) -> Result<ExitCode, ExitCode> {
+    use secgear_attest::{Appraiser, Freshness, Mode, ReferenceValues, TrustAnchors};
+    let evidence = secgear_attest::encoding::decode_evidence(&read(&args.evidence)?);
+    let mut anchors = TrustAnchors::default();
+    for path in &args.trust_anchors {
+        anchors.load_file(args.tee, path).map_err(|e| fail(2, e))?;
+    }
+    let mut references = ReferenceValues::new();
+    if let Some(path) = &args.reference {
+        let text = String::from_utf8(read(path)?)
+            .map_err(|_| fail(2, format!("{} is not UTF-8", path.display())))?;
+        references.import_json(&text).map_err(|e| fail(2, e))?;
+    }
+    let freshness = match &args.nonce {
+        None => Freshness::Unchecked,
+        Some(h) => Freshness::Challenge(hex::decode(h).map_err(|_| fail(2, "--nonce is not hex"))?),
+    };
+    let mode = if args.allow_simulation {
+        Mode::Development
+    } else {
+        Mode::Production
+    };
+    let mut appraiser = Appraiser::new(anchors, references, mode);
+    if let Some(key) = &args.token_key {
+        appraiser = appraiser.with_signer(token_signer(key)?);
+    }
+    let policy_id = match &args.policy {
+        None => None,
+        Some(path) => {
+            let source = String::from_utf8(read(path)?)
+                .map_err(|_| fail(2, format!("{} is not UTF-8", path.display())))?;
+            appraiser
+                .policies
+                .add("custom", &source)
+                .map_err(|e| fail(2, e))?;
+            Some("custom")
+        }
+    };
+    let appraisal = match appraiser.appraise(args.tee, &evidence, &freshness, policy_id) {
+        Ok(a) => a,
+        Err(secgear_attest::appraise::AppraiseError::Evidence(e)) => return Err(fail(2, e)),
+        Err(e) => return Err(fail(2, e)),
+    };
+    let mut out = serde_json::to_value(&appraisal).map_err(|e| fail(2, e))?;
+    if args.token_key.is_some() {
+        let nonce = match &freshness {
+            Freshness::Challenge(n) => Some(n.as_slice()),
+            Freshness::Unchecked => None,
+        };
+        let token = appraiser
+            .issue_token(std::slice::from_ref(&appraisal), nonce, None)
+            .map_err(|e| fail(2, e))?;
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert("token".into(), token.into());
+        }
+    }
+    emit(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(&out).map_err(|e| fail(2, e))?
+    ));
+    Ok(
+        if appraisal.status == secgear_attest::policy::Status::Affirming {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Prints an error and maps it to an exit code: 1 for a verdict (bad
@@ -288,7 +461,7 @@ fn edl(cmd: EdlCommand) -> ExitCode {
         }
     };
     match output {
-        None => print!("{code}"),
+        None => emit(&code),
         Some(path) => {
             if let Err(e) = secgear_edl::write_file_atomically(&path, code.as_bytes()) {
                 eprintln!("error: cannot write {}: {e}", path.display());

@@ -196,3 +196,142 @@ fn keygen_sign_measure_inspect() {
         "unsigned needs --config"
     );
 }
+
+fn vectors(path: &str) -> String {
+    repo()
+        .join("crates/secgear-attest/tests/data")
+        .join(path)
+        .to_str()
+        .expect("utf8")
+        .to_string()
+}
+
+#[test]
+fn attest_verify_exit_codes_follow_the_appraisal() {
+    let affirming = secgear(&[
+        "attest",
+        "verify",
+        "--tee",
+        "cca",
+        "--evidence",
+        &vectors("cca/cca-token-01.cbor"),
+        "--trust-anchors",
+        &vectors("cca/ta-tfa.json"),
+        "--reference",
+        &vectors("cca/rv.json"),
+    ]);
+    assert_eq!(
+        affirming.status.code(),
+        Some(0),
+        "{}",
+        text(&affirming.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&affirming.stdout).expect("JSON");
+    assert_eq!(report["status"], "affirming");
+    let untrusted = secgear(&[
+        "attest",
+        "verify",
+        "--tee",
+        "cca",
+        "--evidence",
+        &vectors("cca/cca-token-02.cbor"),
+        "--trust-anchors",
+        &vectors("cca/ta-02-bad.json"),
+    ]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    let dir = tempfile::tempdir().expect("tmp");
+    let garbage = dir.path().join("garbage");
+    std::fs::write(&garbage, b"not evidence").expect("write");
+    let malformed = secgear(&[
+        "attest",
+        "verify",
+        "--tee",
+        "cca",
+        "--evidence",
+        garbage.to_str().expect("utf8"),
+    ]);
+    assert_eq!(malformed.status.code(), Some(2));
+    assert_eq!(
+        secgear(&["attest", "verify", "--tee", "moon", "--evidence", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn attest_verify_with_a_nonce_and_a_token_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let key = dir.path().join("token.pem");
+    // A P-384 key in PKCS#8 PEM, made with the project's own keygen.
+    assert_eq!(
+        secgear(&["keygen", "-o", key.to_str().expect("utf8")])
+            .status
+            .code(),
+        Some(0)
+    );
+    let base = [
+        "attest",
+        "verify",
+        "--tee",
+        "cca",
+        "--evidence",
+        &vectors("cca/cca-token-01.cbor"),
+        "--trust-anchors",
+        &vectors("cca/ta-tfa.json"),
+        "--reference",
+        &vectors("cca/rv.json"),
+        "--token-key",
+        key.to_str().expect("utf8"),
+    ];
+    let fresh = secgear(&[&base[..], &["--nonce", &"ab".repeat(64)]].concat());
+    assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&fresh.stdout).expect("JSON");
+    let token = report["token"].as_str().expect("token");
+    assert_eq!(token.split('.').count(), 3);
+    let stale = secgear(&[&base[..], &["--nonce", &"01".repeat(64)]].concat());
+    assert_eq!(
+        stale.status.code(),
+        Some(1),
+        "a nonce mismatch is contraindicated"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&stale.stdout).expect("JSON");
+    assert_eq!(report["status"], "contraindicated");
+}
+
+#[test]
+fn attest_verify_huawei_vectors() {
+    let virtcca = secgear(&[
+        "attest",
+        "verify",
+        "--tee",
+        "virtcca",
+        "--evidence",
+        &vectors("virtcca/virtcca-token.hex"),
+        "--trust-anchors",
+        &vectors("virtcca/huawei-it-product-ca.pem"),
+    ]);
+    assert_eq!(
+        virtcca.status.code(),
+        Some(1),
+        "an unendorsed CVM key is never affirmed"
+    );
+    let itrustee = secgear(&[
+        "attest",
+        "verify",
+        "--tee",
+        "itrustee",
+        "--evidence",
+        &vectors("itrustee/report-sce-no-as.json"),
+        "--trust-anchors",
+        &vectors("itrustee/huawei-it-product-ca.pem"),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&itrustee.stdout).expect("JSON");
+    assert_eq!(report["verified"]["checks"]["signature"]["result"], "ok");
+    assert_eq!(report["verified"]["checks"]["endorsement"]["result"], "ok");
+    assert_eq!(
+        itrustee.status.code(),
+        Some(1),
+        "no reference values: executables unrecognized"
+    );
+}
