@@ -113,6 +113,12 @@ impl Parsed {
         })
     }
 
+        /// The COSE `Sig_structure` bytes and the signature, for verifiers that
+    /// check ES384 with another crypto backend.
+    pub fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
+        (self.sign1.tbs_data(&[]), &self.sign1.signature)
+    }
+
     /// The key id in the protected header.
     pub fn key_id(&self) -> &[u8] {
         &self.sign1.protected.header.key_id
