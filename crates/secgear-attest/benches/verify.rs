@@ -12,7 +12,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn data(path: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path)).expect(path)
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(path),
+    )
+    .expect(path)
 }
 
 /// Runs `f` for about `period` and returns calls per second.
@@ -34,12 +39,18 @@ fn main() {
     // Raw P-384 verification: the physical limit of a CCA token (two of them).
     let msg = [7u8; 300];
     let aws = {
-        use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
+        use aws_lc_rs::signature::{
+            ECDSA_P384_SHA384_FIXED, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
+            UnparsedPublicKey,
+        };
         let rng = aws_lc_rs::rand::SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).expect("key");
-        let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref()).expect("key");
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).expect("key");
+        let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref())
+            .expect("key");
         let sig = kp.sign(&rng, &msg).expect("sign");
-        let pk = UnparsedPublicKey::new(&ECDSA_P384_SHA384_FIXED, kp.public_key().as_ref().to_vec());
+        let pk =
+            UnparsedPublicKey::new(&ECDSA_P384_SHA384_FIXED, kp.public_key().as_ref().to_vec());
         rate(period, || pk.verify(&msg, sig.as_ref()).expect("verify"))
     };
     let rustcrypto = {
@@ -57,18 +68,24 @@ fn main() {
     // CCA: token-01 against its rust-ccatoken stores.
     {
         let mut anchors = TrustAnchors::default();
-        anchors.load(TeeKind::Cca, &data("cca/ta-tfa.json")).expect("ta");
+        anchors
+            .load(TeeKind::Cca, &data("cca/ta-tfa.json"))
+            .expect("ta");
         let mut refs = ReferenceValues::new();
-        refs.import_json(std::str::from_utf8(&data("cca/rv.json")).expect("utf8")).expect("rv");
+        refs.import_json(std::str::from_utf8(&data("cca/rv.json")).expect("utf8"))
+            .expect("rv");
         let a = Appraiser::new(anchors, refs, Mode::Production).with_signer(signer());
         let token = data("cca/cca-token-01.cbor");
         let r = rate(period, || {
-            let ap = a.appraise(TeeKind::Cca, &token, &Freshness::Unchecked, None).expect("appraise");
+            let ap = a
+                .appraise(TeeKind::Cca, &token, &Freshness::Unchecked, None)
+                .expect("appraise");
             a.issue_token(&[ap], None, None).expect("token");
         });
         rows.push(("cca (cca-token-01, platform cache warm)", r));
         let verify_only = rate(period, || {
-            a.verify(TeeKind::Cca, &token, &Freshness::Unchecked).expect("verify");
+            a.verify(TeeKind::Cca, &token, &Freshness::Unchecked)
+                .expect("verify");
         });
         rows.push(("cca, verification only (no policy, no token)", verify_only));
     }
@@ -89,12 +106,18 @@ fn main() {
         let mut anchors = TrustAnchors::default();
         anchors.add_sim_key(key.verifying_key().to_sec1_bytes().to_vec());
         let mut refs = ReferenceValues::new();
-        refs.add(ReferenceValue::new("sim.measurement", json!(hex::encode([7u8; 32])))).expect("ref");
+        refs.add(ReferenceValue::new(
+            "sim.measurement",
+            json!(hex::encode([7u8; 32])),
+        ))
+        .expect("ref");
         let a = Appraiser::new(anchors, refs, Mode::Development).with_signer(signer());
         rows.push((
             "sim",
             rate(period, || {
-                let ap = a.appraise(TeeKind::Sim, &evidence, &Freshness::Unchecked, None).expect("appraise");
+                let ap = a
+                    .appraise(TeeKind::Sim, &evidence, &Freshness::Unchecked, None)
+                    .expect("appraise");
                 a.issue_token(&[ap], None, None).expect("token");
             }),
         ));
@@ -102,15 +125,25 @@ fn main() {
     // virtCCA and iTrustee (RSA-4096 PS256 and certificate chains).
     {
         let mut anchors = TrustAnchors::default();
-        anchors.load(TeeKind::Virtcca, &data("virtcca/huawei-it-product-ca.pem")).expect("ca");
-        anchors.load(TeeKind::Itrustee, &data("itrustee/huawei-it-product-ca.pem")).expect("ca");
-        let a = Appraiser::new(anchors, ReferenceValues::new(), Mode::Production).with_signer(signer());
+        anchors
+            .load(TeeKind::Virtcca, &data("virtcca/huawei-it-product-ca.pem"))
+            .expect("ca");
+        anchors
+            .load(
+                TeeKind::Itrustee,
+                &data("itrustee/huawei-it-product-ca.pem"),
+            )
+            .expect("ca");
+        let a =
+            Appraiser::new(anchors, ReferenceValues::new(), Mode::Production).with_signer(signer());
         let token = String::from_utf8(data("virtcca/virtcca-token.hex")).expect("text");
         let virtcca = secgear_attest::encoding::decode_evidence(token.as_bytes());
         rows.push((
             "virtcca (CVM token, PS256 RSA-4096)",
             rate(period, || {
-                let ap = a.appraise(TeeKind::Virtcca, &virtcca, &Freshness::Unchecked, None).expect("appraise");
+                let ap = a
+                    .appraise(TeeKind::Virtcca, &virtcca, &Freshness::Unchecked, None)
+                    .expect("appraise");
                 a.issue_token(&[ap], None, None).expect("token");
             }),
         ));
@@ -118,7 +151,9 @@ fn main() {
         rows.push((
             "itrustee (sce_no_as: report + AK cert + DRK chain)",
             rate(period, || {
-                let ap = a.appraise(TeeKind::Itrustee, &report, &Freshness::Unchecked, None).expect("appraise");
+                let ap = a
+                    .appraise(TeeKind::Itrustee, &report, &Freshness::Unchecked, None)
+                    .expect("appraise");
                 a.issue_token(&[ap], None, None).expect("token");
             }),
         ));
@@ -131,5 +166,7 @@ fn main() {
     for (name, r) in rows {
         println!("| {name} | {r:.0} |");
     }
-    println!("\nCCA target: ≥ 1480/s (2 × the 740/s of rust-ccatoken with OpenSSL, without policy or token).");
+    println!(
+        "\nCCA target: ≥ 1480/s (2 × the 740/s of rust-ccatoken with OpenSSL, without policy or token)."
+    );
 }

@@ -172,3 +172,44 @@ fn unknown_measurement_stale_nonce_and_unknown_platform_are_not_affirmed() {
     assert!(!unknown.verified.checks["endorsement"].is_ok());
     assert_eq!(unknown.status, Status::Contraindicated);
 }
+
+#[test]
+fn expired_tokens_and_disallowed_algorithms_are_refused() {
+    use base64::Engine as _;
+    let mut a = appraiser(Mode::Development);
+    a.token_ttl_seconds = -120;
+    let appraisal = a
+        .appraise(
+            TeeKind::Sim,
+            &evidence([7; 32], [0; 64], true),
+            &Freshness::Unchecked,
+            None,
+        )
+        .expect("ok");
+    let expired = a
+        .issue_token(&[appraisal.clone()], None, None)
+        .expect("token");
+    let jwks = a.signer().expect("signer").jwks();
+    let err = verify_token(&expired, &jwks, &TokenExpectations::default()).expect_err("expired");
+    assert!(err.to_string().to_lowercase().contains("expired"), "{err}");
+    // A token whose header claims another algorithm (`none`, HS256) is refused.
+    a.token_ttl_seconds = 300;
+    let good = a.issue_token(&[appraisal], None, None).expect("token");
+    let (_, rest) = good.split_once('.').expect("jwt");
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let kid = a.signer().expect("signer").kid();
+    for alg in ["none", "HS256", "ES384"] {
+        let header = engine.encode(format!(r#"{{"alg":"{alg}","kid":"{kid}","typ":"JWT"}}"#));
+        let forged = format!("{header}.{rest}");
+        assert!(
+            verify_token(&forged, &jwks, &TokenExpectations::default()).is_err(),
+            "{alg} accepted"
+        );
+    }
+    // The JWKS carries the kid, algorithm and use of the signing key.
+    let published = serde_json::to_value(&jwks).expect("json");
+    assert_eq!(published["keys"][0]["kid"], json!(kid));
+    assert_eq!(published["keys"][0]["alg"], json!("ES256"));
+    assert_eq!(published["keys"][0]["use"], json!("sig"));
+    assert!(published["keys"][0].get("d").is_none(), "no private part");
+}

@@ -113,7 +113,7 @@ impl Parsed {
         })
     }
 
-        /// The COSE `Sig_structure` bytes and the signature, for verifiers that
+    /// The COSE `Sig_structure` bytes and the signature, for verifiers that
     /// check ES384 with another crypto backend.
     pub fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
         (self.sign1.tbs_data(&[]), &self.sign1.signature)

@@ -28,13 +28,21 @@ impl Verifier for SimVerifier {
         let c = &parsed.claims;
         // The key is found by the platform id the evidence names; an
         // unknown platform is a signature we cannot check, not a bad one.
-                let key = anchors.sim.iter().filter(|k| k.curve == Curve::P384).find(|k| {
-            VerifyingKey::from_sec1_bytes(&k.point).is_ok_and(|vk| evidence::platform_id(&vk) == c.platform_id)
-        });
+        let key = anchors
+            .sim
+            .iter()
+            .filter(|k| k.curve == Curve::P384)
+            .find(|k| {
+                VerifyingKey::from_sec1_bytes(&k.point)
+                    .is_ok_and(|vk| evidence::platform_id(&vk) == c.platform_id)
+            });
         match key {
             Some(key) => {
                 let (tbs, sig) = parsed.signed_parts();
-                v.check("signature", Check::from_result(crypto::verify_ecdsa(key, -35, &tbs, sig)));
+                v.check(
+                    "signature",
+                    Check::from_result(crypto::verify_ecdsa(key, -35, &tbs, sig)),
+                );
                 v.check("endorsement", Check::Ok);
             }
             None => {
