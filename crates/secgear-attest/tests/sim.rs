@@ -187,7 +187,7 @@ fn expired_tokens_and_disallowed_algorithms_are_refused() {
         )
         .expect("ok");
     let expired = a
-        .issue_token(&[appraisal.clone()], None, None)
+        .issue_token(std::slice::from_ref(&appraisal), None, None)
         .expect("token");
     let jwks = a.signer().expect("signer").jwks();
     let err = verify_token(&expired, &jwks, &TokenExpectations::default()).expect_err("expired");
