@@ -161,7 +161,9 @@ impl Verifier for ItrusteeVerifier {
         let mut v = Verified::new(TeeKind::Itrustee);
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let report_bytes = signed_bytes(payload);
-        match scenario {
+        // Each scenario names the AK key and says whether it is endorsed;
+        // the report signature is then checked the same way for both.
+        let (ak_key, endorsement) = match scenario {
             "sce_no_as" => {
                 let ak_payload = akcert
                     .get("payload")
@@ -174,15 +176,6 @@ impl Verifier for ItrusteeVerifier {
                 let drk_der = certificate(text(sig, "drk_cert")?)?;
                 let drk_sign = b64url_decode(text(sig, "drk_sign")?)
                     .map_err(|_| bad("DRK signature is not base64url"))?;
-                v.check(
-                    "signature",
-                    Check::from_result(crypto::verify_rsa(
-                        &ak_key,
-                        PS256,
-                        &report_bytes,
-                        &signature,
-                    )),
-                );
                 let drk_key = cert_rsa_key(&drk_der)?;
                 let ak_signed =
                     crypto::verify_rsa(&drk_key, PS256, &signed_bytes(ak_payload), &drk_sign);
@@ -196,7 +189,7 @@ impl Verifier for ItrusteeVerifier {
                     }
                     (Ok(()), Err(e)) => Check::Failed(format!("DRK certificate: {e}")),
                 };
-                v.check("endorsement", endorsement);
+                (ak_key, endorsement)
             }
             "sce_as_no_daa" => {
                 // The AK certificate comes from an attestation service (TAS):
@@ -219,30 +212,33 @@ impl Verifier for ItrusteeVerifier {
                         (cert_rsa_key(&der)?, Some(der))
                     }
                 };
-                v.check(
-                    "signature",
-                    Check::from_result(crypto::verify_rsa(
-                        &ak_key,
-                        PS256,
-                        &report_bytes,
-                        &signature,
-                    )),
-                );
                 let endorsement = match (anchors.itrustee_as.is_empty(), ak_der) {
                     (true, _) => Check::Failed("no attestation-service root is configured for sce_as_no_daa".into()),
-                    (false, None) => Check::Failed("the AK certificate is not an X.509 certificate from an attestation service".into()),
+                    (false, None) => {
+                        Check::Failed("the AK certificate is not an X.509 certificate from an attestation service".into())
+                    }
                     (false, Some(der)) => match crypto::verify_chain(&der, &[], &anchors.itrustee_as, now) {
                         Ok(()) => Check::Ok,
                         Err(e) => Check::Failed(format!("AK certificate: {e}")),
                     },
                 };
-                v.check("endorsement", endorsement);
+                (ak_key, endorsement)
             }
             "sce_as_with_daa" => {
                 return Err(bad("the DAA scenario (sce_as_with_daa) is not supported"));
             }
             other => return Err(bad(format!("unknown scenario `{other}`"))),
-        }
+        };
+        v.check(
+            "signature",
+            Check::from_result(crypto::verify_rsa(
+                &ak_key,
+                PS256,
+                &report_bytes,
+                &signature,
+            )),
+        );
+        v.check("endorsement", endorsement);
         v.check("freshness", freshness.check(&nonce));
         v.claims = claims;
         Ok(v)
