@@ -45,6 +45,24 @@ const OFF_SHUTDOWN: usize = 24;
 const OFF_READY: usize = 28;
 const OFF_DEATH_LEN: usize = 32;
 const OFF_DEATH: usize = 40;
+/// Where the switchless pool starts (0: no pool).
+const OFF_POOL: usize = 2048;
+/// Most switchless tasks: 8 × 64, as `pool_size` allows.
+pub const MAX_TASKS: usize = 512;
+const POOL_HEADER: usize = 4096;
+// Pool header fields, relative to the pool's start.
+const P_TASKS: usize = 0;
+const P_TWORKERS: usize = 4;
+const P_CAPACITY: usize = 8;
+const P_POLICY: usize = 16;
+const P_SLEEP_AFTER_US: usize = 20;
+const P_DOORBELL: usize = 24;
+const P_SLEEPERS: usize = 28;
+const P_SERVED: usize = 32;
+const P_SLEEPS: usize = 40;
+const P_WAKES: usize = 48;
+const P_CORES: usize = 56;
+const P_PENDING: usize = 128;
 
 /// Slot states.
 pub mod state {
@@ -79,6 +97,32 @@ pub struct Channel {
     slots: usize,
     capacity: usize,
     stride: usize,
+    pool: Option<PoolGeometry>,
+}
+
+/// The switchless task pool the host asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolLayout {
+    /// Task slots, 64 to 512.
+    pub tasks: usize,
+    /// Largest message one task carries; bigger calls take the normal path.
+    pub task_capacity: usize,
+    /// Enclave worker threads serving the pool.
+    pub tworkers: u32,
+    /// 0 = busy (spin), 1 = wakeup (sleep on a futex when idle).
+    pub policy: u32,
+    /// How long an idle worker spins before it sleeps (wakeup policy).
+    pub sleep_after_us: u32,
+    /// CPU affinity of the workers, one bit per core (0: any core).
+    pub cores: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PoolGeometry {
+    base: usize,
+    tasks: usize,
+    capacity: usize,
+    stride: usize,
 }
 
 fn stride_for(capacity: usize) -> Option<usize> {
@@ -90,31 +134,93 @@ fn stride_for(capacity: usize) -> Option<usize> {
 impl Channel {
     /// Creates the region (host side).
     pub fn create(slots: usize, capacity: usize) -> Result<Self, ChannelError> {
+        Self::create_with_pool(slots, capacity, None)
+    }
+
+    /// Creates the region with a switchless task pool after the slots.
+    pub fn create_with_pool(
+        slots: usize,
+        capacity: usize,
+        pool: Option<PoolLayout>,
+    ) -> Result<Self, ChannelError> {
         if slots == 0 || slots > MAX_SLOTS || capacity < MIN_CAPACITY {
             return Err(ChannelError::BadHeader(
                 "slots must be 1..=256 and capacity at least 64 bytes",
             ));
         }
         let stride = stride_for(capacity).ok_or(ChannelError::BadHeader("capacity too large"))?;
-        let len = stride
+        let slots_end = stride
             .checked_mul(slots)
             .and_then(|s| s.checked_add(HEADER_LEN))
             .ok_or(ChannelError::BadHeader("region too large"))?;
+        let geometry = match pool {
+            None => None,
+            Some(p) => {
+                if !(64..=MAX_TASKS).contains(&p.tasks)
+                    || p.task_capacity < MIN_CAPACITY
+                    || p.tworkers == 0
+                {
+                    return Err(ChannelError::BadHeader(
+                        "pool: 64..=512 tasks, capacity >= 64, at least one worker",
+                    ));
+                }
+                let task_stride =
+                    stride_for(p.task_capacity).ok_or(ChannelError::BadHeader("task capacity"))?;
+                Some(PoolGeometry {
+                    base: slots_end,
+                    tasks: p.tasks,
+                    capacity: p.task_capacity,
+                    stride: task_stride,
+                })
+            }
+        };
+        let len = match geometry {
+            None => slots_end,
+            Some(g) => g
+                .stride
+                .checked_mul(g.tasks)
+                .and_then(|t| t.checked_add(g.base + POOL_HEADER))
+                .ok_or(ChannelError::BadHeader("pool too large"))?,
+        };
         let region = SharedRegion::create("secgear-sim-channel", len)?;
-        region.u64_at(OFF_MAGIC).store(MAGIC, Ordering::Relaxed);
         region.u32_at(OFF_VERSION).store(VERSION, Ordering::Relaxed);
-        region.u32_at(OFF_SLOTS).store(
-            u32::try_from(slots).map_err(|_| ChannelError::BadHeader("too many slots"))?,
-            Ordering::Relaxed,
-        );
+        region
+            .u32_at(OFF_SLOTS)
+            .store(slots as u32, Ordering::Relaxed);
         region
             .u64_at(OFF_CAPACITY)
-            .store(capacity as u64, Ordering::Release);
+            .store(capacity as u64, Ordering::Relaxed);
+        if let (Some(g), Some(p)) = (geometry, pool) {
+            region
+                .u32_at(g.base + P_TASKS)
+                .store(p.tasks as u32, Ordering::Relaxed);
+            region
+                .u32_at(g.base + P_TWORKERS)
+                .store(p.tworkers, Ordering::Relaxed);
+            region
+                .u64_at(g.base + P_CAPACITY)
+                .store(p.task_capacity as u64, Ordering::Relaxed);
+            region
+                .u32_at(g.base + P_POLICY)
+                .store(p.policy, Ordering::Relaxed);
+            region
+                .u32_at(g.base + P_SLEEP_AFTER_US)
+                .store(p.sleep_after_us, Ordering::Relaxed);
+            region
+                .u64_at(g.base + P_CORES)
+                .store(p.cores, Ordering::Relaxed);
+            region
+                .u64_at(OFF_POOL)
+                .store(g.base as u64, Ordering::Relaxed);
+        }
+        // Publishes the header: the enclave reads it only after this.
+        region.u64_at(OFF_MAGIC).store(MAGIC, Ordering::Release);
         Ok(Self {
             region,
             slots,
             capacity,
             stride,
+            pool: geometry,
         })
     }
 
@@ -142,11 +248,58 @@ impl Channel {
         if slots == 0 || slots > MAX_SLOTS || needed.is_none_or(|n| n > region.len()) {
             return Err(ChannelError::BadHeader("slots do not fit the region"));
         }
+        let pool = match usize::try_from(region.u64_at(OFF_POOL).load(Ordering::Relaxed)) {
+            Ok(0) => None,
+            Ok(base) => {
+                let bad = || ChannelError::BadHeader("pool does not fit the region");
+                if base % 8 != 0
+                    || base
+                        .checked_add(POOL_HEADER)
+                        .is_none_or(|e| e > region.len())
+                {
+                    return Err(bad());
+                }
+                let tasks = region.u32_at(base + P_TASKS).load(Ordering::Relaxed) as usize;
+                let capacity =
+                    usize::try_from(region.u64_at(base + P_CAPACITY).load(Ordering::Relaxed))
+                        .map_err(|_| bad())?;
+                let stride = stride_for(capacity).ok_or_else(bad)?;
+                let end = stride
+                    .checked_mul(tasks)
+                    .and_then(|t| t.checked_add(base + POOL_HEADER));
+                let workers = region.u32_at(base + P_TWORKERS).load(Ordering::Relaxed);
+                if !(64..=MAX_TASKS).contains(&tasks)
+                    || capacity < MIN_CAPACITY
+                    || end.is_none_or(|e| e > region.len())
+                {
+                    return Err(bad());
+                }
+                if workers == 0 || workers as usize > MAX_SLOTS {
+                    return Err(ChannelError::BadHeader("pool worker count"));
+                }
+                Some(PoolGeometry {
+                    base,
+                    tasks,
+                    capacity,
+                    stride,
+                })
+            }
+            Err(_) => return Err(ChannelError::BadHeader("pool offset")),
+        };
         Ok(Self {
             region,
             slots,
             capacity,
             stride,
+            pool,
+        })
+    }
+
+    /// The switchless task pool, if the host configured one.
+    pub fn pool(&self) -> Option<Pool<'_>> {
+        self.pool.map(|geometry| Pool {
+            channel: self,
+            geometry,
         })
     }
 
@@ -182,6 +335,14 @@ impl Channel {
 
     /// Wakes every waiter on every slot and on readiness (they re-check).
     pub fn wake_everyone(&self) {
+        if let Some(pool) = self.pool() {
+            pool.wake_workers();
+            for i in 0..pool.tasks() {
+                if let Some(t) = pool.task(i) {
+                    futex::wake_all(t.state_word());
+                }
+            }
+        }
         for i in 0..self.slots {
             if let Some(s) = self.slot(i) {
                 futex::wake_all(s.state_word());
@@ -228,6 +389,136 @@ impl Channel {
     }
 }
 
+/// The switchless task pool: task slots (the same protocol as call slots),
+/// a bitmap of submitted tasks the enclave workers claim, and a doorbell
+/// for workers asleep under the wakeup policy.
+#[derive(Clone, Copy)]
+pub struct Pool<'c> {
+    channel: &'c Channel,
+    geometry: PoolGeometry,
+}
+
+impl Pool<'_> {
+    pub fn tasks(&self) -> usize {
+        self.geometry.tasks
+    }
+
+    pub fn task_capacity(&self) -> usize {
+        self.geometry.capacity
+    }
+
+    pub fn task(&self, i: usize) -> Option<Slot<'_>> {
+        (i < self.geometry.tasks).then(|| Slot {
+            channel: self.channel,
+            base: self.geometry.base + POOL_HEADER + i * self.geometry.stride,
+        })
+    }
+
+    fn word32(&self, field: usize) -> &std::sync::atomic::AtomicU32 {
+        self.channel.region.u32_at(self.geometry.base + field)
+    }
+
+    fn word64(&self, field: usize) -> &std::sync::atomic::AtomicU64 {
+        self.channel.region.u64_at(self.geometry.base + field)
+    }
+
+    fn pending(&self, i: usize) -> (&std::sync::atomic::AtomicU64, u64) {
+        (self.word64(P_PENDING + (i / 64) * 8), 1u64 << (i % 64))
+    }
+
+    /// The worker settings the host asked for: (workers, policy, sleep-after, cores).
+    pub fn settings(&self) -> (u32, u32, Duration, u64) {
+        (
+            self.word32(P_TWORKERS).load(Ordering::Relaxed),
+            self.word32(P_POLICY).load(Ordering::Relaxed),
+            Duration::from_micros(self.word32(P_SLEEP_AFTER_US).load(Ordering::Relaxed).into()),
+            self.word64(P_CORES).load(Ordering::Relaxed),
+        )
+    }
+
+    /// Marks task `i` submitted and wakes a sleeping worker if there is one.
+    pub fn publish(&self, i: usize) {
+        let (word, bit) = self.pending(i);
+        word.fetch_or(bit, Ordering::SeqCst);
+        if self.word32(P_SLEEPERS).load(Ordering::SeqCst) != 0 {
+            self.word32(P_DOORBELL).fetch_add(1, Ordering::SeqCst);
+            futex::wake_one(self.word32(P_DOORBELL));
+        }
+    }
+
+    /// Whether task `i` is still waiting for a worker.
+    pub fn is_pending(&self, i: usize) -> bool {
+        let (word, bit) = self.pending(i);
+        word.load(Ordering::Acquire) & bit != 0
+    }
+
+    /// Takes task `i` back if no worker claimed it; true when it did. The
+    /// bit is cleared exactly once, by the submitter or by a worker, so a
+    /// task runs exactly once.
+    pub fn revoke(&self, i: usize) -> bool {
+        let (word, bit) = self.pending(i);
+        word.fetch_and(!bit, Ordering::AcqRel) & bit != 0
+    }
+
+    /// Claims a submitted task (worker side).
+    pub fn claim(&self) -> Option<usize> {
+        let words = self.geometry.tasks.div_ceil(64);
+        for w in 0..words {
+            let word = self.word64(P_PENDING + w * 8);
+            let mut seen = word.load(Ordering::Acquire);
+            while seen != 0 {
+                let bit = seen & seen.wrapping_neg();
+                if word.fetch_and(!bit, Ordering::AcqRel) & bit != 0 {
+                    let i = w * 64 + bit.trailing_zeros() as usize;
+                    if i < self.geometry.tasks {
+                        return Some(i);
+                    }
+                }
+                seen &= !bit;
+            }
+        }
+        None
+    }
+
+    fn any_pending(&self) -> bool {
+        (0..self.geometry.tasks.div_ceil(64))
+            .any(|w| self.word64(P_PENDING + w * 8).load(Ordering::SeqCst) != 0)
+    }
+
+    /// Sleeps until a task is published or `timeout` passes (worker side).
+    pub fn sleep_until_work(&self, timeout: Duration) {
+        let sleepers = self.word32(P_SLEEPERS);
+        let doorbell = self.word32(P_DOORBELL);
+        let ring = doorbell.load(Ordering::SeqCst);
+        sleepers.fetch_add(1, Ordering::SeqCst);
+        if !self.any_pending() {
+            self.word64(P_SLEEPS).fetch_add(1, Ordering::Relaxed);
+            futex::wait(doorbell, ring, Some(timeout));
+            self.word64(P_WAKES).fetch_add(1, Ordering::Relaxed);
+        }
+        sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub fn count_served(&self) {
+        self.word64(P_SERVED).fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Worker-side counters as the enclave reports them: (served, sleeps, wakes).
+    pub fn counters(&self) -> (u64, u64, u64) {
+        (
+            self.word64(P_SERVED).load(Ordering::Relaxed),
+            self.word64(P_SLEEPS).load(Ordering::Relaxed),
+            self.word64(P_WAKES).load(Ordering::Relaxed),
+        )
+    }
+
+    /// Wakes every sleeping worker (shutdown).
+    pub fn wake_workers(&self) {
+        self.word32(P_DOORBELL).fetch_add(1, Ordering::SeqCst);
+        futex::wake_all(self.word32(P_DOORBELL));
+    }
+}
+
 /// One call slot.
 #[derive(Clone, Copy)]
 pub struct Slot<'c> {
@@ -242,6 +533,10 @@ impl Slot<'_> {
 
     pub fn state(&self) -> u32 {
         self.state_word().load(Ordering::Acquire)
+    }
+
+    fn sleeper_word(&self) -> &std::sync::atomic::AtomicU32 {
+        self.channel.region.u32_at(self.base + 4)
     }
 
     /// Writes a message and hands the slot over by setting `new_state`.
@@ -264,8 +559,13 @@ impl Slot<'_> {
     /// Sets the state without a message and rings the doorbell.
     pub fn set_state(&self, new_state: u32) {
         let word = self.state_word();
-        word.store(new_state, Ordering::Release);
-        futex::wake_all(word);
+        // SeqCst pairs with the sleeper's SeqCst flag-then-recheck: either it
+        // sees the new state or we see its flag, so no wake-up is lost, and a
+        // peer that spins costs no system call.
+        word.store(new_state, Ordering::SeqCst);
+        if self.sleeper_word().load(Ordering::SeqCst) != 0 {
+            futex::wake_all(word);
+        }
     }
 
     /// Copies the current message out, checking the peer's length.
@@ -294,9 +594,35 @@ impl Slot<'_> {
         if accept(current) {
             return Some(current);
         }
-        futex::wait(word, current, timeout);
+        // A count, not a flag: host and enclave may both sleep on one slot.
+        let sleepers = self.sleeper_word();
+        sleepers.fetch_add(1, Ordering::SeqCst);
+        let current = word.load(Ordering::SeqCst);
+        if !accept(current) {
+            futex::wait(word, current, timeout);
+        }
+        sleepers.fetch_sub(1, Ordering::SeqCst);
         let after = word.load(Ordering::Acquire);
         accept(after).then_some(after)
+    }
+
+    /// Spins (with the CPU's pause hint) until `accept` takes the state or
+    /// `budget` passes: for peers that answer within microseconds.
+    pub fn spin_for(&self, accept: impl Fn(u32) -> bool, budget: Duration) -> Option<u32> {
+        let word = self.state_word();
+        let deadline = std::time::Instant::now() + budget;
+        loop {
+            for _ in 0..64 {
+                let s = word.load(Ordering::Acquire);
+                if accept(s) {
+                    return Some(s);
+                }
+                std::hint::spin_loop();
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+        }
     }
 }
 
@@ -356,5 +682,96 @@ mod tests {
         assert_eq!(c.death_note(), None);
         c.write_death_note(&"x".repeat(5000));
         assert_eq!(c.death_note().map(|n| n.len()), Some(DEATH_NOTE_MAX));
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    fn layout() -> PoolLayout {
+        PoolLayout {
+            tasks: 128,
+            task_capacity: 256,
+            tworkers: 2,
+            policy: 1,
+            sleep_after_us: 50,
+            cores: 0,
+        }
+    }
+
+    #[test]
+    fn the_enclave_sees_the_pool_the_host_made() {
+        let host = Channel::create_with_pool(1, 64, Some(layout())).expect("create");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let pool = enclave.pool().expect("pool");
+        assert_eq!((pool.tasks(), pool.task_capacity()), (128, 256));
+        assert_eq!(pool.settings(), (2, 1, Duration::from_micros(50), 0));
+        assert!(Channel::create(1, 64).expect("plain").pool().is_none());
+        let bad = PoolLayout {
+            tasks: 1000,
+            ..layout()
+        };
+        assert!(Channel::create_with_pool(1, 64, Some(bad)).is_err());
+    }
+
+    #[test]
+    fn every_task_is_claimed_or_revoked_exactly_once() {
+        let host = Channel::create_with_pool(1, 64, Some(layout())).expect("create");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let (hp, ep) = (host.pool().expect("pool"), enclave.pool().expect("pool"));
+        std::thread::scope(|s| {
+            let claimer = s.spawn(|| {
+                let mut claimed = Vec::new();
+                let deadline = std::time::Instant::now() + Duration::from_millis(200);
+                while std::time::Instant::now() < deadline {
+                    if let Some(i) = ep.claim() {
+                        claimed.push(i);
+                    }
+                }
+                claimed
+            });
+            let mut revoked = Vec::new();
+            for round in 0..200 {
+                let i = round % hp.tasks();
+                hp.publish(i);
+                if hp.revoke(i) {
+                    revoked.push(i);
+                }
+            }
+            let claimed = claimer.join().expect("join");
+            assert_eq!(
+                claimed.len() + revoked.len(),
+                200,
+                "each submission ran exactly once"
+            );
+        });
+    }
+
+    #[test]
+    fn a_sleeping_worker_is_woken_by_a_publish() {
+        let host = Channel::create_with_pool(1, 64, Some(layout())).expect("create");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        std::thread::scope(|s| {
+            let worker = s.spawn(|| {
+                let pool = enclave.pool().expect("pool");
+                let started = std::time::Instant::now();
+                while pool.claim().is_none() {
+                    pool.sleep_until_work(Duration::from_secs(5));
+                }
+                started.elapsed()
+            });
+            std::thread::sleep(Duration::from_millis(50));
+            host.pool().expect("pool").publish(3);
+            assert!(
+                worker.join().expect("join") < Duration::from_secs(2),
+                "woken, not timed out"
+            );
+        });
+        let (_, sleeps, wakes) = host.pool().expect("pool").counters();
+        assert!(sleeps >= 1 && wakes >= 1);
     }
 }
