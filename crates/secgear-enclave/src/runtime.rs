@@ -12,6 +12,21 @@ use std::sync::{Arc, Barrier, OnceLock};
 /// (each parameter's is at most 1 MiB).
 pub(crate) const WORKER_STACK: usize = 8 << 20;
 
+#[derive(Debug, Clone, Copy)]
+enum SlotRef {
+    Call(usize),
+    Task(usize),
+}
+
+impl SlotRef {
+    fn resolve(self, channel: &Channel) -> Option<Slot<'_>> {
+        match self {
+            SlotRef::Call(i) => channel.slot(i),
+            SlotRef::Task(i) => channel.pool()?.task(i),
+        }
+    }
+}
+
 type Dispatch<E> = fn(&E, &EcallContext<'_>, &[u8]) -> Vec<u8>;
 type NestedServer = Box<dyn Fn(&[u8], Option<&FunctionInfo>) -> Vec<u8>>;
 
@@ -40,8 +55,8 @@ fn orphaned() -> bool {
 static CHANNEL: OnceLock<&'static Channel> = OnceLock::new();
 
 thread_local! {
-    /// The slot this thread serves.
-    static CURRENT: RefCell<Option<usize>> = const { RefCell::new(None) };
+        /// The slot this thread serves: a call slot, or a switchless task.
+    static CURRENT: RefCell<Option<SlotRef>> = const { RefCell::new(None) };
     /// How this thread serves an ECALL nested in one of its OCALLs.
     static NESTED: RefCell<Option<NestedServer>> = RefCell::new(None);
 }
@@ -99,10 +114,11 @@ pub fn run<E: Send + Sync + 'static>(
         dispatch,
     }));
     let slots = shared.channel.slot_count();
+    let pool_workers = shared.channel.pool().map_or(0, |p| p.settings().0 as usize);
     // Workers finish starting (stacks, signal stacks) before the sandbox and
     // memory limit go up, and run user code only after.
-    let started = Arc::new(Barrier::new(slots + 1));
-    let sandboxed = Arc::new(Barrier::new(slots + 1));
+    let started = Arc::new(Barrier::new(slots + pool_workers + 1));
+    let sandboxed = Arc::new(Barrier::new(slots + pool_workers + 1));
     let mut workers = Vec::with_capacity(slots);
     for index in 0..slots {
         let (started, sandboxed) = (started.clone(), sandboxed.clone());
@@ -117,6 +133,22 @@ pub fn run<E: Send + Sync + 'static>(
         match spawned {
             Ok(handle) => workers.push(handle),
             Err(e) => fail(channel, &format!("cannot start worker thread: {e}")),
+        }
+    }
+    for worker in 0..pool_workers {
+        let (started, sandboxed) = (started.clone(), sandboxed.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("switchless-{worker}"))
+            .stack_size(WORKER_STACK)
+            .spawn(move || {
+                pin_to_cores(shared.channel);
+                started.wait();
+                sandboxed.wait();
+                serve_pool(shared);
+            });
+        match spawned {
+            Ok(handle) => workers.push(handle),
+            Err(e) => fail(channel, &format!("cannot start switchless worker: {e}")),
         }
     }
     crate::logging::install();
@@ -158,7 +190,7 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
     let Some(slot) = shared.channel.slot(index) else {
         return;
     };
-    CURRENT.with(|c| *c.borrow_mut() = Some(index));
+    CURRENT.with(|c| *c.borrow_mut() = Some(SlotRef::Call(index)));
     NESTED.with(|n| {
         *n.borrow_mut() = Some(Box::new(move |request, active| {
             let ctx = EcallContext {
@@ -190,6 +222,76 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
     }
 }
 
+/// Restricts this thread to the cores the host asked for (before the sandbox).
+fn pin_to_cores(channel: &Channel) {
+    let Some((_, _, _, cores)) = channel.pool().map(|p| p.settings()) else {
+        return;
+    };
+    if cores == 0 {
+        return;
+    }
+    let mut set = rustix::thread::CpuSet::new();
+    for core in (0..64).filter(|c| cores & (1u64 << c) != 0) {
+        set.set(core);
+    }
+    // Affinity is a performance hint: a refused one leaves the thread free to run anywhere.
+    let _ = rustix::thread::sched_setaffinity(None, &set);
+}
+
+/// A switchless worker: claims submitted tasks and serves them; when idle,
+/// spins with pause hints, and under the wakeup policy sleeps after the
+/// configured time until a task is published.
+fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
+    let Some(pool) = shared.channel.pool() else {
+        return;
+    };
+    let (_, policy, sleep_after, _) = pool.settings();
+    let wakeup = policy == 1;
+    let mut idle_since: Option<std::time::Instant> = None;
+    let mut spins: u32 = 0;
+    loop {
+        if let Some(index) = pool.claim() {
+            idle_since = None;
+            let Some(task) = pool.task(index) else {
+                continue;
+            };
+            CURRENT.with(|c| *c.borrow_mut() = Some(SlotRef::Task(index)));
+            let reply = match task.take_message() {
+                Ok(request) => {
+                    (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request)
+                }
+                Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
+            };
+            CURRENT.with(|c| *c.borrow_mut() = None);
+            post_reply(&task, state::ECALL_DONE, reply);
+            pool.count_served();
+            continue;
+        }
+        spins = spins.wrapping_add(1);
+        // Shutdown and orphan checks cost a system call: not on every spin.
+        if spins.is_multiple_of(4096) {
+            if shared.channel.shutdown_requested() {
+                return;
+            }
+            if orphaned() {
+                std::process::exit(4);
+            }
+        }
+        let since = *idle_since.get_or_insert_with(std::time::Instant::now);
+        if wakeup && since.elapsed() >= sleep_after {
+            pool.sleep_until_work(ORPHAN_POLL);
+            idle_since = None;
+            if shared.channel.shutdown_requested() {
+                return;
+            }
+        } else {
+            for _ in 0..32 {
+                std::hint::spin_loop();
+            }
+        }
+    }
+}
+
 fn post_reply(slot: &Slot<'_>, new_state: u32, reply: Vec<u8>) {
     if let Err(e) = slot.post(new_state, &reply) {
         let error = Error::new(ErrorCode::ExcessData, e.to_string());
@@ -213,14 +315,14 @@ impl Transport for HostTransport {
         let channel = CHANNEL
             .get()
             .ok_or_else(|| Error::new(ErrorCode::BadState, "no enclave runtime"))?;
-        let index = CURRENT.with(|c| *c.borrow()).ok_or_else(|| {
+        let current = CURRENT.with(|c| *c.borrow()).ok_or_else(|| {
             Error::new(
                 ErrorCode::OcallNotAllowed,
                 "OCALLs can only be made while serving an ECALL",
             )
         })?;
-        let slot = channel
-            .slot(index)
+        let slot = current
+            .resolve(channel)
             .ok_or_else(|| Error::new(ErrorCode::BadState, "slot vanished"))?;
         let info = ocall_info(&request);
         slot.post(state::OCALL, &request)

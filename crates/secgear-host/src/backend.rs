@@ -22,6 +22,21 @@ pub(crate) trait Backend: Send + Sync {
     /// The `EnclaveDead` error, with what is known of the death.
     fn dead_error(&self) -> Error;
 
+    /// Runs a call through the switchless pool; `None` when it cannot be
+    /// submitted there (no pool, pool full, too large, or no worker took it
+    /// in time), and the caller makes a normal call.
+    fn try_switchless(
+        &self,
+        _request: &[u8],
+        _ocalls: &dyn OcallDispatch,
+    ) -> Option<Result<Vec<u8>, Error>> {
+        None
+    }
+
+    fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
+        None
+    }
+
     /// Stops the enclave and releases its resources; idempotent.
     fn destroy(&self) -> Result<(), Error>;
 }

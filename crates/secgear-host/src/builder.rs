@@ -33,6 +33,7 @@ pub struct EnclaveBuilder {
     expected_signer: Option<[u8; 32]>,
     expected_measurement: Option<[u8; 32]>,
     state_dir: Option<PathBuf>,
+    switchless: Option<crate::SwitchlessConfig>,
 }
 
 impl EnclaveBuilder {
@@ -48,6 +49,7 @@ impl EnclaveBuilder {
             expected_signer: None,
             expected_measurement: None,
             state_dir: None,
+            switchless: None,
         }
     }
 
@@ -88,6 +90,13 @@ impl EnclaveBuilder {
         self
     }
 
+    /// Enables switchless calls for functions marked `transition_using_threads`.
+    /// The configuration is checked at `create()`.
+    pub fn switchless(mut self, config: crate::SwitchlessConfig) -> Self {
+        self.switchless = Some(config);
+        self
+    }
+
     /// Refuses images not signed by this signer id.
     pub fn expect_signer(mut self, signer_id: [u8; 32]) -> Self {
         self.expected_signer = Some(signer_id);
@@ -124,6 +133,9 @@ impl EnclaveBuilder {
     }
 
     fn create_sim(&self) -> Result<(Box<dyn Backend>, EnclaveInfo), Error> {
+        if let Some(cfg) = &self.switchless {
+            cfg.validate()?;
+        }
         if self.max_message < secgear_sim::channel::MIN_CAPACITY {
             return Err(Error::bad_parameters(format!(
                 "max_message({}) is below the {}-byte minimum",
@@ -143,6 +155,7 @@ impl EnclaveBuilder {
             expected_measurement: self.expected_measurement,
             platform: Arc::new(platform),
             start_timeout: Duration::from_secs(10),
+            switchless: self.switchless.clone(),
         };
         let (backend, image) = sim::loader::create(&self.image, options)?;
         tracing::warn!(

@@ -171,6 +171,24 @@ impl Transport for Enclave {
         self.backend
             .call(lease.slot, &request, self.ocalls.as_ref())
     }
+
+    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        // A call nested in one of this enclave's OCALLs keeps its slot (and
+        // the OCALL's allow list): it takes the normal path.
+        if self.held_slot().is_none()
+            && let Some(result) = self.backend.try_switchless(&request, self.ocalls.as_ref())
+        {
+            return result;
+        }
+        self.call(request)
+    }
+}
+
+impl Enclave {
+    /// What the switchless path has done (`None` without switchless).
+    pub fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
+        self.backend.switchless_stats()
+    }
 }
 
 impl Drop for Enclave {

@@ -18,11 +18,13 @@ mod backend;
 mod backends;
 mod builder;
 mod enclave;
+pub(crate) mod switchless;
 
 pub use backends::sim::platform::{STATE_DIR_ENV, SimPlatform};
 pub use builder::{EnclaveBuilder, TeeType};
 pub use enclave::{Enclave, EnclaveInfo};
 pub use secgear_abi::{self as abi, Error, ErrorCode, NoOcalls, OcallDispatch, Transport};
+pub use switchless::{SwitchlessConfig, SwitchlessStats, WorkersPolicy};
 
 /// Includes the constants `secgear_build::EnclaveBuild` generated:
 /// `ENCLAVE_IMAGE`, `ENCLAVE_MEASUREMENT`, `ENCLAVE_MEASUREMENT_HEX`, `ENCLAVE_SIGNER`.

@@ -398,7 +398,7 @@ pub struct Pool<'c> {
     geometry: PoolGeometry,
 }
 
-impl Pool<'_> {
+impl<'c> Pool<'c> {
     pub fn tasks(&self) -> usize {
         self.geometry.tasks
     }
@@ -407,7 +407,7 @@ impl Pool<'_> {
         self.geometry.capacity
     }
 
-    pub fn task(&self, i: usize) -> Option<Slot<'_>> {
+    pub fn task(&self, i: usize) -> Option<Slot<'c>> {
         (i < self.geometry.tasks).then(|| Slot {
             channel: self.channel,
             base: self.geometry.base + POOL_HEADER + i * self.geometry.stride,

@@ -133,6 +133,20 @@ impl edl::Trusted for TestEnclave {
 
     fn empty(&self) {}
 
+    fn sw_add(&self, a: i32, b: i32) -> i32 {
+        a.wrapping_add(b)
+    }
+
+    fn sw_sleep(&self, ms: u32) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.into()));
+    }
+
+    fn sw_thread_seen(&self) -> u64 {
+        host().host_thread_id().unwrap_or(0)
+    }
+
+    fn sw_empty(&self) {}
+
     fn print_and_add(&self, a: i32, b: i32) -> i32 {
         // Standard streams are closed: printing must not end the enclave.
         println!("this goes nowhere");

@@ -24,6 +24,7 @@ pub(crate) struct LoadOptions {
     pub expected_measurement: Option<[u8; 32]>,
     pub platform: Arc<SimPlatform>,
     pub start_timeout: Duration,
+    pub switchless: Option<crate::SwitchlessConfig>,
 }
 
 fn refuse(code: ErrorCode, detail: String) -> Error {
@@ -93,7 +94,12 @@ pub(crate) fn create(
         )));
     }
     let channel = Arc::new(
-        Channel::create(threads as usize, options.max_message).map_err(|e| {
+        Channel::create_with_pool(
+            threads as usize,
+            options.max_message,
+            options.switchless.as_ref().map(pool_layout),
+        )
+        .map_err(|e| {
             refuse(
                 ErrorCode::OutOfMemory,
                 format!("cannot create the enclave channel: {e}"),
@@ -145,6 +151,9 @@ pub(crate) fn create(
         pid,
         pidfd,
         monitor: Mutex::new(Some(monitor)),
+        switchless: options
+            .switchless
+            .map(|cfg| super::SwitchlessState::new(&cfg)),
     };
     let deadline = Instant::now() + options.start_timeout;
     loop {
@@ -166,6 +175,20 @@ pub(crate) fn create(
         .death_note()
         .unwrap_or_else(|| "the enclave process exited while starting".into());
     Err(refuse(ErrorCode::EnclaveLost, note))
+}
+
+fn pool_layout(cfg: &crate::SwitchlessConfig) -> secgear_sim::channel::PoolLayout {
+    secgear_sim::channel::PoolLayout {
+        tasks: cfg.pool_size as usize * 64,
+        task_capacity: crate::switchless::TASK_CAPACITY,
+        tworkers: cfg.num_tworkers,
+        policy: match cfg.workers_policy {
+            crate::WorkersPolicy::Busy => 0,
+            crate::WorkersPolicy::Wakeup => 1,
+        },
+        sleep_after_us: cfg.retries_before_sleep,
+        cores: cfg.cores_mask(),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
