@@ -3,7 +3,8 @@
 //! awake.
 //!
 //! A synchronous call claims a free task, publishes it, and waits: it spins
-//! with the CPU's pause hint for `retries_before_fallback` microseconds for a
+//! with the CPU's pause hint (yielding the CPU once the claim is overdue by a
+//! few thousand looks) for `retries_before_fallback` microseconds for a
 //! worker to claim the task; if none did, it revokes the task (an atomic
 //! bit that the submitter and the workers clear exactly once, so the call
 //! runs exactly once) and makes a normal call instead. A full pool, or a

@@ -4,7 +4,7 @@
 //! The first row is the floor: a raw cross-process futex ping-pong (two
 //! processes, one shared word), what any context-switching call costs here.
 
-use secgear_host::{Enclave, TeeType};
+use secgear_host::{Enclave, SwitchlessConfig, TeeType, WorkersPolicy};
 use secgear_sim::shm::SharedRegion;
 use secgear_sim_tests::edl;
 use std::sync::Arc;
@@ -49,7 +49,12 @@ fn latencies(n: usize, mut f: impl FnMut()) -> (Duration, Duration) {
 }
 
 /// Calls per second with `threads` callers for `period`.
-fn throughput(enclave: &Arc<Enclave>, threads: usize, period: Duration) -> f64 {
+fn throughput(
+    enclave: &Arc<Enclave>,
+    threads: usize,
+    period: Duration,
+    call: fn(&edl::Client<&Enclave>),
+) -> f64 {
     let start = Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|_| {
@@ -58,7 +63,7 @@ fn throughput(enclave: &Arc<Enclave>, threads: usize, period: Duration) -> f64 {
                 let c = edl::Client::new(&*e);
                 let mut n = 0u64;
                 while start.elapsed() < period {
-                    c.empty().expect("empty");
+                    call(&c);
                     n += 1;
                 }
                 n
@@ -151,8 +156,9 @@ fn main() {
     let batch = 100u32;
     let (ob50, ob99) = latencies(n / 100, || c.ocall_loop(batch).expect("ocalls"));
     let (ocall50, ocall99) = (ob50 / batch, ob99 / batch);
-    let tput1 = throughput(&enclave, 1, Duration::from_secs(1));
-    let tput2 = throughput(&enclave, 2, Duration::from_secs(1));
+    let empty = |c: &edl::Client<&Enclave>| c.empty().expect("empty");
+    let tput1 = throughput(&enclave, 1, Duration::from_secs(1), empty);
+    let tput2 = throughput(&enclave, 2, Duration::from_secs(1), empty);
     let mut rows = Vec::new();
     for size in [4 << 10, 1 << 20] {
         let data = vec![7u8; size];
@@ -172,6 +178,10 @@ fn main() {
         .collect();
     lifecycle.sort();
     let create50 = percentile(&lifecycle, 0.5);
+    // The normal rows are measured before any worker spins on the second core.
+    drop(enclave);
+    let switchless = measure_switchless(&make_switchless(&state, WorkersPolicy::Busy), n);
+    let idle = wakeup_idle_cpu(&make_switchless(&state, WorkersPolicy::Wakeup));
 
     println!("| measurement | p50 | p99 | rate | target |");
     println!("|---|---:|---:|---:|---|");
@@ -234,5 +244,127 @@ fn main() {
         } else {
             "missed"
         }
+    );
+    print_switchless(&switchless, us(ecall50), tput1, tput2, us(ocall50), idle);
+}
+
+fn make_switchless(state: &tempfile::TempDir, policy: WorkersPolicy) -> Arc<Enclave> {
+    let config = SwitchlessConfig {
+        workers_policy: policy,
+        ..SwitchlessConfig::default()
+    };
+    let enclave = Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
+        .tee(TeeType::Sim)
+        .debug(true)
+        .threads(2)
+        .sim_state_dir(state.path())
+        .switchless(config)
+        .ocalls(edl::Ocalls(NoHost))
+        .create()
+        .expect("create a switchless enclave");
+    Arc::new(enclave)
+}
+
+struct SwitchlessRows {
+    p50: Duration,
+    p99: Duration,
+    tput1: f64,
+    tput2: f64,
+    fallbacks: u64,
+}
+
+fn measure_switchless(enclave: &Arc<Enclave>, n: usize) -> SwitchlessRows {
+    let c = edl::Client::new(&**enclave);
+    let (p50, p99) = latencies(n, || c.sw_empty().expect("sw_empty"));
+    let sw_empty = |c: &edl::Client<&Enclave>| c.sw_empty().expect("sw_empty");
+    let tput1 = throughput(enclave, 1, Duration::from_secs(1), sw_empty);
+    let tput2 = throughput(enclave, 2, Duration::from_secs(1), sw_empty);
+    let stats = enclave.switchless_stats().expect("switchless is on");
+    SwitchlessRows {
+        p50,
+        p99,
+        tput1,
+        tput2,
+        fallbacks: stats.fallbacks,
+    }
+}
+
+/// CPU time (user + system, in clock ticks) of this process's children,
+/// which include every simulated enclave.
+fn children_cpu_ticks() -> u64 {
+    let mut ticks = 0;
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for pid in children.split_whitespace() {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            // utime and stime are the 14th and 15th fields of the whole line.
+            for f in fields.get(11..13).unwrap_or_default() {
+                ticks += f.parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    ticks
+}
+
+/// Share of one core the `Wakeup` workers of an idle enclave use over one second.
+fn wakeup_idle_cpu(enclave: &Arc<Enclave>) -> f64 {
+    let c = edl::Client::new(&**enclave);
+    c.sw_empty().expect("wake the workers once");
+    // Let the workers spin out their budget and fall asleep.
+    std::thread::sleep(Duration::from_millis(200));
+    let ticks_per_second = rustix::param::clock_ticks_per_second() as f64;
+    let before = children_cpu_ticks();
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs(1));
+    let used = (children_cpu_ticks() - before) as f64 / ticks_per_second;
+    used / start.elapsed().as_secs_f64()
+}
+
+fn print_switchless(
+    sw: &SwitchlessRows,
+    normal50: f64,
+    normal_tput1: f64,
+    normal_tput2: f64,
+    normal_ocall50: f64,
+    idle: f64,
+) {
+    let p50 = us(sw.p50);
+    let speedup = normal50 / p50;
+    println!();
+    println!("| switchless (1 busy enclave worker) | p50 | p99 | rate | target |");
+    println!("|---|---:|---:|---:|---|");
+    println!(
+        "| empty ECALL, normal (from above) | {normal50:.2} µs | — | {normal_tput1:.0} calls/s (2 callers: {normal_tput2:.0}) | — |"
+    );
+    println!(
+        "| empty ECALL, switchless sync, 1 caller | {p50:.2} µs | {:.2} µs | {:.0} calls/s | p50 ≤ 1 µs ({}) |",
+        us(sw.p99),
+        sw.tput1,
+        if p50 <= 1.0 { "met" } else { "missed" }
+    );
+    println!(
+        "| empty ECALL, switchless sync, 2 callers | — | — | {:.0} calls/s | — |",
+        sw.tput2
+    );
+    println!(
+        "| speedup, switchless vs normal (p50) | {speedup:.1}× | — | — | ≥ 10× ({}) |",
+        if speedup >= 10.0 { "met" } else { "missed" }
+    );
+    println!("| empty OCALL, normal (from above) | {normal_ocall50:.2} µs | — | — | — |");
+    println!(
+        "| `Wakeup` workers, idle for 1 s | — | — | {:.1} % of a core | < 5 % ({}) |",
+        idle * 100.0,
+        if idle < 0.05 { "met" } else { "missed" }
+    );
+    println!(
+        "| fallbacks during the switchless rows | — | — | {} | — |",
+        sw.fallbacks
     );
 }

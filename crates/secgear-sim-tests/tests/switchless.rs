@@ -152,3 +152,49 @@ fn killing_the_enclave_fails_pending_switchless_calls_promptly() {
         ErrorCode::EnclaveDead
     );
 }
+
+#[test]
+fn a_full_pool_runs_calls_normally_instead_of_failing() {
+    let enclave = switchless(SwitchlessConfig {
+        num_tworkers: 1,
+        pool_size: 1,
+        retries_before_fallback: 1_000_000,
+        ..Default::default()
+    });
+    // The only worker sleeps in a call, so every task submitted meanwhile stays
+    // pending until its budget ends: 64 tasks fill the pool. (The sleep outlasts
+    // the budget so that no pending task is served; how many callers find the
+    // pool full depends on how fast 80 spinning threads get scheduled.)
+    let busy = {
+        let e = enclave.clone();
+        std::thread::spawn(move || Client::new(&*e).sw_sleep(1500))
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    // Spinning callers slow the spawning of the next ones: all start together.
+    let start = std::sync::Arc::new(std::sync::Barrier::new(80));
+    let callers: Vec<_> = (0..80)
+        .map(|i| {
+            let e = enclave.clone();
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                (i, Client::new(&*e).sw_add(i, 1000))
+            })
+        })
+        .collect();
+    for caller in callers {
+        let (i, result) = caller.join().expect("join");
+        assert_eq!(result.expect("every call completes"), i + 1000);
+    }
+    busy.join().expect("join").expect("sleep");
+    let stats = enclave.switchless_stats().expect("stats");
+    assert!(
+        stats.pool_full >= 1 && stats.served <= 1 + 80 - 63,
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.pool_full + stats.fallbacks + stats.served,
+        81,
+        "every call is counted once: {stats:?}"
+    );
+}

@@ -1,0 +1,5 @@
+fn main() {
+    if let Err(e) = secgear_edl::Builder::new("../switchless.edl").enclave() {
+        panic!("{e}");
+    }
+}
