@@ -55,7 +55,7 @@ fn orphaned() -> bool {
 static CHANNEL: OnceLock<&'static Channel> = OnceLock::new();
 
 thread_local! {
-        /// The slot this thread serves: a call slot, or a switchless task.
+            /// The slot this thread serves: a call slot, or a switchless task.
     static CURRENT: RefCell<Option<SlotRef>> = const { RefCell::new(None) };
     /// How this thread serves an ECALL nested in one of its OCALLs.
     static NESTED: RefCell<Option<NestedServer>> = RefCell::new(None);
@@ -114,42 +114,45 @@ pub fn run<E: Send + Sync + 'static>(
         dispatch,
     }));
     let slots = shared.channel.slot_count();
-    let pool_workers = shared.channel.pool().map_or(0, |p| p.settings().0 as usize);
+    let pool_workers = shared
+        .channel
+        .pool()
+        .map_or(0, |p| p.settings().workers as usize);
     // Workers finish starting (stacks, signal stacks) before the sandbox and
     // memory limit go up, and run user code only after.
     let started = Arc::new(Barrier::new(slots + pool_workers + 1));
     let sandboxed = Arc::new(Barrier::new(slots + pool_workers + 1));
-    let mut workers = Vec::with_capacity(slots);
-    for index in 0..slots {
+    let mut workers = Vec::with_capacity(slots + pool_workers);
+    let mut spawn = |name: String, prepare: fn(&Channel), serve: Box<dyn FnOnce() + Send>| {
         let (started, sandboxed) = (started.clone(), sandboxed.clone());
         let spawned = std::thread::Builder::new()
-            .name(format!("tcs-{index}"))
+            .name(name)
             .stack_size(WORKER_STACK)
             .spawn(move || {
+                // What needs system calls the sandbox forbids happens first.
+                prepare(shared.channel);
                 started.wait();
                 sandboxed.wait();
-                serve_slot(shared, index);
+                serve();
             });
         match spawned {
             Ok(handle) => workers.push(handle),
             Err(e) => fail(channel, &format!("cannot start worker thread: {e}")),
         }
+    };
+    for index in 0..slots {
+        spawn(
+            format!("tcs-{index}"),
+            |_| {},
+            Box::new(move || serve_slot(shared, index)),
+        );
     }
     for worker in 0..pool_workers {
-        let (started, sandboxed) = (started.clone(), sandboxed.clone());
-        let spawned = std::thread::Builder::new()
-            .name(format!("switchless-{worker}"))
-            .stack_size(WORKER_STACK)
-            .spawn(move || {
-                pin_to_cores(shared.channel);
-                started.wait();
-                sandboxed.wait();
-                serve_pool(shared);
-            });
-        match spawned {
-            Ok(handle) => workers.push(handle),
-            Err(e) => fail(channel, &format!("cannot start switchless worker: {e}")),
-        }
+        spawn(
+            format!("switchless-{worker}"),
+            pin_to_cores,
+            Box::new(move || serve_pool(shared)),
+        );
     }
     crate::logging::install();
     started.wait();
@@ -224,7 +227,7 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
 
 /// Restricts this thread to the cores the host asked for (before the sandbox).
 fn pin_to_cores(channel: &Channel) {
-    let Some((_, _, _, cores)) = channel.pool().map(|p| p.settings()) else {
+    let Some(cores) = channel.pool().map(|p| p.settings().cores) else {
         return;
     };
     if cores == 0 {
@@ -245,8 +248,7 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
     let Some(pool) = shared.channel.pool() else {
         return;
     };
-    let (_, policy, sleep_after, _) = pool.settings();
-    let wakeup = policy == 1;
+    let settings = pool.settings();
     let mut idle_since: Option<std::time::Instant> = None;
     let mut spins: u32 = 0;
     loop {
@@ -264,7 +266,6 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
             };
             CURRENT.with(|c| *c.borrow_mut() = None);
             post_reply(&task, state::ECALL_DONE, reply);
-            pool.count_served();
             continue;
         }
         spins = spins.wrapping_add(1);
@@ -284,7 +285,7 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
             continue;
         }
         let since = *idle_since.get_or_insert_with(std::time::Instant::now);
-        if wakeup && since.elapsed() >= sleep_after {
+        if settings.wakeup && since.elapsed() >= settings.sleep_after {
             pool.sleep_until_work(ORPHAN_POLL);
             idle_since = None;
             if shared.channel.shutdown_requested() {

@@ -58,7 +58,7 @@ const P_POLICY: usize = 16;
 const P_SLEEP_AFTER_US: usize = 20;
 const P_DOORBELL: usize = 24;
 const P_SLEEPERS: usize = 28;
-const P_SERVED: usize = 32;
+
 const P_SLEEPS: usize = 40;
 const P_WAKES: usize = 48;
 const P_CORES: usize = 56;
@@ -98,6 +98,17 @@ pub struct Channel {
     capacity: usize,
     stride: usize,
     pool: Option<PoolGeometry>,
+}
+
+/// How the enclave's switchless workers behave, as the host set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerSettings {
+    pub workers: u32,
+    /// Sleep on a futex when idle (otherwise spin).
+    pub wakeup: bool,
+    pub sleep_after: Duration,
+    /// One bit per core (0: any core).
+    pub cores: u64,
 }
 
 /// The switchless task pool the host asks for.
@@ -426,14 +437,16 @@ impl<'c> Pool<'c> {
         (self.word64(P_PENDING + (i / 64) * 8), 1u64 << (i % 64))
     }
 
-    /// The worker settings the host asked for: (workers, policy, sleep-after, cores).
-    pub fn settings(&self) -> (u32, u32, Duration, u64) {
-        (
-            self.word32(P_TWORKERS).load(Ordering::Relaxed),
-            self.word32(P_POLICY).load(Ordering::Relaxed),
-            Duration::from_micros(self.word32(P_SLEEP_AFTER_US).load(Ordering::Relaxed).into()),
-            self.word64(P_CORES).load(Ordering::Relaxed),
-        )
+    /// The worker settings the host asked for.
+    pub fn settings(&self) -> WorkerSettings {
+        WorkerSettings {
+            workers: self.word32(P_TWORKERS).load(Ordering::Relaxed),
+            wakeup: self.word32(P_POLICY).load(Ordering::Relaxed) == 1,
+            sleep_after: Duration::from_micros(
+                self.word32(P_SLEEP_AFTER_US).load(Ordering::Relaxed).into(),
+            ),
+            cores: self.word64(P_CORES).load(Ordering::Relaxed),
+        }
     }
 
     /// Marks task `i` submitted and wakes a sleeping worker if there is one.
@@ -458,6 +471,17 @@ impl<'c> Pool<'c> {
     pub fn revoke(&self, i: usize) -> bool {
         let (word, bit) = self.pending(i);
         word.fetch_and(!bit, Ordering::AcqRel) & bit != 0
+    }
+
+    /// Waits up to `budget` for a worker to claim published task `i`; true
+    /// when one did, false when the task was revoked and is the caller's again.
+    pub fn await_claim(&self, i: usize, budget: Duration) -> bool {
+        // A claim that has not come within a few thousand looks means the
+        // workers are busy or descheduled: give them (and other callers) the
+        // CPU instead of burning it.
+        const YIELD_AFTER: u32 = 4096;
+        spin_until(budget, YIELD_AFTER, || (!self.is_pending(i)).then_some(())).is_some()
+            || !self.revoke(i)
     }
 
     /// Claims a submitted task (worker side).
@@ -499,14 +523,9 @@ impl<'c> Pool<'c> {
         sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
-    pub fn count_served(&self) {
-        self.word64(P_SERVED).fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Worker-side counters as the enclave reports them: (served, sleeps, wakes).
-    pub fn counters(&self) -> (u64, u64, u64) {
+    /// Worker-side counters as the enclave reports them: (sleeps, wakes).
+    pub fn counters(&self) -> (u64, u64) {
         (
-            self.word64(P_SERVED).load(Ordering::Relaxed),
             self.word64(P_SLEEPS).load(Ordering::Relaxed),
             self.word64(P_WAKES).load(Ordering::Relaxed),
         )
@@ -610,18 +629,35 @@ impl Slot<'_> {
     /// `budget` passes: for peers that answer within microseconds.
     pub fn spin_for(&self, accept: impl Fn(u32) -> bool, budget: Duration) -> Option<u32> {
         let word = self.state_word();
-        let deadline = std::time::Instant::now() + budget;
-        loop {
-            for _ in 0..64 {
-                let s = word.load(Ordering::Acquire);
-                if accept(s) {
-                    return Some(s);
-                }
-                std::hint::spin_loop();
-            }
-            if std::time::Instant::now() >= deadline {
-                return None;
-            }
+        spin_until(budget, u32::MAX, || {
+            let s = word.load(Ordering::Acquire);
+            accept(s).then_some(s)
+        })
+    }
+}
+
+/// Polls `ready` until it yields or `budget` passes, with one pause hint per
+/// look (a peer's store is seen within ~100 ns) and the clock read every 64
+/// looks; after `yield_after` looks each pause becomes a yield of the CPU.
+fn spin_until<T>(
+    budget: Duration,
+    yield_after: u32,
+    mut ready: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let deadline = std::time::Instant::now() + budget;
+    let mut looks: u32 = 0;
+    loop {
+        if let Some(value) = ready() {
+            return Some(value);
+        }
+        looks = looks.wrapping_add(1);
+        if looks.is_multiple_of(64) && std::time::Instant::now() >= deadline {
+            return None;
+        }
+        if looks > yield_after {
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
         }
     }
 }
@@ -707,7 +743,15 @@ mod pool_tests {
             Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
         let pool = enclave.pool().expect("pool");
         assert_eq!((pool.tasks(), pool.task_capacity()), (128, 256));
-        assert_eq!(pool.settings(), (2, 1, Duration::from_micros(50), 0));
+        assert_eq!(
+            pool.settings(),
+            WorkerSettings {
+                workers: 2,
+                wakeup: true,
+                sleep_after: Duration::from_micros(50),
+                cores: 0
+            }
+        );
         assert!(Channel::create(1, 64).expect("plain").pool().is_none());
         let bad = PoolLayout {
             tasks: 1000,
@@ -771,7 +815,7 @@ mod pool_tests {
                 "woken, not timed out"
             );
         });
-        let (_, sleeps, wakes) = host.pool().expect("pool").counters();
+        let (sleeps, wakes) = host.pool().expect("pool").counters();
         assert!(sleeps >= 1 && wakes >= 1);
     }
 }

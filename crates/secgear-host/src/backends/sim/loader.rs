@@ -179,7 +179,7 @@ pub(crate) fn create(
 
 fn pool_layout(cfg: &crate::SwitchlessConfig) -> secgear_sim::channel::PoolLayout {
     secgear_sim::channel::PoolLayout {
-        tasks: cfg.pool_size as usize * 64,
+        tasks: cfg.tasks(),
         task_capacity: crate::switchless::TASK_CAPACITY,
         tworkers: cfg.num_tworkers,
         policy: match cfg.workers_policy {

@@ -30,9 +30,8 @@ pub(crate) struct SwitchlessState {
 
 impl SwitchlessState {
     pub(crate) fn new(cfg: &crate::SwitchlessConfig) -> Self {
-        let tasks = cfg.pool_size as usize * 64;
         Self {
-            free: Mutex::new((0..tasks).rev().collect()),
+            free: Mutex::new((0..cfg.tasks()).rev().collect()),
             fallback_after: Duration::from_micros(cfg.retries_before_fallback.into()),
             served: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
@@ -178,30 +177,11 @@ impl Backend for SimEnclave {
             return None;
         }
         pool.publish(index);
-        // Wait for a worker to take the task, spinning with pause hints.
-        // One pause per check: a worker's claim is seen within ~100 ns, and
-        // the clock is read only every 64 checks.
-        let deadline = std::time::Instant::now() + sl.fallback_after;
-        let mut checks: u32 = 0;
-        while pool.is_pending(index) {
-            checks = checks.wrapping_add(1);
-            if checks.is_multiple_of(64) && std::time::Instant::now() >= deadline {
-                if pool.revoke(index) {
-                    // No worker took it: ours again, run it the normal way.
-                    sl.fallbacks.fetch_add(1, Ordering::Relaxed);
-                    sl.release(index);
-                    return None;
-                }
-                break;
-            }
-            // A claim that has not come within a few thousand looks means the
-            // workers are busy or descheduled: give them (and other callers)
-            // the CPU instead of burning it.
-            if checks > 4096 {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
+        if !pool.await_claim(index, sl.fallback_after) {
+            // No worker took it: ours again, run it the normal way.
+            sl.fallbacks.fetch_add(1, Ordering::Relaxed);
+            sl.release(index);
+            return None;
         }
         let result = self.complete(&task, ocalls, RESULT_SPIN);
         if result.is_ok() {
@@ -216,7 +196,7 @@ impl Backend for SimEnclave {
 
     fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
         let sl = self.switchless.as_ref()?;
-        let (_, sleeps, wakes) = self.channel.pool()?.counters();
+        let (sleeps, wakes) = self.channel.pool()?.counters();
         Some(crate::SwitchlessStats {
             served: sl.served.load(Ordering::Relaxed),
             fallbacks: sl.fallbacks.load(Ordering::Relaxed),
