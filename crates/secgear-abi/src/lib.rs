@@ -6,10 +6,12 @@
 //! so both agree on the layout by construction.
 #![forbid(unsafe_code)]
 
+pub mod async_call;
 pub mod error;
 pub mod transport;
 pub mod wire;
 
+pub use async_call::{AsyncCall, AsyncId, Submitted};
 pub use error::{Error, ErrorCode};
 pub use transport::{
     EcallContext, FunctionInfo, NoOcalls, OcallDispatch, Transport, last_ocall_errno,

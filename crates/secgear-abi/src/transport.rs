@@ -1,6 +1,8 @@
 //! The seam between generated code and whatever carries its messages.
 
-use crate::error::Error;
+use crate::async_call::{AsyncId, Submitted};
+use crate::error::{Error, ErrorCode};
+use std::time::Duration;
 use std::cell::Cell;
 
 /// Carries one request to the other side and brings back its reply.
@@ -13,8 +15,26 @@ pub trait Transport {
 
     /// A call that may be served by a worker thread without a context switch.
     /// Transports without a switchless path make a normal call.
-    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         self.call(request)
+    }
+
+    /// Submits an asynchronous switchless call. Transports without a pool
+    /// run it as a normal call and hand back its reply at once.
+    fn submit_async(&self, request: Vec<u8>) -> Result<Submitted, Error> {
+        self.call(request).map(Submitted::Completed)
+    }
+
+    /// The reply of an asynchronous call if it has finished, waiting up to
+    /// `wait` (`None`: until it finishes); `Ok(None)` while it runs. A reply
+    /// is handed out once: afterwards, and for ids never issued, the error
+    /// is `SwitchlessInvalidTaskId`.
+    fn async_result(&self, id: AsyncId, wait: Option<Duration>) -> Result<Option<Vec<u8>>, Error> {
+        let _ = wait;
+        Err(Error::new(
+            ErrorCode::SwitchlessInvalidTaskId,
+            format!("no asynchronous call {}:{}", id.task, id.generation),
+        ))
     }
 }
 
@@ -22,8 +42,14 @@ impl<T: Transport + ?Sized> Transport for &T {
     fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         (**self).call(request)
     }
-    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         (**self).call_switchless(request)
+    }
+    fn submit_async(&self, request: Vec<u8>) -> Result<Submitted, Error> {
+        (**self).submit_async(request)
+    }
+    fn async_result(&self, id: AsyncId, wait: Option<Duration>) -> Result<Option<Vec<u8>>, Error> {
+        (**self).async_result(id, wait)
     }
 }
 
@@ -31,7 +57,13 @@ impl<T: Transport + ?Sized> Transport for &T {
 /// The generated `Ocalls` adapter implements it for any `Untrusted` type.
 pub trait OcallDispatch: Send + Sync {
     /// Serves one OCALL request and returns its reply (failures included).
-    fn dispatch_ocall(&self, request: &[u8]) -> Vec<u8>;
+        fn dispatch_ocall(&self, request: &[u8]) -> Vec<u8>;
+
+    /// Whether any OCALL is marked `transition_using_threads` (the host then
+    /// starts workers to serve them).
+    fn has_switchless(&self) -> bool {
+        false
+    }
 }
 
 /// An enclave without OCALLs.

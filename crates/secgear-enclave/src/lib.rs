@@ -14,7 +14,8 @@
 //!
 //! Inside, the enclave seals data to its identity ([`seal`]), draws
 //! randomness ([`random`]), produces attestation evidence ([`report`]),
-//! calls the host through the generated `OcallClient` over [`host`], and logs
+//! calls the host through the generated `OcallClient` over [`host`], reads
+//! and writes the host's shared buffers in place ([`shared`]), and logs
 //! with the `tracing` macros; log events reach the host's subscriber.
 
 mod logging;
@@ -22,10 +23,12 @@ mod platform;
 mod runtime;
 mod sandbox;
 mod seal;
+mod shared;
 
 pub use platform::{Evidence, random, report};
 pub use runtime::{HostTransport, host, run};
 pub use seal::{SealPolicy, Unsealed, seal, sealed_size, unseal};
+pub use shared::{SharedView, shared};
 pub use secgear_abi::{self as abi, Error, ErrorCode};
 
 /// Defines the enclave executable's `main`: serves the ECALLs of the EDL

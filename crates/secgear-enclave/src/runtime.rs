@@ -54,6 +54,10 @@ fn orphaned() -> bool {
 /// The channel, for the panic hook and the OCALL transport of any thread.
 static CHANNEL: OnceLock<&'static Channel> = OnceLock::new();
 
+pub(crate) fn channel() -> Option<&'static Channel> {
+    CHANNEL.get().copied()
+}
+
 thread_local! {
             /// The slot this thread serves: a call slot, or a switchless task.
     static CURRENT: RefCell<Option<SlotRef>> = const { RefCell::new(None) };
@@ -241,60 +245,31 @@ fn pin_to_cores(channel: &Channel) {
     let _ = rustix::thread::sched_setaffinity(None, &set);
 }
 
-/// A switchless worker: claims submitted tasks and serves them; when idle,
-/// spins with pause hints, and under the wakeup policy sleeps after the
-/// configured time until a task is published.
+/// A switchless worker: serves the ECALLs the host publishes in the pool.
 fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
     let Some(pool) = shared.channel.pool() else {
         return;
     };
-    let settings = pool.settings();
-    let mut idle_since: Option<std::time::Instant> = None;
-    let mut spins: u32 = 0;
-    loop {
-        if let Some(index) = pool.claim() {
-            idle_since = None;
-            let Some(task) = pool.task(index) else {
-                continue;
-            };
-            CURRENT.with(|c| *c.borrow_mut() = Some(SlotRef::Task(index)));
-            let reply = match task.take_message() {
-                Ok(request) => {
-                    (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request)
-                }
-                Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
-            };
-            CURRENT.with(|c| *c.borrow_mut() = None);
-            post_reply(&task, state::ECALL_DONE, reply);
-            continue;
+    let stop = || {
+        if orphaned() {
+            std::process::exit(4);
         }
-        spins = spins.wrapping_add(1);
-        // Shutdown and orphan checks cost a system call: not on every spin.
-        if spins.is_multiple_of(4096) {
-            if shared.channel.shutdown_requested() {
-                return;
+        shared.channel.shutdown_requested()
+    };
+    pool.run_worker(stop, ORPHAN_POLL, |index| {
+        let Some(task) = pool.task(index) else {
+            return;
+        };
+        CURRENT.with(|c| *c.borrow_mut() = Some(SlotRef::Task(index)));
+        let reply = match task.take_message() {
+            Ok(request) => {
+                (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request)
             }
-            if orphaned() {
-                std::process::exit(4);
-            }
-        }
-        // One pause per look at the pool keeps a claim within ~100 ns of its
-        // publication; the clock is read only every 64 looks.
-        if !spins.is_multiple_of(64) {
-            std::hint::spin_loop();
-            continue;
-        }
-        let since = *idle_since.get_or_insert_with(std::time::Instant::now);
-        if settings.wakeup && since.elapsed() >= settings.sleep_after {
-            pool.sleep_until_work(ORPHAN_POLL);
-            idle_since = None;
-            if shared.channel.shutdown_requested() {
-                return;
-            }
-        } else {
-            std::hint::spin_loop();
-        }
-    }
+            Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
+        };
+        CURRENT.with(|c| *c.borrow_mut() = None);
+        post_reply(&task, state::ECALL_DONE, reply);
+    });
 }
 
 fn post_reply(slot: &Slot<'_>, new_state: u32, reply: Vec<u8>) {
@@ -315,7 +290,71 @@ pub fn host() -> HostTransport {
     HostTransport
 }
 
+/// Tasks of the switchless OCALL pool this enclave is not using.
+static OCALL_TASKS: OnceLock<std::sync::Mutex<Vec<usize>>> = OnceLock::new();
+
+/// How long an enclave thread spins for a host worker's answer before it sleeps.
+const RESULT_SPIN: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// Hands an OCALL to the host's workers; `None` when it must take the normal
+/// path (no pool, too large, pool full, or no worker took it in time).
+fn switchless_ocall(request: &[u8]) -> Option<Result<Vec<u8>, Error>> {
+    let channel = CHANNEL.get()?;
+    let pool = channel.ocall_pool()?;
+    CURRENT.with(|c| *c.borrow())?;
+    let tasks = OCALL_TASKS.get_or_init(|| std::sync::Mutex::new((0..pool.tasks()).collect()));
+    let release = |index| {
+        if let Ok(mut free) = tasks.lock() {
+            free.push(index);
+        }
+    };
+    let index = if request.len() <= pool.task_capacity() {
+        tasks.lock().ok().and_then(|mut free| free.pop())
+    } else {
+        None
+    };
+    let Some((index, task)) = index.and_then(|i| Some((i, pool.task(i)?))) else {
+        pool.count_fallback();
+        return None;
+    };
+    if task.post(state::ECALL, request).is_err() {
+        release(index);
+        pool.count_fallback();
+        return None;
+    }
+    pool.publish(index);
+    if !pool.await_claim(index, pool.fallback_budget()) {
+        release(index);
+        pool.count_fallback();
+        return None;
+    }
+    let done = |s| s == state::ECALL_DONE;
+    if task.spin_for(done, RESULT_SPIN).is_none() {
+        while task.wait_for(done, Some(ORPHAN_POLL)).is_none() {
+            if orphaned() {
+                std::process::exit(4);
+            }
+            if channel.shutdown_requested() {
+                // The task stays taken: a host worker may still answer it.
+                return Some(Err(Error::new(
+                    ErrorCode::EnclaveLost,
+                    "the host is shutting the enclave down",
+                )));
+            }
+        }
+    }
+    let reply = task
+        .take_message()
+        .map_err(|e| Error::malformed(e.to_string()));
+    release(index);
+    Some(reply)
+}
+
 impl Transport for HostTransport {
+    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        switchless_ocall(&request).unwrap_or_else(|| self.call(request))
+    }
+
     fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         let channel = CHANNEL
             .get()

@@ -1,6 +1,7 @@
 //! The seam every TEE backend implements.
 
-use secgear_abi::{Error, OcallDispatch};
+use secgear_abi::{AsyncId, Error, ErrorCode, OcallDispatch, UserPtr};
+use std::time::Duration;
 
 /// One created enclave on some TEE.
 pub(crate) trait Backend: Send + Sync {
@@ -33,10 +34,55 @@ pub(crate) trait Backend: Send + Sync {
         None
     }
 
-    fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
+        fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
         None
+    }
+
+    /// Puts an asynchronous call in the pool; `None` when it must run as a
+    /// normal call instead (no pool, too large, or a full pool with
+    /// `rollback_to_common`).
+    fn submit_async(&self, _request: &[u8]) -> Option<Result<AsyncId, Error>> {
+        None
+    }
+
+    /// See [`secgear_abi::Transport::async_result`].
+    fn async_result(
+        &self,
+        id: AsyncId,
+        _wait: Option<Duration>,
+        _ocalls: &dyn OcallDispatch,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        Err(Error::new(
+            ErrorCode::SwitchlessInvalidTaskId,
+            format!("no asynchronous call {}:{}", id.task, id.generation),
+        ))
+    }
+
+    /// Bytes of the shared-buffer arena (0: none).
+    fn arena_len(&self) -> u64 {
+        0
+    }
+
+    fn arena_write(&self, _offset: u64, _src: &[u8]) -> Result<(), Error> {
+        Err(no_arena())
+    }
+
+    fn arena_read(&self, _offset: u64, _dst: &mut [u8]) -> Result<(), Error> {
+        Err(no_arena())
+    }
+
+    /// The address under which the enclave finds arena offset `offset`.
+    fn arena_pointer(&self, _offset: u64) -> UserPtr {
+        UserPtr::NULL
     }
 
     /// Stops the enclave and releases its resources; idempotent.
     fn destroy(&self) -> Result<(), Error>;
+}
+
+fn no_arena() -> Error {
+    Error::new(
+        ErrorCode::SwitchlessDisabled,
+        "shared buffers need switchless calls with shared_memory above 0",
+    )
 }

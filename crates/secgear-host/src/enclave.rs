@@ -39,8 +39,9 @@ pub struct Enclave {
     ocalls: Arc<dyn OcallDispatch>,
     free: Mutex<Vec<usize>>,
     freed: Condvar,
-    call_timeout: Duration,
+        call_timeout: Duration,
     info: EnclaveInfo,
+    shared: Mutex<crate::shared::FreeList>,
 }
 
 impl std::fmt::Debug for Enclave {
@@ -64,16 +65,77 @@ impl Enclave {
         call_timeout: Duration,
         info: EnclaveInfo,
     ) -> Self {
-        let free = (0..backend.slots()).rev().collect();
+                let free = (0..backend.slots()).rev().collect();
+        let shared = Mutex::new(crate::shared::FreeList::new(backend.arena_len()));
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             backend,
             ocalls,
             free: Mutex::new(free),
             freed: Condvar::new(),
-            call_timeout,
+                        call_timeout,
             info,
+            shared,
         }
+    }
+
+    pub(crate) fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
+    }
+
+    /// Allocates `len` bytes the enclave can use in place (the analogue of
+    /// `cc_malloc_shared_memory`): pass [`SharedBuf::ptr`](crate::SharedBuf::ptr)
+    /// as a `[user_check]` argument of a switchless call. Needs switchless
+    /// calls enabled with `shared_memory` above 0.
+    pub fn alloc_shared(&self, len: usize) -> Result<crate::SharedBuf<'_>, Error> {
+        let arena = self.backend.arena_len();
+        if arena == 0 {
+            return Err(Error::new(
+                ErrorCode::SwitchlessDisabled,
+                "shared buffers need switchless calls with shared_memory above 0",
+            ));
+        }
+        if len == 0 {
+            return Err(Error::bad_parameters("a shared buffer needs at least one byte"));
+        }
+        let poisoned = || Error::new(ErrorCode::BadState, "shared-memory allocator poisoned");
+        let (offset, reserved) = self
+            .shared
+            .lock()
+            .map_err(|_| poisoned())?
+            .alloc(len as u64)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::OutOfMemory,
+                    format!("no free {len}-byte range in the {arena}-byte shared arena"),
+                )
+            })?;
+        let buf = crate::SharedBuf::new(self, offset, len, reserved);
+        // A reused range may still hold an earlier buffer's bytes.
+        buf.write(0, &vec![0; len])?;
+        Ok(buf)
+    }
+
+    pub(crate) fn release_shared(&self, offset: u64, reserved: u64) {
+        if let Ok(mut list) = self.shared.lock() {
+            list.release(offset, reserved);
+        }
+    }
+
+    /// The original's `cc_sl_get_async_result`, for code ported from it: the
+    /// raw reply of the asynchronous call `id` once it has finished, else
+    /// `SwitchlessAsyncTaskUnfinished`; `SwitchlessInvalidTaskId` for an id
+    /// whose result was already collected (ids are never reused). Typed code
+    /// uses [`AsyncCall::poll`](crate::AsyncCall::poll) instead.
+    pub fn get_async_result(&self, id: crate::AsyncId) -> Result<Vec<u8>, Error> {
+        self.backend
+            .async_result(id, Some(Duration::ZERO), self.ocalls.as_ref())?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::SwitchlessAsyncTaskUnfinished,
+                    format!("asynchronous call {}:{} is still running", id.task, id.generation),
+                )
+            })
     }
 
     pub fn info(&self) -> &EnclaveInfo {
@@ -180,7 +242,24 @@ impl Transport for Enclave {
         {
             return result;
         }
-        self.call(request)
+                self.call(request)
+    }
+
+    fn submit_async(&self, request: Vec<u8>) -> Result<secgear_abi::Submitted, Error> {
+        if self.held_slot().is_none()
+            && let Some(submitted) = self.backend.submit_async(&request)
+        {
+            return submitted.map(secgear_abi::Submitted::Pending);
+        }
+        self.call(request).map(secgear_abi::Submitted::Completed)
+    }
+
+    fn async_result(
+        &self,
+        id: crate::AsyncId,
+        wait: Option<Duration>,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        self.backend.async_result(id, wait, self.ocalls.as_ref())
     }
 }
 

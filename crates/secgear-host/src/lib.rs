@@ -18,11 +18,14 @@ mod backend;
 mod backends;
 mod builder;
 mod enclave;
+mod shared;
 pub(crate) mod switchless;
 
 pub use backends::sim::platform::{STATE_DIR_ENV, SimPlatform};
 pub use builder::{EnclaveBuilder, TeeType};
 pub use enclave::{Enclave, EnclaveInfo};
+pub use secgear_abi::{AsyncCall, AsyncId};
+pub use shared::SharedBuf;
 pub use secgear_abi::{self as abi, Error, ErrorCode, NoOcalls, OcallDispatch, Transport};
 pub use switchless::{SwitchlessConfig, SwitchlessStats, WorkersPolicy};
 

@@ -10,6 +10,16 @@
 //! runs exactly once) and makes a normal call instead. A full pool, or a
 //! message larger than a task, also takes the normal path: it is not an
 //! error.
+//!
+//! Asynchronous calls (`<function>_async`) return an
+//! [`AsyncCall`](secgear_abi::AsyncCall) at once; on a full pool they fail
+//! with `SwitchlessTaskPoolFull`, or with `rollback_to_common` run as a
+//! normal call whose handle is already complete. Switchless OCALLs are
+//! served by `num_uworkers` host threads through a second pool (started
+//! only when the EDL has such OCALLs); an OCALL served there cannot make
+//! nested private ECALLs, since it runs on a host thread outside the ECALL's
+//! slot. Shared buffers ([`SharedBuf`](crate::SharedBuf)) live in an arena of
+//! `shared_memory` bytes mapped by both sides at creation.
 
 use secgear_abi::{Error, ErrorCode};
 
@@ -46,8 +56,11 @@ pub struct SwitchlessConfig {
     pub workers_policy: WorkersPolicy,
     /// Asynchronous calls on a full pool run as normal calls.
     pub rollback_to_common: bool,
-    /// CPU affinity of the enclave workers (core numbers below 64; empty: any).
+        /// CPU affinity of the enclave workers (core numbers below 64; empty: any).
     pub cores: Vec<usize>,
+    /// Bytes of shared memory for [`Enclave::alloc_shared`](crate::Enclave::alloc_shared),
+    /// 0..=1 GiB (default 16 MiB; pages cost memory only once touched).
+    pub shared_memory: usize,
 }
 
 impl Default for SwitchlessConfig {
@@ -60,8 +73,9 @@ impl Default for SwitchlessConfig {
             retries_before_sleep: 100,
             parameter_num: 16,
             workers_policy: WorkersPolicy::Busy,
-            rollback_to_common: false,
+                        rollback_to_common: false,
             cores: Vec::new(),
+            shared_memory: 16 << 20,
         }
     }
 }
@@ -98,7 +112,8 @@ impl SwitchlessConfig {
             0,
             1_000_000,
         )?;
-        range("parameter_num", self.parameter_num.into(), 1, 16)?;
+                range("parameter_num", self.parameter_num.into(), 1, 16)?;
+        range("shared_memory", self.shared_memory as u64, 0, 1 << 30)?;
         let cpus = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(64);
@@ -129,9 +144,13 @@ pub struct SwitchlessStats {
     pub pool_full: u64,
     /// Calls too large for a task (and ran as normal calls).
     pub oversized: u64,
-    /// Times an enclave worker went to sleep / was woken (as the enclave reports them).
+        /// Times an enclave worker went to sleep / was woken (as the enclave reports them).
     pub worker_sleeps: u64,
     pub worker_wakes: u64,
+    /// Switchless OCALLs served by host workers.
+    pub ocalls_served: u64,
+    /// Switchless OCALLs that took the normal path (as the enclave reports them).
+    pub ocall_fallbacks: u64,
 }
 
 #[cfg(test)]

@@ -21,7 +21,11 @@ impl edl::Untrusted for NoHost {
     fn host_thread_id(&self) -> u64 {
         0
     }
-    fn host_empty(&self) {}
+        fn host_empty(&self) {}
+    fn host_thread_id_sw(&self) -> u64 {
+        0
+    }
+    fn host_empty_sw(&self) {}
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

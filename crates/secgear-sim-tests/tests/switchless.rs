@@ -7,6 +7,15 @@ use secgear_sim_tests::edl::{Client, Ocalls};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Defaults without host workers: most tests make no switchless OCALLs, and
+/// a busy host worker would take a core from the others.
+fn cfg() -> SwitchlessConfig {
+    SwitchlessConfig {
+        num_uworkers: 0,
+        ..Default::default()
+    }
+}
+
 fn switchless(cfg: SwitchlessConfig) -> Arc<Enclave> {
     Arc::new(
         builder()
@@ -39,7 +48,7 @@ fn invalid_configurations_are_refused_at_create_naming_the_field() {
 fn many_threads_many_switchless_calls_match_their_results() {
     let enclave = switchless(SwitchlessConfig {
         num_tworkers: 2,
-        ..Default::default()
+        ..cfg()
     });
     let workers: Vec<_> = (0..6)
         .map(|t| {
@@ -66,7 +75,7 @@ fn many_threads_many_switchless_calls_match_their_results() {
 
 #[test]
 fn ocalls_from_switchless_calls_run_on_the_calling_thread() {
-    let enclave = switchless(SwitchlessConfig::default());
+    let enclave = switchless(cfg());
     assert_eq!(
         Client::new(&*enclave).sw_thread_seen().expect("ocall"),
         thread_tag()
@@ -78,7 +87,7 @@ fn a_busy_worker_makes_sync_calls_fall_back() {
     let enclave = switchless(SwitchlessConfig {
         num_tworkers: 1,
         retries_before_fallback: 2000,
-        ..Default::default()
+        ..cfg()
     });
     let busy = {
         let e = enclave.clone();
@@ -97,7 +106,7 @@ fn wakeup_workers_sleep_when_idle_and_wake_on_submit() {
         workers_policy: WorkersPolicy::Wakeup,
         retries_before_sleep: 100,
         retries_before_fallback: 100_000,
-        ..Default::default()
+        ..cfg()
     });
     std::thread::sleep(Duration::from_millis(100));
     let asleep = enclave.switchless_stats().expect("stats");
@@ -109,7 +118,7 @@ fn wakeup_workers_sleep_when_idle_and_wake_on_submit() {
 
 #[test]
 fn oversized_calls_and_nested_calls_take_the_normal_path() {
-    let enclave = switchless(SwitchlessConfig::default());
+    let enclave = switchless(cfg());
     // `echo` is not switchless; `sw_*` calls are; all return correct results.
     let data = vec![9u8; 8192];
     let mut back = vec![0u8; data.len()];
@@ -124,7 +133,7 @@ fn oversized_calls_and_nested_calls_take_the_normal_path() {
 fn killing_the_enclave_fails_pending_switchless_calls_promptly() {
     let enclave = switchless(SwitchlessConfig {
         retries_before_fallback: 1_000_000,
-        ..Default::default()
+        ..cfg()
     });
     let pending: Vec<_> = (0..2)
         .map(|_| {
@@ -159,7 +168,7 @@ fn a_full_pool_runs_calls_normally_instead_of_failing() {
         num_tworkers: 1,
         pool_size: 1,
         retries_before_fallback: 1_000_000,
-        ..Default::default()
+        ..cfg()
     });
     // The only worker sleeps in a call, so every task submitted meanwhile stays
     // pending until its budget ends: 64 tasks fill the pool. (The sleep outlasts
@@ -196,5 +205,242 @@ fn a_full_pool_runs_calls_normally_instead_of_failing() {
         stats.pool_full + stats.fallbacks + stats.served,
         81,
         "every call is counted once: {stats:?}"
+    );
+}
+
+#[test]
+fn async_calls_return_handles_whose_results_match_their_requests() {
+    let enclave = switchless(SwitchlessConfig {
+        num_tworkers: 2,
+        ..cfg()
+    });
+    let client = Client::new(&*enclave);
+    for round in 0..10 {
+        let handles: Vec<_> = (0..50)
+            .map(|i| (i, client.sw_add_async(round * 1000, i).expect("submit")))
+            .collect();
+        for (i, handle) in handles {
+            assert!(handle.id().is_some(), "in the pool");
+            assert_eq!(handle.join().expect("result"), round * 1000 + i);
+        }
+    }
+    // `[out]` parameters are written when the result is collected.
+    let buf = enclave.alloc_shared(3).expect("shared");
+    buf.write(0, &[1, 2, 3]).expect("write");
+    let mut sum = 0;
+    let status = client
+        .sw_sum_shared_async(buf.ptr(), 3, &mut sum)
+        .expect("submit")
+        .join()
+        .expect("result");
+    assert_eq!((status, sum), (0, 6));
+    let stats = enclave.switchless_stats().expect("stats");
+    assert!(stats.served >= 501, "{stats:?}");
+}
+
+#[test]
+fn async_handles_poll_wait_and_reject_stale_ids() {
+    let enclave = switchless(cfg());
+    let client = Client::new(&*enclave);
+    let mut slow = client.sw_sleep_async(300).expect("submit");
+    let slow_id = slow.id().expect("pending");
+    assert_eq!(
+        enclave.get_async_result(slow_id).expect_err("running").kind(),
+        ErrorCode::SwitchlessAsyncTaskUnfinished
+    );
+    assert_eq!(slow.poll().expect("poll"), None);
+    assert_eq!(slow.wait(Duration::from_millis(10)).expect("wait"), None);
+    assert_eq!(slow.wait(Duration::from_secs(10)).expect("wait"), Some(()));
+    assert_eq!(
+        slow.poll().expect_err("collected").kind(),
+        ErrorCode::SwitchlessInvalidTaskId
+    );
+
+    // Collected through the porting API, the handle's id goes stale...
+    let mut first = client.sw_add_async(1, 2).expect("submit");
+    let first_id = first.id().expect("pending");
+    let raw = loop {
+        match enclave.get_async_result(first_id) {
+            Ok(reply) => break reply,
+            Err(e) => assert_eq!(e.kind(), ErrorCode::SwitchlessAsyncTaskUnfinished),
+        }
+    };
+    assert!(!raw.is_empty());
+    assert_eq!(
+        first.poll().expect_err("stale").kind(),
+        ErrorCode::SwitchlessInvalidTaskId
+    );
+    // ...and stays stale when the same task carries the next call.
+    let second = client.sw_add_async(40, 2).expect("submit");
+    let second_id = second.id().expect("pending");
+    assert_eq!(second_id.task, first_id.task, "the task is reused");
+    assert_ne!(second_id.generation, first_id.generation);
+    assert_eq!(
+        enclave.get_async_result(first_id).expect_err("stale").kind(),
+        ErrorCode::SwitchlessInvalidTaskId
+    );
+    assert_eq!(second.join().expect("result"), 42);
+    let forged = secgear_host::AsyncId {
+        task: 100_000,
+        generation: 1,
+    };
+    assert_eq!(
+        enclave.get_async_result(forged).expect_err("forged").kind(),
+        ErrorCode::SwitchlessInvalidTaskId
+    );
+}
+
+/// Fills the 64-task pool behind a worker asleep in a call; returns the
+/// pending handles.
+fn fill_pool<'a>(
+    client: &'a Client<&'a Enclave>,
+) -> Vec<secgear_host::AsyncCall<'a, &'a Enclave, i32>> {
+    (0..63)
+        .map(|i| client.sw_add_async(i, 1).expect("room in the pool"))
+        .collect()
+}
+
+#[test]
+fn a_full_pool_refuses_async_calls_unless_they_roll_back_to_normal_calls() {
+    for rollback in [false, true] {
+        let enclave = switchless(SwitchlessConfig {
+            num_tworkers: 1,
+            pool_size: 1,
+            rollback_to_common: rollback,
+            ..cfg()
+        });
+        let client = Client::new(&*enclave);
+        let sleeper = client.sw_sleep_async(800).expect("submit");
+        let pending = fill_pool(&client);
+        let extra = client.sw_add_async(20, 22);
+        if rollback {
+            let extra = extra.expect("rolled back");
+            assert_eq!(extra.id(), None, "ran as a normal call");
+            assert_eq!(extra.join().expect("result"), 42);
+        } else {
+            assert_eq!(
+                extra.expect_err("full").kind(),
+                ErrorCode::SwitchlessTaskPoolFull
+            );
+        }
+        sleeper.join().expect("sleep");
+        for (i, handle) in pending.into_iter().enumerate() {
+            assert_eq!(handle.join().expect("served"), i as i32 + 1);
+        }
+        assert_eq!(enclave.switchless_stats().expect("stats").pool_full, 1);
+    }
+}
+
+#[test]
+fn killing_the_enclave_fails_pending_async_calls_promptly() {
+    let enclave = switchless(cfg());
+    let client = Client::new(&*enclave);
+    let pending = client.sw_sleep_async(30_000).expect("submit");
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = rustix::process::Pid::from_raw(enclave.info().process_id.expect("pid") as i32)
+        .expect("pid");
+    let started = Instant::now();
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+    assert_eq!(
+        pending.join().expect_err("dead").kind(),
+        ErrorCode::EnclaveDead
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[test]
+fn switchless_ocalls_are_served_by_host_workers() {
+    let with_workers = switchless(SwitchlessConfig {
+        num_uworkers: 1,
+        workers_policy: WorkersPolicy::Wakeup,
+        ..cfg()
+    });
+    let client = Client::new(&*with_workers);
+    let worker_thread = client.ocall_sw_thread().expect("ocall");
+    assert_ne!(worker_thread, 0);
+    assert_ne!(worker_thread, thread_tag(), "served by a host worker");
+    let callers: Vec<_> = (0..4)
+        .map(|_| {
+            let e = with_workers.clone();
+            std::thread::spawn(move || Client::new(&*e).ocall_loop_sw(200))
+        })
+        .collect();
+    for c in callers {
+        c.join().expect("join").expect("ocalls");
+    }
+    let stats = with_workers.switchless_stats().expect("stats");
+    assert_eq!(
+        stats.ocalls_served + stats.ocall_fallbacks,
+        801,
+        "every OCALL ran once: {stats:?}"
+    );
+    assert!(stats.ocalls_served >= 1, "{stats:?}");
+
+    // Without host workers the same OCALL runs on the calling thread.
+    let without = switchless(cfg());
+    assert_eq!(
+        Client::new(&*without).ocall_sw_thread().expect("ocall"),
+        thread_tag()
+    );
+}
+
+#[test]
+fn shared_buffers_are_used_in_place_and_bounds_are_enforced() {
+    let enclave = switchless(SwitchlessConfig {
+        shared_memory: 64 * 1024,
+        ..cfg()
+    });
+    let client = Client::new(&*enclave);
+    let buf = enclave.alloc_shared(1000).expect("alloc");
+    let data: Vec<u8> = (0..1000).map(|i| (i % 251) as u8).collect();
+    buf.write(0, &data).expect("write");
+    let mut sum = 0;
+    assert_eq!(client.sw_sum_shared(buf.ptr(), 1000, &mut sum).expect("call"), 0);
+    assert_eq!(sum, data.iter().map(|b| u64::from(*b)).sum::<u64>());
+    // The enclave writes in place; the host sees it with no copy back.
+    assert_eq!(client.sw_fill_shared(buf.ptr(), 1000, 7).expect("call"), 0);
+    assert_eq!(buf.to_vec().expect("read"), vec![7; 1000]);
+
+    let refused = ErrorCode::AddressUnaccessable.code() as i32;
+    let base = buf.ptr().0;
+    let hostile = [
+        (secgear_host::abi::UserPtr::NULL, 1),
+        (secgear_host::abi::UserPtr(0x7fff_0000_1000), 16),
+        (secgear_host::abi::UserPtr(base - 1), 16),
+        (buf.ptr(), 64 * 1024 + 1),
+        (secgear_host::abi::UserPtr(base + 64 * 1024 - 8), 9),
+        (secgear_host::abi::UserPtr(base + 64 * 1024), 1),
+        (secgear_host::abi::UserPtr(u64::MAX - 4), 8),
+        (buf.ptr(), usize::MAX),
+    ];
+    for (ptr, len) in hostile {
+        let mut sum = 0;
+        assert_eq!(
+            client.sw_sum_shared(ptr, len, &mut sum).expect("call"),
+            refused,
+            "{ptr:?} + {len}"
+        );
+        assert_eq!(client.sw_fill_shared(ptr, len, 1).expect("call"), refused);
+    }
+    // The last byte of the arena is fine; one more is not.
+    let mut sum = 0;
+    let last = secgear_host::abi::UserPtr(base + 64 * 1024 - 1);
+    assert_eq!(client.sw_sum_shared(last, 1, &mut sum).expect("call"), 0);
+
+    // Host-side bounds and capacity.
+    assert_eq!(
+        buf.write(999, &[0, 0]).expect_err("past the end").kind(),
+        ErrorCode::AddressUnaccessable
+    );
+    assert_eq!(
+        enclave.alloc_shared(64 * 1024).expect_err("full").kind(),
+        ErrorCode::OutOfMemory
+    );
+    drop(buf);
+    assert!(enclave.alloc_shared(64 * 1024).is_ok(), "freed on drop");
+    let plain = common::start(1);
+    assert_eq!(
+        plain.alloc_shared(16).expect_err("no switchless").kind(),
+        ErrorCode::SwitchlessDisabled
     );
 }

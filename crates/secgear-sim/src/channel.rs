@@ -45,8 +45,18 @@ const OFF_SHUTDOWN: usize = 24;
 const OFF_READY: usize = 28;
 const OFF_DEATH_LEN: usize = 32;
 const OFF_DEATH: usize = 40;
-/// Where the switchless pool starts (0: no pool).
+/// Where the switchless ECALL pool starts (0: no pool).
 const OFF_POOL: usize = 2048;
+/// Where the switchless OCALL pool starts (0: none).
+const OFF_OCALL_POOL: usize = 2056;
+/// The shared-buffer arena: offset and length (0: none).
+const OFF_ARENA: usize = 2064;
+const OFF_ARENA_LEN: usize = 2072;
+/// Most arena bytes: 1 GiB.
+pub const MAX_ARENA: usize = 1 << 30;
+/// Arena offset `o` travels as the pointer `SHARED_POINTER_BASE + o`: never
+/// null, and never mistaken for an address in either process.
+pub const SHARED_POINTER_BASE: u64 = 0x5347_5348_0000_0000;
 /// Most switchless tasks: 8 × 64, as `pool_size` allows.
 pub const MAX_TASKS: usize = 512;
 const POOL_HEADER: usize = 4096;
@@ -58,10 +68,15 @@ const P_POLICY: usize = 16;
 const P_SLEEP_AFTER_US: usize = 20;
 const P_DOORBELL: usize = 24;
 const P_SLEEPERS: usize = 28;
+/// How long a submitter waits for a claim before it falls back (µs).
+const P_FALLBACK_US: usize = 32;
+
 
 const P_SLEEPS: usize = 40;
 const P_WAKES: usize = 48;
 const P_CORES: usize = 56;
+/// Submissions that fell back to the normal path (counted by the submitter).
+const P_FALLBACKS: usize = 64;
 const P_PENDING: usize = 128;
 
 /// Slot states.
@@ -88,16 +103,21 @@ pub enum ChannelError {
     BadHeader(&'static str),
     #[error("message of {len} bytes exceeds the slot capacity of {capacity}")]
     TooLarge { len: usize, capacity: usize },
-    #[error("peer wrote a length of {len} into a slot of {capacity} bytes")]
+        #[error("peer wrote a length of {len} into a slot of {capacity} bytes")]
     BadLength { len: u64, capacity: usize },
+    #[error("{len} bytes at shared offset {offset} do not lie inside the {arena}-byte shared arena")]
+    OutsideArena { offset: u64, len: u64, arena: usize },
 }
 
 pub struct Channel {
     region: SharedRegion,
     slots: usize,
     capacity: usize,
-    stride: usize,
+        stride: usize,
     pool: Option<PoolGeometry>,
+    ocall_pool: Option<PoolGeometry>,
+    /// (offset, length) of the shared-buffer arena.
+    arena: Option<(usize, usize)>,
 }
 
 /// How the enclave's switchless workers behave, as the host set them.
@@ -124,8 +144,23 @@ pub struct PoolLayout {
     pub policy: u32,
     /// How long an idle worker spins before it sleeps (wakeup policy).
     pub sleep_after_us: u32,
-    /// CPU affinity of the workers, one bit per core (0: any core).
+        /// CPU affinity of the workers, one bit per core (0: any core).
     pub cores: u64,
+    /// How long a submitter waits for a worker to claim a task before it
+    /// takes the normal path.
+    pub fallback_us: u32,
+}
+
+/// Everything switchless the host asks for: the ECALL pool (served by
+/// enclave workers), the OCALL pool (served by host workers; the roles of
+/// the task states swap: the enclave posts `ECALL` as "request" and the host
+/// answers `ECALL_DONE`), and an arena for zero-copy buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SwitchlessLayout {
+    pub ecalls: PoolLayout,
+    pub ocalls: Option<PoolLayout>,
+    /// Bytes of shared memory for zero-copy buffers (0: none), up to 1 GiB.
+    pub arena: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -148,11 +183,11 @@ impl Channel {
         Self::create_with_pool(slots, capacity, None)
     }
 
-    /// Creates the region with a switchless task pool after the slots.
+    /// Creates the region with switchless pools and an arena after the slots.
     pub fn create_with_pool(
         slots: usize,
         capacity: usize,
-        pool: Option<PoolLayout>,
+        switchless: Option<SwitchlessLayout>,
     ) -> Result<Self, ChannelError> {
         if slots == 0 || slots > MAX_SLOTS || capacity < MIN_CAPACITY {
             return Err(ChannelError::BadHeader(
@@ -160,39 +195,44 @@ impl Channel {
             ));
         }
         let stride = stride_for(capacity).ok_or(ChannelError::BadHeader("capacity too large"))?;
-        let slots_end = stride
+        let mut end = stride
             .checked_mul(slots)
             .and_then(|s| s.checked_add(HEADER_LEN))
             .ok_or(ChannelError::BadHeader("region too large"))?;
-        let geometry = match pool {
-            None => None,
-            Some(p) => {
-                if !(64..=MAX_TASKS).contains(&p.tasks)
-                    || p.task_capacity < MIN_CAPACITY
-                    || p.tworkers == 0
-                {
-                    return Err(ChannelError::BadHeader(
-                        "pool: 64..=512 tasks, capacity >= 64, at least one worker",
-                    ));
-                }
-                let task_stride =
-                    stride_for(p.task_capacity).ok_or(ChannelError::BadHeader("task capacity"))?;
-                Some(PoolGeometry {
-                    base: slots_end,
-                    tasks: p.tasks,
-                    capacity: p.task_capacity,
-                    stride: task_stride,
-                })
+        let mut place_pool = |p: &PoolLayout| -> Result<PoolGeometry, ChannelError> {
+            if !(64..=MAX_TASKS).contains(&p.tasks) || p.task_capacity < MIN_CAPACITY || p.tworkers == 0
+            {
+                return Err(ChannelError::BadHeader(
+                    "pool: 64..=512 tasks, capacity >= 64, at least one worker",
+                ));
             }
+            let task_stride =
+                stride_for(p.task_capacity).ok_or(ChannelError::BadHeader("task capacity"))?;
+            let geometry = PoolGeometry {
+                base: end,
+                tasks: p.tasks,
+                capacity: p.task_capacity,
+                stride: task_stride,
+            };
+            end = task_stride
+                .checked_mul(p.tasks)
+                .and_then(|t| t.checked_add(end + POOL_HEADER))
+                .ok_or(ChannelError::BadHeader("pool too large"))?;
+            Ok(geometry)
         };
-        let len = match geometry {
-            None => slots_end,
-            Some(g) => g
-                .stride
-                .checked_mul(g.tasks)
-                .and_then(|t| t.checked_add(g.base + POOL_HEADER))
-                .ok_or(ChannelError::BadHeader("pool too large"))?,
+        let pools = match &switchless {
+            None => None,
+            Some(l) => Some((
+                place_pool(&l.ecalls)?,
+                l.ocalls.as_ref().map(&mut place_pool).transpose()?,
+            )),
         };
+        let arena = match switchless.map_or(0, |l| l.arena) {
+            0 => None,
+            len if len > MAX_ARENA => return Err(ChannelError::BadHeader("arena above 1 GiB")),
+            len => Some((end, len.next_multiple_of(4096))),
+        };
+        let len = arena.map_or(end, |(base, len)| base + len);
         let region = SharedRegion::create("secgear-sim-channel", len)?;
         region.u32_at(OFF_VERSION).store(VERSION, Ordering::Relaxed);
         region
@@ -201,28 +241,17 @@ impl Channel {
         region
             .u64_at(OFF_CAPACITY)
             .store(capacity as u64, Ordering::Relaxed);
-        if let (Some(g), Some(p)) = (geometry, pool) {
+        if let (Some((ecalls, ocalls)), Some(l)) = (pools, switchless) {
+            write_pool_header(&region, OFF_POOL, ecalls, &l.ecalls);
+            if let (Some(g), Some(p)) = (ocalls, l.ocalls) {
+                write_pool_header(&region, OFF_OCALL_POOL, g, &p);
+            }
+        }
+        if let Some((base, len)) = arena {
+            region.u64_at(OFF_ARENA).store(base as u64, Ordering::Relaxed);
             region
-                .u32_at(g.base + P_TASKS)
-                .store(p.tasks as u32, Ordering::Relaxed);
-            region
-                .u32_at(g.base + P_TWORKERS)
-                .store(p.tworkers, Ordering::Relaxed);
-            region
-                .u64_at(g.base + P_CAPACITY)
-                .store(p.task_capacity as u64, Ordering::Relaxed);
-            region
-                .u32_at(g.base + P_POLICY)
-                .store(p.policy, Ordering::Relaxed);
-            region
-                .u32_at(g.base + P_SLEEP_AFTER_US)
-                .store(p.sleep_after_us, Ordering::Relaxed);
-            region
-                .u64_at(g.base + P_CORES)
-                .store(p.cores, Ordering::Relaxed);
-            region
-                .u64_at(OFF_POOL)
-                .store(g.base as u64, Ordering::Relaxed);
+                .u64_at(OFF_ARENA_LEN)
+                .store(len as u64, Ordering::Relaxed);
         }
         // Publishes the header: the enclave reads it only after this.
         region.u64_at(OFF_MAGIC).store(MAGIC, Ordering::Release);
@@ -231,7 +260,9 @@ impl Channel {
             slots,
             capacity,
             stride,
-            pool: geometry,
+            pool: pools.map(|p| p.0),
+            ocall_pool: pools.and_then(|p| p.1),
+            arena,
         })
     }
 
@@ -259,50 +290,34 @@ impl Channel {
         if slots == 0 || slots > MAX_SLOTS || needed.is_none_or(|n| n > region.len()) {
             return Err(ChannelError::BadHeader("slots do not fit the region"));
         }
-        let pool = match usize::try_from(region.u64_at(OFF_POOL).load(Ordering::Relaxed)) {
-            Ok(0) => None,
-            Ok(base) => {
-                let bad = || ChannelError::BadHeader("pool does not fit the region");
-                if base % 8 != 0
-                    || base
-                        .checked_add(POOL_HEADER)
-                        .is_none_or(|e| e > region.len())
-                {
-                    return Err(bad());
-                }
-                let tasks = region.u32_at(base + P_TASKS).load(Ordering::Relaxed) as usize;
-                let capacity =
-                    usize::try_from(region.u64_at(base + P_CAPACITY).load(Ordering::Relaxed))
-                        .map_err(|_| bad())?;
-                let stride = stride_for(capacity).ok_or_else(bad)?;
-                let end = stride
-                    .checked_mul(tasks)
-                    .and_then(|t| t.checked_add(base + POOL_HEADER));
-                let workers = region.u32_at(base + P_TWORKERS).load(Ordering::Relaxed);
-                if !(64..=MAX_TASKS).contains(&tasks)
-                    || capacity < MIN_CAPACITY
-                    || end.is_none_or(|e| e > region.len())
-                {
-                    return Err(bad());
-                }
-                if workers == 0 || workers as usize > MAX_SLOTS {
-                    return Err(ChannelError::BadHeader("pool worker count"));
-                }
-                Some(PoolGeometry {
-                    base,
-                    tasks,
-                    capacity,
-                    stride,
-                })
-            }
-            Err(_) => return Err(ChannelError::BadHeader("pool offset")),
-        };
+        let pool = read_pool(&region, OFF_POOL)?;
+        let ocall_pool = read_pool(&region, OFF_OCALL_POOL)?;
+        let arena = read_arena(&region)?;
         Ok(Self {
             region,
             slots,
             capacity,
             stride,
             pool,
+            ocall_pool,
+            arena,
+        })
+    }
+
+    /// The pool of switchless OCALLs, served by host workers.
+    pub fn ocall_pool(&self) -> Option<Pool<'_>> {
+        self.ocall_pool.map(|geometry| Pool {
+            channel: self,
+            geometry,
+        })
+    }
+
+    /// The shared-buffer arena, if the host made one.
+    pub fn arena(&self) -> Option<Arena<'_>> {
+        self.arena.map(|(base, len)| Arena {
+            channel: self,
+            base,
+            len,
         })
     }
 
@@ -346,7 +361,7 @@ impl Channel {
 
     /// Wakes every waiter on every slot and on readiness (they re-check).
     pub fn wake_everyone(&self) {
-        if let Some(pool) = self.pool() {
+        for pool in [self.pool(), self.ocall_pool()].into_iter().flatten() {
             pool.wake_workers();
             for i in 0..pool.tasks() {
                 if let Some(t) = pool.task(i) {
@@ -400,6 +415,137 @@ impl Channel {
     }
 }
 
+fn write_pool_header(region: &SharedRegion, pointer: usize, g: PoolGeometry, p: &PoolLayout) {
+    region
+        .u32_at(g.base + P_TASKS)
+        .store(p.tasks as u32, Ordering::Relaxed);
+    region
+        .u32_at(g.base + P_TWORKERS)
+        .store(p.tworkers, Ordering::Relaxed);
+    region
+        .u64_at(g.base + P_CAPACITY)
+        .store(p.task_capacity as u64, Ordering::Relaxed);
+    region
+        .u32_at(g.base + P_POLICY)
+        .store(p.policy, Ordering::Relaxed);
+    region
+        .u32_at(g.base + P_SLEEP_AFTER_US)
+        .store(p.sleep_after_us, Ordering::Relaxed);
+    region
+        .u32_at(g.base + P_FALLBACK_US)
+        .store(p.fallback_us, Ordering::Relaxed);
+    region
+        .u64_at(g.base + P_CORES)
+        .store(p.cores, Ordering::Relaxed);
+    region.u64_at(pointer).store(g.base as u64, Ordering::Relaxed);
+}
+
+/// The pool whose offset the header holds at `pointer`, checked against the
+/// region: the host wrote it, so nothing in it is trusted.
+fn read_pool(region: &SharedRegion, pointer: usize) -> Result<Option<PoolGeometry>, ChannelError> {
+    let base = usize::try_from(region.u64_at(pointer).load(Ordering::Relaxed))
+        .map_err(|_| ChannelError::BadHeader("pool offset"))?;
+    if base == 0 {
+        return Ok(None);
+    }
+    let bad = || ChannelError::BadHeader("pool does not fit the region");
+    if base % 8 != 0
+        || base < HEADER_LEN
+        || base
+            .checked_add(POOL_HEADER)
+            .is_none_or(|e| e > region.len())
+    {
+        return Err(bad());
+    }
+    let tasks = region.u32_at(base + P_TASKS).load(Ordering::Relaxed) as usize;
+    let capacity = usize::try_from(region.u64_at(base + P_CAPACITY).load(Ordering::Relaxed))
+        .map_err(|_| bad())?;
+    let stride = stride_for(capacity).ok_or_else(bad)?;
+    let end = stride
+        .checked_mul(tasks)
+        .and_then(|t| t.checked_add(base + POOL_HEADER));
+    let workers = region.u32_at(base + P_TWORKERS).load(Ordering::Relaxed);
+    if !(64..=MAX_TASKS).contains(&tasks)
+        || capacity < MIN_CAPACITY
+        || end.is_none_or(|e| e > region.len())
+    {
+        return Err(bad());
+    }
+    if workers == 0 || workers as usize > MAX_SLOTS {
+        return Err(ChannelError::BadHeader("pool worker count"));
+    }
+    Ok(Some(PoolGeometry {
+        base,
+        tasks,
+        capacity,
+        stride,
+    }))
+}
+
+fn read_arena(region: &SharedRegion) -> Result<Option<(usize, usize)>, ChannelError> {
+    let word = |at| usize::try_from(region.u64_at(at).load(Ordering::Relaxed));
+    let (Ok(base), Ok(len)) = (word(OFF_ARENA), word(OFF_ARENA_LEN)) else {
+        return Err(ChannelError::BadHeader("arena"));
+    };
+    if base == 0 && len == 0 {
+        return Ok(None);
+    }
+    if base < HEADER_LEN
+        || len == 0
+        || len > MAX_ARENA
+        || base.checked_add(len).is_none_or(|e| e > region.len())
+    {
+        return Err(ChannelError::BadHeader("arena does not fit the region"));
+    }
+    Ok(Some((base, len)))
+}
+
+/// Shared memory for zero-copy buffers. Offsets and lengths given to it may
+/// come from the peer: every access is checked to lie inside the arena.
+#[derive(Clone, Copy)]
+pub struct Arena<'c> {
+    channel: &'c Channel,
+    base: usize,
+    len: usize,
+}
+
+impl Arena<'_> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `offset..offset + len` as region offsets, if it lies inside the arena.
+    pub fn check(&self, offset: u64, len: u64) -> Result<(usize, usize), ChannelError> {
+        let outside = ChannelError::OutsideArena {
+            offset,
+            len,
+            arena: self.len,
+        };
+        match (usize::try_from(offset), usize::try_from(len)) {
+            (Ok(o), Ok(l)) if o.checked_add(l).is_some_and(|end| end <= self.len) => {
+                Ok((self.base + o, l))
+            }
+            _ => Err(outside),
+        }
+    }
+
+    pub fn read(&self, offset: u64, dst: &mut [u8]) -> Result<(), ChannelError> {
+        let (at, _) = self.check(offset, dst.len() as u64)?;
+        self.channel.region.read(at, dst);
+        Ok(())
+    }
+
+    pub fn write(&self, offset: u64, src: &[u8]) -> Result<(), ChannelError> {
+        let (at, _) = self.check(offset, src.len() as u64)?;
+        self.channel.region.write(at, src);
+        Ok(())
+    }
+}
+
 /// The switchless task pool: task slots (the same protocol as call slots),
 /// a bitmap of submitted tasks the enclave workers claim, and a doorbell
 /// for workers asleep under the wakeup policy.
@@ -445,9 +591,25 @@ impl<'c> Pool<'c> {
             sleep_after: Duration::from_micros(
                 self.word32(P_SLEEP_AFTER_US).load(Ordering::Relaxed).into(),
             ),
-            cores: self.word64(P_CORES).load(Ordering::Relaxed),
+                        cores: self.word64(P_CORES).load(Ordering::Relaxed),
         }
     }
+
+    /// How long a submitter waits for a claim before it takes the normal path.
+    pub fn fallback_budget(&self) -> Duration {
+        Duration::from_micros(self.word32(P_FALLBACK_US).load(Ordering::Relaxed).into())
+    }
+
+    /// Counts one submission that took the normal path (submitter side).
+    pub fn count_fallback(&self) {
+        self.word64(P_FALLBACKS).fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Submissions that took the normal path, as the submitter reports them.
+    pub fn fallbacks(&self) -> u64 {
+        self.word64(P_FALLBACKS).load(Ordering::Relaxed)
+    }
+
 
     /// Marks task `i` submitted and wakes a sleeping worker if there is one.
     pub fn publish(&self, i: usize) {
@@ -529,6 +691,49 @@ impl<'c> Pool<'c> {
             self.word64(P_SLEEPS).load(Ordering::Relaxed),
             self.word64(P_WAKES).load(Ordering::Relaxed),
         )
+    }
+
+        /// A worker's loop: claims published tasks and hands them to `serve`.
+    /// While idle it spins with one pause hint per look (a claim lands
+    /// within ~100 ns of its publication), reads the clock every 64 looks,
+    /// and under the wakeup policy sleeps on the doorbell once idle for the
+    /// configured time (at most `nap` per sleep). `stop` costs the caller a
+    /// system call or two, so it is asked every 4096 idle looks and after
+    /// every sleep.
+    pub fn run_worker(
+        &self,
+        mut stop: impl FnMut() -> bool,
+        nap: Duration,
+        mut serve: impl FnMut(usize),
+    ) {
+        let settings = self.settings();
+        let mut idle_since: Option<std::time::Instant> = None;
+        let mut looks: u32 = 0;
+        loop {
+            if let Some(index) = self.claim() {
+                idle_since = None;
+                serve(index);
+                continue;
+            }
+            looks = looks.wrapping_add(1);
+            if looks.is_multiple_of(4096) && stop() {
+                return;
+            }
+            if !looks.is_multiple_of(64) {
+                std::hint::spin_loop();
+                continue;
+            }
+            let since = *idle_since.get_or_insert_with(std::time::Instant::now);
+            if settings.wakeup && since.elapsed() >= settings.sleep_after {
+                self.sleep_until_work(nap);
+                idle_since = None;
+                if stop() {
+                    return;
+                }
+            } else {
+                std::hint::spin_loop();
+            }
+        }
     }
 
     /// Wakes every sleeping worker (shutdown).
@@ -733,12 +938,21 @@ mod pool_tests {
             policy: 1,
             sleep_after_us: 50,
             cores: 0,
+            fallback_us: 100,
         }
+    }
+
+    fn with_pool(ecalls: PoolLayout) -> Option<SwitchlessLayout> {
+        Some(SwitchlessLayout {
+            ecalls,
+            ocalls: None,
+            arena: 0,
+        })
     }
 
     #[test]
     fn the_enclave_sees_the_pool_the_host_made() {
-        let host = Channel::create_with_pool(1, 64, Some(layout())).expect("create");
+        let host = Channel::create_with_pool(1, 64, with_pool(layout())).expect("create");
         let enclave =
             Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
         let pool = enclave.pool().expect("pool");
@@ -757,12 +971,12 @@ mod pool_tests {
             tasks: 1000,
             ..layout()
         };
-        assert!(Channel::create_with_pool(1, 64, Some(bad)).is_err());
+        assert!(Channel::create_with_pool(1, 64, with_pool(bad)).is_err());
     }
 
     #[test]
     fn every_task_is_claimed_or_revoked_exactly_once() {
-        let host = Channel::create_with_pool(1, 64, Some(layout())).expect("create");
+        let host = Channel::create_with_pool(1, 64, with_pool(layout())).expect("create");
         let enclave =
             Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
         let (hp, ep) = (host.pool().expect("pool"), enclave.pool().expect("pool"));
@@ -796,7 +1010,7 @@ mod pool_tests {
 
     #[test]
     fn a_sleeping_worker_is_woken_by_a_publish() {
-        let host = Channel::create_with_pool(1, 64, Some(layout())).expect("create");
+        let host = Channel::create_with_pool(1, 64, with_pool(layout())).expect("create");
         let enclave =
             Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
         std::thread::scope(|s| {
@@ -817,5 +1031,77 @@ mod pool_tests {
         });
         let (sleeps, wakes) = host.pool().expect("pool").counters();
         assert!(sleeps >= 1 && wakes >= 1);
+    }
+}
+
+#[cfg(test)]
+mod arena_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn full() -> Channel {
+        let pool = PoolLayout {
+            tasks: 64,
+            task_capacity: 128,
+            tworkers: 1,
+            policy: 0,
+            sleep_after_us: 0,
+            cores: 0,
+            fallback_us: 250,
+        };
+        let layout = SwitchlessLayout {
+            ecalls: pool,
+            ocalls: Some(PoolLayout {
+                tworkers: 3,
+                ..pool
+            }),
+            arena: 10_000,
+        };
+        Channel::create_with_pool(1, 64, Some(layout)).expect("create")
+    }
+
+    #[test]
+    fn the_enclave_sees_both_pools_and_the_arena() {
+        let host = full();
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let ocalls = enclave.ocall_pool().expect("ocall pool");
+        assert_eq!(ocalls.settings().workers, 3);
+        assert_eq!(ocalls.fallback_budget(), Duration::from_micros(250));
+        let arena = enclave.arena().expect("arena");
+        assert_eq!(arena.len(), 12_288, "rounded up to pages");
+        host.arena()
+            .expect("arena")
+            .write(12_280, b"12345678")
+            .expect("last bytes");
+        let mut got = [0u8; 8];
+        arena.read(12_280, &mut got).expect("read");
+        assert_eq!(&got, b"12345678");
+        assert!(Channel::create(1, 64).expect("plain").arena().is_none());
+    }
+
+    #[test]
+    fn a_hostile_arena_header_is_refused() {
+        let host = full();
+        host.region
+            .u64_at(OFF_ARENA_LEN)
+            .store(1 << 29, Ordering::Relaxed);
+        assert!(matches!(
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")),
+            Err(ChannelError::BadHeader(_))
+        ));
+    }
+
+    proptest! {
+        /// Any (offset, length) pair is either entirely inside the arena or refused.
+        #[test]
+        fn arena_accesses_stay_inside(offset in any::<u64>(), len in 0u64..20_000) {
+            let host = full();
+            let arena = host.arena().expect("arena");
+            let inside = offset.checked_add(len).is_some_and(|end| end <= arena.len() as u64);
+            let mut buf = vec![0u8; len as usize];
+            prop_assert_eq!(arena.read(offset, &mut buf).is_ok(), inside);
+            prop_assert_eq!(arena.write(offset, &buf).is_ok(), inside);
+        }
     }
 }

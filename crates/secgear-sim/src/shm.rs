@@ -123,11 +123,20 @@ impl SharedRegion {
         unsafe { &*self.base.as_ptr().add(offset).cast::<AtomicU8>() }
     }
 
-    /// Copies `src` into the region at `offset` (8-aligned).
+        /// Bytes before the first 8-aligned offset at or after `offset`, at most `len`.
+    fn unaligned_head(offset: usize, len: usize) -> usize {
+        (offset.next_multiple_of(8) - offset).min(len)
+    }
+
+    /// Copies `src` into the region at `offset`.
     pub fn write(&self, offset: usize, src: &[u8]) {
-        self.check(offset, src.len(), 8);
+        self.check(offset, src.len(), 1);
+        let (head, src) = src.split_at(Self::unaligned_head(offset, src.len()));
+        for (i, b) in head.iter().enumerate() {
+            self.u8_at(offset + i).store(*b, Ordering::Relaxed);
+        }
         let mut chunks = src.chunks_exact(8);
-        let mut at = offset;
+        let mut at = offset + head.len();
         for chunk in &mut chunks {
             let mut word = [0u8; 8];
             word.copy_from_slice(chunk);
@@ -141,10 +150,15 @@ impl SharedRegion {
         }
     }
 
-    /// Copies `dst.len()` bytes out of the region at `offset` (8-aligned).
+        /// Copies `dst.len()` bytes out of the region at `offset`.
     pub fn read(&self, offset: usize, dst: &mut [u8]) {
-        self.check(offset, dst.len(), 8);
-        let mut at = offset;
+        self.check(offset, dst.len(), 1);
+        let head_len = Self::unaligned_head(offset, dst.len());
+        let (head, dst) = dst.split_at_mut(head_len);
+        for (i, b) in head.iter_mut().enumerate() {
+            *b = self.u8_at(offset + i).load(Ordering::Relaxed);
+        }
+        let mut at = offset + head_len;
         let mut chunks = dst.chunks_exact_mut(8);
         for chunk in &mut chunks {
             chunk.copy_from_slice(&self.u64_at(at).load(Ordering::Relaxed).to_ne_bytes());
@@ -172,12 +186,14 @@ mod tests {
     #[test]
     fn bytes_round_trip_at_every_length() {
         let r = SharedRegion::create("t", 4096).expect("region");
-        for len in 0..100 {
-            let src: Vec<u8> = (0..len as u8).collect();
-            r.write(64, &src);
-            let mut dst = vec![0u8; len];
-            r.read(64, &mut dst);
-            assert_eq!(dst, src);
+                for offset in 60..70 {
+            for len in 0..100 {
+                let src: Vec<u8> = (0..len as u8).collect();
+                r.write(offset, &src);
+                let mut dst = vec![0u8; len];
+                r.read(offset, &mut dst);
+                assert_eq!(dst, src, "offset {offset} len {len}");
+            }
         }
     }
 

@@ -42,11 +42,15 @@ fn returns_unit(f: &Function) -> bool {
 }
 
 fn signature(params: &[Param<'_>], abi: &TokenStream) -> Vec<TokenStream> {
+    signature_for(params, abi, &quote!())
+}
+
+fn signature_for(params: &[Param<'_>], abi: &TokenStream, lifetime: &TokenStream) -> Vec<TokenStream> {
     params
         .iter()
         .filter(|p| !p.hidden)
         .map(|p| {
-            let (n, t) = (&p.name, p.rust_type(abi));
+            let (n, t) = (&p.name, p.rust_type_for(abi, lifetime));
             quote!(#n: #t)
         })
         .collect()
@@ -250,7 +254,7 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
         let v = local("ret");
         (quote!(let #v: #ret = #r.get()?;), quote!(#v))
     };
-    quote! {
+        let sync = quote! {
         #[doc = #doc]
         #[allow(non_snake_case, clippy::too_many_arguments)]
         pub fn #name(&self, #( #sig ),*) -> ::core::result::Result<#ret, #abi::Error> {
@@ -267,6 +271,39 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
             #r.finish()?;
             #( #commit )*
             Ok(#give_ret)
+        }
+    };
+    if kind == Kind::Ocall || !f.switchless {
+        return sync;
+    }
+    // Switchless ECALLs also get a submit-now, collect-later variant; the
+    // handle borrows the `[out]` buffers until their data arrives.
+    let lifetime = quote!('sg);
+    let async_name = ident(&format!("{}_async", f.name.name));
+    let async_sig = signature_for(&params, abi, &lifetime);
+    let async_doc = format!("{doc}\n\nAsynchronous: returns at once with a handle to poll or wait on.");
+    quote! {
+        #sync
+
+        #[doc = #async_doc]
+        #[allow(non_snake_case, clippy::too_many_arguments)]
+        pub fn #async_name<#lifetime>(&#lifetime self, #( #async_sig ),*)
+            -> ::core::result::Result<#abi::AsyncCall<#lifetime, T, #ret>, #abi::Error>
+        {
+            #( #pre )*
+            #[allow(unused_mut)]
+            let mut #w = #abi::Writer::request(#call_kind, #ids_mod::#name);
+            #( #encode )*
+            #abi::AsyncCall::submit(&self.transport, #w.finish(), move |#reply: &[u8]| {
+                #[allow(unused_mut)]
+                let mut #r = #abi::Reader::reply(#reply)?;
+                #errno
+                #get_ret
+                #( #decode )*
+                #r.finish()?;
+                #( #commit )*
+                Ok(#give_ret)
+            })
         }
     }
 }

@@ -197,8 +197,11 @@ pub fn generate(program: &Program, side: Side, options: &GenOptions) -> Result<S
                 pub struct Ocalls<I>(pub I);
 
                 impl<I: Untrusted> #abi::OcallDispatch for Ocalls<I> {
-                    fn dispatch_ocall(&self, request: &[u8]) -> ::std::vec::Vec<u8> {
+                                        fn dispatch_ocall(&self, request: &[u8]) -> ::std::vec::Vec<u8> {
                         dispatch_ocall(&self.0, request)
+                    }
+                    fn has_switchless(&self) -> bool {
+                        OCALLS.iter().any(|f| f.switchless)
                     }
                 }
             }

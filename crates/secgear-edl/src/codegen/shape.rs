@@ -221,19 +221,26 @@ fn shape(d: &Decl, abi: &TokenStream, derivable: &dyn Fn(&str) -> bool) -> Shape
 
 impl Param<'_> {
     /// The parameter's type in the generated Rust signatures (both sides).
-    pub fn rust_type(&self, abi: &TokenStream) -> TokenStream {
+        pub fn rust_type(&self, abi: &TokenStream) -> TokenStream {
+        self.rust_type_for(abi, &quote!())
+    }
+
+    /// The type with `lifetime` on its reference (empty: elided).
+    pub fn rust_type_for(&self, abi: &TokenStream, lifetime: &TokenStream) -> TokenStream {
         let ty = &self.decl.ty;
         match &self.shape {
             Shape::Value => names::decl_type(ty, &[], abi),
             Shape::UserPtr => quote!(#abi::UserPtr),
-            Shape::Fixed { dir: Dir::In, ty } => quote!(&#ty),
-            Shape::Fixed { ty, .. } => quote!(&mut #ty),
+            Shape::Fixed { dir: Dir::In, ty } => quote!(& #lifetime #ty),
+            Shape::Fixed { ty, .. } => quote!(& #lifetime mut #ty),
             Shape::Slice {
                 dir: Dir::In, elem, ..
             }
-            | Shape::Terminated { dir: Dir::In, elem } => quote!(&[#elem]),
-            Shape::Slice { elem, .. } | Shape::Terminated { elem, .. } => quote!(&mut [#elem]),
-            Shape::CStr => quote!(&::core::ffi::CStr),
+            | Shape::Terminated { dir: Dir::In, elem } => quote!(& #lifetime [#elem]),
+            Shape::Slice { elem, .. } | Shape::Terminated { elem, .. } => {
+                quote!(& #lifetime mut [#elem])
+            }
+            Shape::CStr => quote!(& #lifetime ::core::ffi::CStr),
         }
     }
 

@@ -165,6 +165,38 @@ impl edl::Trusted for TestEnclave {
         std::hint::black_box(buf);
     }
 
+        fn sum_in(&self, buf: &[u8]) -> u64 {
+        buf.iter().map(|b| u64::from(*b)).sum()
+    }
+
+    fn sw_sum_shared(&self, buf: secgear_enclave::abi::UserPtr, len: usize, sum: &mut u64) -> i32 {
+        match secgear_enclave::shared(buf, len) {
+            Ok(view) => {
+                *sum = view.copy_in().iter().map(|b| u64::from(*b)).sum();
+                0
+            }
+            Err(e) => e.kind().code() as i32,
+        }
+    }
+
+    fn sw_fill_shared(&self, buf: secgear_enclave::abi::UserPtr, len: usize, value: u8) -> i32 {
+        match secgear_enclave::shared(buf, len).and_then(|view| view.write(0, &vec![value; len])) {
+            Ok(()) => 0,
+            Err(e) => e.kind().code() as i32,
+        }
+    }
+
+    fn ocall_sw_thread(&self) -> u64 {
+        host().host_thread_id_sw().unwrap_or(0)
+    }
+
+    fn ocall_loop_sw(&self, n: u32) {
+        let host = host();
+        for _ in 0..n {
+            let _ = host.host_empty_sw();
+        }
+    }
+
     fn give_out(&self, buf: &mut [u8]) {
         if let Some(first) = buf.first_mut() {
             *first = 1;

@@ -48,7 +48,13 @@ impl edl::Untrusted for HostFns {
         thread_tag()
     }
 
-    fn host_empty(&self) {}
+        fn host_empty(&self) {}
+
+    fn host_thread_id_sw(&self) -> u64 {
+        thread_tag()
+    }
+
+    fn host_empty_sw(&self) {}
 }
 
 pub fn builder() -> secgear_host::EnclaveBuilder {

@@ -24,7 +24,9 @@ pub(crate) struct LoadOptions {
     pub expected_measurement: Option<[u8; 32]>,
     pub platform: Arc<SimPlatform>,
     pub start_timeout: Duration,
-    pub switchless: Option<crate::SwitchlessConfig>,
+        pub switchless: Option<crate::SwitchlessConfig>,
+    /// Serves switchless OCALLs on host workers.
+    pub ocalls: Arc<dyn secgear_abi::OcallDispatch>,
 }
 
 fn refuse(code: ErrorCode, detail: String) -> Error {
@@ -97,7 +99,10 @@ pub(crate) fn create(
         Channel::create_with_pool(
             threads as usize,
             options.max_message,
-            options.switchless.as_ref().map(pool_layout),
+                        options
+                .switchless
+                .as_ref()
+                .map(|cfg| switchless_layout(cfg, options.ocalls.has_switchless())),
         )
         .map_err(|e| {
             refuse(
@@ -150,15 +155,20 @@ pub(crate) fn create(
         dead,
         pid,
         pidfd,
-        monitor: Mutex::new(Some(monitor)),
+                monitor: Mutex::new(Some(monitor)),
         switchless: options
             .switchless
-            .map(|cfg| super::SwitchlessState::new(&cfg)),
+            .as_ref()
+            .map(super::SwitchlessState::new),
+        host_workers: Mutex::new(Vec::new()),
     };
     let deadline = Instant::now() + options.start_timeout;
     loop {
         match enclave.channel.wait_ready(Duration::from_millis(50)) {
-            ready::SERVING => return Ok((enclave, image)),
+            ready::SERVING => {
+                start_host_workers(&enclave, options.switchless.as_ref(), &options.ocalls)?;
+                return Ok((enclave, image));
+            }
             ready::FAILED => break,
             _ if enclave.dead.load(Ordering::Acquire) => break,
             _ if Instant::now() >= deadline => {
@@ -177,18 +187,61 @@ pub(crate) fn create(
     Err(refuse(ErrorCode::EnclaveLost, note))
 }
 
-fn pool_layout(cfg: &crate::SwitchlessConfig) -> secgear_sim::channel::PoolLayout {
-    secgear_sim::channel::PoolLayout {
+/// The pools and arena for `cfg`. The OCALL pool exists only when the EDL
+/// has switchless OCALLs and host workers are asked for.
+fn switchless_layout(
+    cfg: &crate::SwitchlessConfig,
+    switchless_ocalls: bool,
+) -> secgear_sim::channel::SwitchlessLayout {
+    let pool = |workers: u32, cores: u64| secgear_sim::channel::PoolLayout {
         tasks: cfg.tasks(),
         task_capacity: crate::switchless::TASK_CAPACITY,
-        tworkers: cfg.num_tworkers,
+        tworkers: workers,
         policy: match cfg.workers_policy {
             crate::WorkersPolicy::Busy => 0,
             crate::WorkersPolicy::Wakeup => 1,
         },
         sleep_after_us: cfg.retries_before_sleep,
-        cores: cfg.cores_mask(),
+        cores,
+        fallback_us: cfg.retries_before_fallback,
+    };
+    secgear_sim::channel::SwitchlessLayout {
+        ecalls: pool(cfg.num_tworkers, cfg.cores_mask()),
+        ocalls: (switchless_ocalls && cfg.num_uworkers > 0).then(|| pool(cfg.num_uworkers, 0)),
+        arena: cfg.shared_memory,
     }
+}
+
+fn start_host_workers(
+    enclave: &SimEnclave,
+    cfg: Option<&crate::SwitchlessConfig>,
+    ocalls: &Arc<dyn secgear_abi::OcallDispatch>,
+) -> Result<(), Error> {
+    let (Some(cfg), Some(sl)) = (cfg, enclave.switchless.as_ref()) else {
+        return Ok(());
+    };
+    if enclave.channel.ocall_pool().is_none() {
+        return Ok(());
+    }
+    let mut workers = enclave
+        .host_workers
+        .lock()
+        .map_err(|_| refuse(ErrorCode::BadState, "poisoned".into()))?;
+    for n in 0..cfg.num_uworkers {
+        let (channel, ocalls) = (enclave.channel.clone(), ocalls.clone());
+        let (dead, served) = (enclave.dead.clone(), sl.ocalls_served.clone());
+        let worker = std::thread::Builder::new()
+            .name(format!("secgear-uworker-{n}"))
+            .spawn(move || super::switchless::serve_ocall_pool(channel, ocalls, dead, served))
+            .map_err(|e| {
+                refuse(
+                    ErrorCode::OutOfMemory,
+                    format!("cannot start a switchless host worker: {e}"),
+                )
+            })?;
+        workers.push(worker);
+    }
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {

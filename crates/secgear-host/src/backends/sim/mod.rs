@@ -5,50 +5,21 @@
 
 pub mod loader;
 pub mod platform;
+mod switchless;
+
+pub(crate) use switchless::SwitchlessState;
 
 use crate::backend::Backend;
 use platform::{Identity, SimPlatform};
 use secgear_abi::{CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
 use secgear_sim::channel::{Channel, state};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How often a waiting host thread re-checks whether the enclave died.
 const LIVENESS_POLL: Duration = Duration::from_millis(100);
-
-/// Host-side state of the switchless pool.
-pub(crate) struct SwitchlessState {
-    free: Mutex<Vec<usize>>,
-    fallback_after: Duration,
-    served: AtomicU64,
-    fallbacks: AtomicU64,
-    pool_full: AtomicU64,
-    oversized: AtomicU64,
-}
-
-impl SwitchlessState {
-    pub(crate) fn new(cfg: &crate::SwitchlessConfig) -> Self {
-        Self {
-            free: Mutex::new((0..cfg.tasks()).rev().collect()),
-            fallback_after: Duration::from_micros(cfg.retries_before_fallback.into()),
-            served: AtomicU64::new(0),
-            fallbacks: AtomicU64::new(0),
-            pool_full: AtomicU64::new(0),
-            oversized: AtomicU64::new(0),
-        }
-    }
-
-    fn release(&self, task: usize) {
-        if let Ok(mut free) = self.free.lock() {
-            free.push(task);
-        }
-    }
-}
-
-/// How long a switchless caller spins for the result before it sleeps.
-const RESULT_SPIN: Duration = Duration::from_micros(200);
 
 pub(crate) struct SimEnclave {
     channel: Arc<Channel>,
@@ -60,6 +31,8 @@ pub(crate) struct SimEnclave {
     pub(crate) pidfd: std::os::fd::OwnedFd,
     monitor: Mutex<Option<JoinHandle<()>>>,
     pub(crate) switchless: Option<SwitchlessState>,
+    /// Host threads serving switchless OCALLs.
+    pub(crate) host_workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl SimEnclave {
@@ -92,31 +65,35 @@ impl SimEnclave {
                         .take_message()
                         .map_err(|e| Error::malformed(e.to_string()));
                 }
-                Some(_) => {
-                    // Whatever happens here, the enclave gets an OCALL_DONE:
-                    // a slot must never be left waiting for an answer.
-                    let reply = match slot.take_message() {
-                        Ok(ocall) => {
-                            let served =
-                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                    self.serve_ocall(&ocall, ocalls)
-                                }));
-                            served.unwrap_or_else(|_| {
-                                tracing::error!(target: "secgear::sim", "an OCALL handler panicked");
-                                Writer::error_reply(&Error::new(ErrorCode::Unexpected, "the host's OCALL handler panicked"))
-                            })
-                        }
-                        Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
-                    };
-                    if let Err(e) = slot.post(state::OCALL_DONE, &reply) {
-                        // An error reply is 8 bytes; every slot holds at least 64.
-                        let error = Error::new(ErrorCode::ExcessData, e.to_string());
-                        let _ = slot.post(state::OCALL_DONE, &Writer::error_reply(&error));
-                    }
-                }
+                Some(_) => self.answer_ocall(slot, ocalls),
                 None if self.is_dead() => return Err(self.dead_error()),
                 None => {}
             }
+        }
+    }
+
+    /// Serves the OCALL waiting on `slot`. Whatever happens here, the
+    /// enclave gets an OCALL_DONE: a slot must never be left waiting.
+    fn answer_ocall(&self, slot: &secgear_sim::channel::Slot<'_>, ocalls: &dyn OcallDispatch) {
+        let reply = match slot.take_message() {
+            Ok(ocall) => {
+                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.serve_ocall(&ocall, ocalls)
+                }));
+                served.unwrap_or_else(|_| {
+                    tracing::error!(target: "secgear::sim", "an OCALL handler panicked");
+                    Writer::error_reply(&Error::new(
+                        ErrorCode::Unexpected,
+                        "the host's OCALL handler panicked",
+                    ))
+                })
+            }
+            Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
+        };
+        if let Err(e) = slot.post(state::OCALL_DONE, &reply) {
+            // An error reply is 8 bytes; every slot holds at least 64.
+            let error = Error::new(ErrorCode::ExcessData, e.to_string());
+            let _ = slot.post(state::OCALL_DONE, &Writer::error_reply(&error));
         }
     }
 
@@ -158,53 +135,40 @@ impl Backend for SimEnclave {
         request: &[u8],
         ocalls: &dyn OcallDispatch,
     ) -> Option<Result<Vec<u8>, Error>> {
-        let sl = self.switchless.as_ref()?;
-        let pool = self.channel.pool()?;
-        if self.is_dead() {
-            return Some(Err(self.dead_error()));
-        }
-        if request.len() > pool.task_capacity() {
-            sl.oversized.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        let Some(index) = sl.free.lock().ok().and_then(|mut f| f.pop()) else {
-            sl.pool_full.fetch_add(1, Ordering::Relaxed);
-            return None;
-        };
-        let task = pool.task(index)?;
-        if task.post(state::ECALL, request).is_err() {
-            sl.release(index);
-            return None;
-        }
-        pool.publish(index);
-        if !pool.await_claim(index, sl.fallback_after) {
-            // No worker took it: ours again, run it the normal way.
-            sl.fallbacks.fetch_add(1, Ordering::Relaxed);
-            sl.release(index);
-            return None;
-        }
-        let result = self.complete(&task, ocalls, RESULT_SPIN);
-        if result.is_ok() {
-            sl.served.fetch_add(1, Ordering::Relaxed);
-        }
-        // A task left mid-call by a dead enclave is never reused.
-        if !self.is_dead() {
-            sl.release(index);
-        }
-        Some(result)
+        self.switchless_call(request, ocalls)
     }
 
     fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
-        let sl = self.switchless.as_ref()?;
-        let (sleeps, wakes) = self.channel.pool()?.counters();
-        Some(crate::SwitchlessStats {
-            served: sl.served.load(Ordering::Relaxed),
-            fallbacks: sl.fallbacks.load(Ordering::Relaxed),
-            pool_full: sl.pool_full.load(Ordering::Relaxed),
-            oversized: sl.oversized.load(Ordering::Relaxed),
-            worker_sleeps: sleeps,
-            worker_wakes: wakes,
-        })
+        self.stats()
+    }
+
+    fn submit_async(&self, request: &[u8]) -> Option<Result<secgear_abi::AsyncId, Error>> {
+        self.submit_async_call(request)
+    }
+
+    fn async_result(
+        &self,
+        id: secgear_abi::AsyncId,
+        wait: Option<Duration>,
+        ocalls: &dyn OcallDispatch,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        self.collect_async(id, wait, ocalls)
+    }
+
+    fn arena_len(&self) -> u64 {
+        self.arena_size()
+    }
+
+    fn arena_write(&self, offset: u64, src: &[u8]) -> Result<(), Error> {
+        self.arena_copy_in(offset, src)
+    }
+
+    fn arena_read(&self, offset: u64, dst: &mut [u8]) -> Result<(), Error> {
+        self.arena_copy_out(offset, dst)
+    }
+
+    fn arena_pointer(&self, offset: u64) -> secgear_abi::UserPtr {
+        secgear_abi::UserPtr(secgear_sim::channel::SHARED_POINTER_BASE + offset)
     }
 
     fn is_dead(&self) -> bool {
@@ -239,6 +203,15 @@ impl Backend for SimEnclave {
             let _ = rustix::process::pidfd_send_signal(&self.pidfd, rustix::process::Signal::KILL);
         }
         let _ = monitor.join();
+        let workers = std::mem::take(
+            &mut *self
+                .host_workers
+                .lock()
+                .map_err(|_| Error::new(ErrorCode::BadState, "poisoned"))?,
+        );
+        for worker in workers {
+            let _ = worker.join();
+        }
         Ok(())
     }
 }

@@ -1,0 +1,91 @@
+//! The host's shared buffers, as an ECALL argument names them: a
+//! `[user_check]` pointer and a length, both chosen by the untrusted host.
+//! [`shared`] resolves them only if the whole range lies inside the arena
+//! the host registered at creation; nothing else in the enclave is reachable.
+
+use secgear_abi::{Error, ErrorCode, UserPtr};
+use secgear_sim::channel::{Arena, SHARED_POINTER_BASE};
+
+/// A checked range of host-shared memory. The host can change it at any
+/// moment: read what must stay fixed once, with [`SharedView::copy_in`].
+#[derive(Clone, Copy)]
+pub struct SharedView {
+    arena: Arena<'static>,
+    offset: u64,
+    len: usize,
+}
+
+impl std::fmt::Debug for SharedView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedView")
+            .field("offset", &self.offset)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// Resolves `len` bytes at `ptr` in the shared arena, refusing null
+/// pointers, pointers outside the arena and ranges that run past its end.
+pub fn shared(ptr: UserPtr, len: usize) -> Result<SharedView, Error> {
+    let arena = crate::runtime::channel()
+        .and_then(|c| c.arena())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::SharedMemoryNotRegistered,
+                "the host registered no shared memory",
+            )
+        })?;
+    let offset = ptr.0.checked_sub(SHARED_POINTER_BASE).ok_or_else(|| {
+        Error::new(
+            ErrorCode::AddressUnaccessable,
+            format!("{:#x} is not a shared-memory address", ptr.0),
+        )
+    })?;
+    arena
+        .check(offset, len as u64)
+        .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))?;
+    Ok(SharedView { arena, offset, len })
+}
+
+impl SharedView {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn at(&self, at: usize, len: usize) -> Result<u64, Error> {
+        match at.checked_add(len) {
+            Some(end) if end <= self.len => Ok(self.offset + at as u64),
+            _ => Err(Error::new(
+                ErrorCode::AddressUnaccessable,
+                format!("{len} bytes at {at} exceed the {}-byte shared range", self.len),
+            )),
+        }
+    }
+
+    /// Copies the whole range into enclave memory, where the host cannot change it.
+    pub fn copy_in(&self) -> Vec<u8> {
+        let mut out = vec![0; self.len];
+        // In range by construction.
+        let _ = self.arena.read(self.offset, &mut out);
+        out
+    }
+
+    pub fn read(&self, at: usize, dst: &mut [u8]) -> Result<(), Error> {
+        let offset = self.at(at, dst.len())?;
+        self.arena
+            .read(offset, dst)
+            .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))
+    }
+
+    /// Writes results in place, for the host to read without a copy back.
+    pub fn write(&self, at: usize, src: &[u8]) -> Result<(), Error> {
+        let offset = self.at(at, src.len())?;
+        self.arena
+            .write(offset, src)
+            .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))
+    }
+}
