@@ -198,7 +198,8 @@ mod tests {
                 Ok(request)
             }
         }
-        let call = AsyncCall::submit(&Plain, vec![1, 2], |r: &[u8]| Ok(r.to_vec())).expect("submit");
+        let call =
+            AsyncCall::submit(&Plain, vec![1, 2], |r: &[u8]| Ok(r.to_vec())).expect("submit");
         assert_eq!(call.id(), None);
         assert_eq!(call.join().expect("join"), vec![1, 2]);
     }

@@ -2,8 +2,8 @@
 
 use crate::async_call::{AsyncId, Submitted};
 use crate::error::{Error, ErrorCode};
-use std::time::Duration;
 use std::cell::Cell;
+use std::time::Duration;
 
 /// Carries one request to the other side and brings back its reply.
 ///
@@ -15,7 +15,7 @@ pub trait Transport {
 
     /// A call that may be served by a worker thread without a context switch.
     /// Transports without a switchless path make a normal call.
-        fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         self.call(request)
     }
 
@@ -42,7 +42,7 @@ impl<T: Transport + ?Sized> Transport for &T {
     fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         (**self).call(request)
     }
-        fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
         (**self).call_switchless(request)
     }
     fn submit_async(&self, request: Vec<u8>) -> Result<Submitted, Error> {
@@ -57,7 +57,7 @@ impl<T: Transport + ?Sized> Transport for &T {
 /// The generated `Ocalls` adapter implements it for any `Untrusted` type.
 pub trait OcallDispatch: Send + Sync {
     /// Serves one OCALL request and returns its reply (failures included).
-        fn dispatch_ocall(&self, request: &[u8]) -> Vec<u8>;
+    fn dispatch_ocall(&self, request: &[u8]) -> Vec<u8>;
 
     /// Whether any OCALL is marked `transition_using_threads` (the host then
     /// starts workers to serve them).

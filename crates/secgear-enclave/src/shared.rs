@@ -61,7 +61,10 @@ impl SharedView {
             Some(end) if end <= self.len => Ok(self.offset + at as u64),
             _ => Err(Error::new(
                 ErrorCode::AddressUnaccessable,
-                format!("{len} bytes at {at} exceed the {}-byte shared range", self.len),
+                format!(
+                    "{len} bytes at {at} exceed the {}-byte shared range",
+                    self.len
+                ),
             )),
         }
     }

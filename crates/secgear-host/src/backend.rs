@@ -34,7 +34,7 @@ pub(crate) trait Backend: Send + Sync {
         None
     }
 
-        fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
+    fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
         None
     }
 

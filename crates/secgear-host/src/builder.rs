@@ -155,7 +155,7 @@ impl EnclaveBuilder {
             expected_measurement: self.expected_measurement,
             platform: Arc::new(platform),
             start_timeout: Duration::from_secs(10),
-                        switchless: self.switchless.clone(),
+            switchless: self.switchless.clone(),
             ocalls: self.ocalls.clone(),
         };
         let (backend, image) = sim::loader::create(&self.image, options)?;

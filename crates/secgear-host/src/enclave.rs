@@ -39,7 +39,7 @@ pub struct Enclave {
     ocalls: Arc<dyn OcallDispatch>,
     free: Mutex<Vec<usize>>,
     freed: Condvar,
-        call_timeout: Duration,
+    call_timeout: Duration,
     info: EnclaveInfo,
     shared: Mutex<crate::shared::FreeList>,
 }
@@ -65,7 +65,7 @@ impl Enclave {
         call_timeout: Duration,
         info: EnclaveInfo,
     ) -> Self {
-                let free = (0..backend.slots()).rev().collect();
+        let free = (0..backend.slots()).rev().collect();
         let shared = Mutex::new(crate::shared::FreeList::new(backend.arena_len()));
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -73,7 +73,7 @@ impl Enclave {
             ocalls,
             free: Mutex::new(free),
             freed: Condvar::new(),
-                        call_timeout,
+            call_timeout,
             info,
             shared,
         }
@@ -96,7 +96,9 @@ impl Enclave {
             ));
         }
         if len == 0 {
-            return Err(Error::bad_parameters("a shared buffer needs at least one byte"));
+            return Err(Error::bad_parameters(
+                "a shared buffer needs at least one byte",
+            ));
         }
         let poisoned = || Error::new(ErrorCode::BadState, "shared-memory allocator poisoned");
         let (offset, reserved) = self
@@ -133,7 +135,10 @@ impl Enclave {
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::SwitchlessAsyncTaskUnfinished,
-                    format!("asynchronous call {}:{} is still running", id.task, id.generation),
+                    format!(
+                        "asynchronous call {}:{} is still running",
+                        id.task, id.generation
+                    ),
                 )
             })
     }
@@ -242,7 +247,7 @@ impl Transport for Enclave {
         {
             return result;
         }
-                self.call(request)
+        self.call(request)
     }
 
     fn submit_async(&self, request: Vec<u8>) -> Result<secgear_abi::Submitted, Error> {

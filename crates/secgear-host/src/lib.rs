@@ -24,9 +24,9 @@ pub(crate) mod switchless;
 pub use backends::sim::platform::{STATE_DIR_ENV, SimPlatform};
 pub use builder::{EnclaveBuilder, TeeType};
 pub use enclave::{Enclave, EnclaveInfo};
+pub use secgear_abi::{self as abi, Error, ErrorCode, NoOcalls, OcallDispatch, Transport};
 pub use secgear_abi::{AsyncCall, AsyncId};
 pub use shared::SharedBuf;
-pub use secgear_abi::{self as abi, Error, ErrorCode, NoOcalls, OcallDispatch, Transport};
 pub use switchless::{SwitchlessConfig, SwitchlessStats, WorkersPolicy};
 
 /// Includes the constants `secgear_build::EnclaveBuild` generated:

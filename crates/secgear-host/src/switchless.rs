@@ -56,7 +56,7 @@ pub struct SwitchlessConfig {
     pub workers_policy: WorkersPolicy,
     /// Asynchronous calls on a full pool run as normal calls.
     pub rollback_to_common: bool,
-        /// CPU affinity of the enclave workers (core numbers below 64; empty: any).
+    /// CPU affinity of the enclave workers (core numbers below 64; empty: any).
     pub cores: Vec<usize>,
     /// Bytes of shared memory for [`Enclave::alloc_shared`](crate::Enclave::alloc_shared),
     /// 0..=1 GiB (default 16 MiB; pages cost memory only once touched).
@@ -73,7 +73,7 @@ impl Default for SwitchlessConfig {
             retries_before_sleep: 100,
             parameter_num: 16,
             workers_policy: WorkersPolicy::Busy,
-                        rollback_to_common: false,
+            rollback_to_common: false,
             cores: Vec::new(),
             shared_memory: 16 << 20,
         }
@@ -112,7 +112,7 @@ impl SwitchlessConfig {
             0,
             1_000_000,
         )?;
-                range("parameter_num", self.parameter_num.into(), 1, 16)?;
+        range("parameter_num", self.parameter_num.into(), 1, 16)?;
         range("shared_memory", self.shared_memory as u64, 0, 1 << 30)?;
         let cpus = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -144,7 +144,7 @@ pub struct SwitchlessStats {
     pub pool_full: u64,
     /// Calls too large for a task (and ran as normal calls).
     pub oversized: u64,
-        /// Times an enclave worker went to sleep / was woken (as the enclave reports them).
+    /// Times an enclave worker went to sleep / was woken (as the enclave reports them).
     pub worker_sleeps: u64,
     pub worker_wakes: u64,
     /// Switchless OCALLs served by host workers.

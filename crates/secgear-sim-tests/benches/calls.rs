@@ -21,7 +21,7 @@ impl edl::Untrusted for NoHost {
     fn host_thread_id(&self) -> u64 {
         0
     }
-        fn host_empty(&self) {}
+    fn host_empty(&self) {}
     fn host_thread_id_sw(&self) -> u64 {
         0
     }
@@ -164,13 +164,17 @@ fn main() {
     let tput1 = throughput(&enclave, 1, Duration::from_secs(1), empty);
     let tput2 = throughput(&enclave, 2, Duration::from_secs(1), empty);
     let mut rows = Vec::new();
-    for size in [4 << 10, 1 << 20] {
+    let mut summed = Vec::new();
+    for size in PAYLOADS {
         let data = vec![7u8; size];
-        let reps = if size > 4096 { 200 } else { 5000 };
+        let reps = reps_for(size);
         let (in50, _) = latencies(reps, || c.take_in(&data).expect("in"));
         let mut out = vec![0u8; size];
         let (out50, _) = latencies(reps, || c.give_out(&mut out).expect("out"));
         rows.push((size, in50, out50));
+        summed.push(latencies(reps, || {
+            assert_eq!(c.sum_in(&data).expect("sum"), 7 * size as u64);
+        }));
     }
     let mut lifecycle: Vec<Duration> = (0..20)
         .map(|_| {
@@ -184,8 +188,15 @@ fn main() {
     let create50 = percentile(&lifecycle, 0.5);
     // The normal rows are measured before any worker spins on the second core.
     drop(enclave);
-    let switchless = measure_switchless(&make_switchless(&state, WorkersPolicy::Busy), n);
-    let idle = wakeup_idle_cpu(&make_switchless(&state, WorkersPolicy::Wakeup));
+    let switchless = measure_switchless(&make_switchless(&state, WorkersPolicy::Busy, 0), n);
+    let idle = wakeup_idle_cpu(&make_switchless(&state, WorkersPolicy::Wakeup, 0));
+    // Host workers serve these OCALLs; the enclave's own workers sleep.
+    let sw_ocall = {
+        let enclave = make_switchless(&state, WorkersPolicy::Wakeup, 1);
+        let c = edl::Client::new(&*enclave);
+        let (p50, p99) = latencies(n / 100, || c.ocall_loop_sw(batch).expect("ocalls"));
+        (p50 / batch, p99 / batch)
+    };
 
     println!("| measurement | p50 | p99 | rate | target |");
     println!("|---|---:|---:|---:|---|");
@@ -249,12 +260,71 @@ fn main() {
             "missed"
         }
     );
-    print_switchless(&switchless, us(ecall50), tput1, tput2, us(ocall50), idle);
+    print_switchless(&switchless, us(ecall50), tput1, tput2, idle);
+    print_ocalls((ocall50, ocall99), sw_ocall);
+    print_payloads(&summed, &switchless.shared);
 }
 
-fn make_switchless(state: &tempfile::TempDir, policy: WorkersPolicy) -> Arc<Enclave> {
+const PAYLOADS: [usize; 2] = [4 << 10, 1 << 20];
+
+fn reps_for(size: usize) -> usize {
+    if size > 4096 { 200 } else { 5000 }
+}
+
+fn print_ocalls(normal: (Duration, Duration), switchless: (Duration, Duration)) {
+    println!();
+    println!("| empty OCALL (inside an ECALL) | p50 | p99 | rate | target |");
+    println!("|---|---:|---:|---:|---|");
+    for (label, (p50, p99)) in [
+        ("normal", normal),
+        ("switchless (1 host worker)", switchless),
+    ] {
+        println!(
+            "| {label} | {:.2} µs | {:.2} µs | {:.0} calls/s | — |",
+            us(p50),
+            us(p99),
+            1.0 / p50.as_secs_f64()
+        );
+    }
+    println!(
+        "| speedup, switchless vs normal (p50) | {:.1}× | — | — | — |",
+        us(normal.0) / us(switchless.0)
+    );
+}
+
+/// The enclave sums the payload: received by copy (normal `[in]`), or read
+/// from a shared buffer (copied in once inside the enclave) by a switchless call.
+fn print_payloads(normal: &[(Duration, Duration)], shared: &[(Duration, Duration)]) {
+    println!();
+    println!("| payload summed by the enclave | p50 | p99 | rate | target |");
+    println!("|---|---:|---:|---:|---|");
+    for (i, size) in PAYLOADS.iter().enumerate() {
+        let label = if *size >= 1 << 20 { "1 MiB" } else { "4 KiB" };
+        for (how, rows) in [
+            ("normal ECALL, [in] copy", normal),
+            ("switchless, shared buffer", shared),
+        ] {
+            let Some((p50, p99)) = rows.get(i) else {
+                continue;
+            };
+            println!(
+                "| {label}, {how} | {:.2} µs | {:.2} µs | {:.2} GB/s | — |",
+                us(*p50),
+                us(*p99),
+                gbps(*size, *p50)
+            );
+        }
+    }
+}
+
+fn make_switchless(
+    state: &tempfile::TempDir,
+    policy: WorkersPolicy,
+    uworkers: u32,
+) -> Arc<Enclave> {
     let config = SwitchlessConfig {
         workers_policy: policy,
+        num_uworkers: uworkers,
         ..SwitchlessConfig::default()
     };
     let enclave = Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
@@ -274,7 +344,39 @@ struct SwitchlessRows {
     p99: Duration,
     tput1: f64,
     tput2: f64,
+    async_p50: Duration,
+    async_p99: Duration,
+    async_tput1: f64,
+    async_tput2: f64,
+    shared: Vec<(Duration, Duration)>,
     fallbacks: u64,
+}
+
+/// Asynchronous calls per second with `threads` callers, each keeping a
+/// batch of 32 in flight.
+fn async_throughput(enclave: &Arc<Enclave>, threads: usize, period: Duration) -> f64 {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let e = enclave.clone();
+            std::thread::spawn(move || {
+                let c = edl::Client::new(&*e);
+                let mut n = 0u64;
+                while start.elapsed() < period {
+                    let batch: Vec<_> = (0..32)
+                        .map(|_| c.sw_empty_async().expect("submit"))
+                        .collect();
+                    for call in batch {
+                        call.join().expect("async");
+                    }
+                    n += 32;
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().expect("join")).sum();
+    total as f64 / start.elapsed().as_secs_f64()
 }
 
 fn measure_switchless(enclave: &Arc<Enclave>, n: usize) -> SwitchlessRows {
@@ -283,12 +385,34 @@ fn measure_switchless(enclave: &Arc<Enclave>, n: usize) -> SwitchlessRows {
     let sw_empty = |c: &edl::Client<&Enclave>| c.sw_empty().expect("sw_empty");
     let tput1 = throughput(enclave, 1, Duration::from_secs(1), sw_empty);
     let tput2 = throughput(enclave, 2, Duration::from_secs(1), sw_empty);
+    let (async_p50, async_p99) = latencies(n, || {
+        c.sw_empty_async().expect("submit").join().expect("async")
+    });
+    let async_tput1 = async_throughput(enclave, 1, Duration::from_secs(1));
+    let async_tput2 = async_throughput(enclave, 2, Duration::from_secs(1));
+    let shared = PAYLOADS
+        .iter()
+        .map(|&size| {
+            let buf = enclave.alloc_shared(size).expect("shared buffer");
+            buf.write(0, &vec![7u8; size]).expect("fill");
+            latencies(reps_for(size), || {
+                let mut sum = 0;
+                assert_eq!(c.sw_sum_shared(buf.ptr(), size, &mut sum).expect("sum"), 0);
+                assert_eq!(sum, 7 * size as u64);
+            })
+        })
+        .collect();
     let stats = enclave.switchless_stats().expect("switchless is on");
     SwitchlessRows {
         p50,
         p99,
         tput1,
         tput2,
+        async_p50,
+        async_p99,
+        async_tput1,
+        async_tput2,
+        shared,
         fallbacks: stats.fallbacks,
     }
 }
@@ -336,7 +460,6 @@ fn print_switchless(
     normal50: f64,
     normal_tput1: f64,
     normal_tput2: f64,
-    normal_ocall50: f64,
     idle: f64,
 ) {
     let p50 = us(sw.p50);
@@ -361,7 +484,13 @@ fn print_switchless(
         "| speedup, switchless vs normal (p50) | {speedup:.1}× | — | — | ≥ 10× ({}) |",
         if speedup >= 10.0 { "met" } else { "missed" }
     );
-    println!("| empty OCALL, normal (from above) | {normal_ocall50:.2} µs | — | — | — |");
+    println!(
+        "| empty ECALL, switchless async (submit + join) | {:.2} µs | {:.2} µs | 1 caller: {:.0} calls/s, 2 callers: {:.0} calls/s (32 in flight each) | — |",
+        us(sw.async_p50),
+        us(sw.async_p99),
+        sw.async_tput1,
+        sw.async_tput2
+    );
     println!(
         "| `Wakeup` workers, idle for 1 s | — | — | {:.1} % of a core | < 5 % ({}) |",
         idle * 100.0,

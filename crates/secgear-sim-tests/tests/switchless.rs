@@ -245,7 +245,10 @@ fn async_handles_poll_wait_and_reject_stale_ids() {
     let mut slow = client.sw_sleep_async(300).expect("submit");
     let slow_id = slow.id().expect("pending");
     assert_eq!(
-        enclave.get_async_result(slow_id).expect_err("running").kind(),
+        enclave
+            .get_async_result(slow_id)
+            .expect_err("running")
+            .kind(),
         ErrorCode::SwitchlessAsyncTaskUnfinished
     );
     assert_eq!(slow.poll().expect("poll"), None);
@@ -276,7 +279,10 @@ fn async_handles_poll_wait_and_reject_stale_ids() {
     assert_eq!(second_id.task, first_id.task, "the task is reused");
     assert_ne!(second_id.generation, first_id.generation);
     assert_eq!(
-        enclave.get_async_result(first_id).expect_err("stale").kind(),
+        enclave
+            .get_async_result(first_id)
+            .expect_err("stale")
+            .kind(),
         ErrorCode::SwitchlessInvalidTaskId
     );
     assert_eq!(second.join().expect("result"), 42);
@@ -395,7 +401,12 @@ fn shared_buffers_are_used_in_place_and_bounds_are_enforced() {
     let data: Vec<u8> = (0..1000).map(|i| (i % 251) as u8).collect();
     buf.write(0, &data).expect("write");
     let mut sum = 0;
-    assert_eq!(client.sw_sum_shared(buf.ptr(), 1000, &mut sum).expect("call"), 0);
+    assert_eq!(
+        client
+            .sw_sum_shared(buf.ptr(), 1000, &mut sum)
+            .expect("call"),
+        0
+    );
     assert_eq!(sum, data.iter().map(|b| u64::from(*b)).sum::<u64>());
     // The enclave writes in place; the host sees it with no copy back.
     assert_eq!(client.sw_fill_shared(buf.ptr(), 1000, 7).expect("call"), 0);

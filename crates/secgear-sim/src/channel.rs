@@ -71,7 +71,6 @@ const P_SLEEPERS: usize = 28;
 /// How long a submitter waits for a claim before it falls back (µs).
 const P_FALLBACK_US: usize = 32;
 
-
 const P_SLEEPS: usize = 40;
 const P_WAKES: usize = 48;
 const P_CORES: usize = 56;
@@ -103,9 +102,11 @@ pub enum ChannelError {
     BadHeader(&'static str),
     #[error("message of {len} bytes exceeds the slot capacity of {capacity}")]
     TooLarge { len: usize, capacity: usize },
-        #[error("peer wrote a length of {len} into a slot of {capacity} bytes")]
+    #[error("peer wrote a length of {len} into a slot of {capacity} bytes")]
     BadLength { len: u64, capacity: usize },
-    #[error("{len} bytes at shared offset {offset} do not lie inside the {arena}-byte shared arena")]
+    #[error(
+        "{len} bytes at shared offset {offset} do not lie inside the {arena}-byte shared arena"
+    )]
     OutsideArena { offset: u64, len: u64, arena: usize },
 }
 
@@ -113,7 +114,7 @@ pub struct Channel {
     region: SharedRegion,
     slots: usize,
     capacity: usize,
-        stride: usize,
+    stride: usize,
     pool: Option<PoolGeometry>,
     ocall_pool: Option<PoolGeometry>,
     /// (offset, length) of the shared-buffer arena.
@@ -144,7 +145,7 @@ pub struct PoolLayout {
     pub policy: u32,
     /// How long an idle worker spins before it sleeps (wakeup policy).
     pub sleep_after_us: u32,
-        /// CPU affinity of the workers, one bit per core (0: any core).
+    /// CPU affinity of the workers, one bit per core (0: any core).
     pub cores: u64,
     /// How long a submitter waits for a worker to claim a task before it
     /// takes the normal path.
@@ -200,7 +201,9 @@ impl Channel {
             .and_then(|s| s.checked_add(HEADER_LEN))
             .ok_or(ChannelError::BadHeader("region too large"))?;
         let mut place_pool = |p: &PoolLayout| -> Result<PoolGeometry, ChannelError> {
-            if !(64..=MAX_TASKS).contains(&p.tasks) || p.task_capacity < MIN_CAPACITY || p.tworkers == 0
+            if !(64..=MAX_TASKS).contains(&p.tasks)
+                || p.task_capacity < MIN_CAPACITY
+                || p.tworkers == 0
             {
                 return Err(ChannelError::BadHeader(
                     "pool: 64..=512 tasks, capacity >= 64, at least one worker",
@@ -248,7 +251,9 @@ impl Channel {
             }
         }
         if let Some((base, len)) = arena {
-            region.u64_at(OFF_ARENA).store(base as u64, Ordering::Relaxed);
+            region
+                .u64_at(OFF_ARENA)
+                .store(base as u64, Ordering::Relaxed);
             region
                 .u64_at(OFF_ARENA_LEN)
                 .store(len as u64, Ordering::Relaxed);
@@ -437,7 +442,9 @@ fn write_pool_header(region: &SharedRegion, pointer: usize, g: PoolGeometry, p: 
     region
         .u64_at(g.base + P_CORES)
         .store(p.cores, Ordering::Relaxed);
-    region.u64_at(pointer).store(g.base as u64, Ordering::Relaxed);
+    region
+        .u64_at(pointer)
+        .store(g.base as u64, Ordering::Relaxed);
 }
 
 /// The pool whose offset the header holds at `pointer`, checked against the
@@ -591,7 +598,7 @@ impl<'c> Pool<'c> {
             sleep_after: Duration::from_micros(
                 self.word32(P_SLEEP_AFTER_US).load(Ordering::Relaxed).into(),
             ),
-                        cores: self.word64(P_CORES).load(Ordering::Relaxed),
+            cores: self.word64(P_CORES).load(Ordering::Relaxed),
         }
     }
 
@@ -609,7 +616,6 @@ impl<'c> Pool<'c> {
     pub fn fallbacks(&self) -> u64 {
         self.word64(P_FALLBACKS).load(Ordering::Relaxed)
     }
-
 
     /// Marks task `i` submitted and wakes a sleeping worker if there is one.
     pub fn publish(&self, i: usize) {
@@ -693,7 +699,7 @@ impl<'c> Pool<'c> {
         )
     }
 
-        /// A worker's loop: claims published tasks and hands them to `serve`.
+    /// A worker's loop: claims published tasks and hands them to `serve`.
     /// While idle it spins with one pause hint per look (a claim lands
     /// within ~100 ns of its publication), reads the clock every 64 looks,
     /// and under the wakeup policy sleeps on the doorbell once idle for the

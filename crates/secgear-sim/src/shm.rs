@@ -123,7 +123,7 @@ impl SharedRegion {
         unsafe { &*self.base.as_ptr().add(offset).cast::<AtomicU8>() }
     }
 
-        /// Bytes before the first 8-aligned offset at or after `offset`, at most `len`.
+    /// Bytes before the first 8-aligned offset at or after `offset`, at most `len`.
     fn unaligned_head(offset: usize, len: usize) -> usize {
         (offset.next_multiple_of(8) - offset).min(len)
     }
@@ -150,7 +150,7 @@ impl SharedRegion {
         }
     }
 
-        /// Copies `dst.len()` bytes out of the region at `offset`.
+    /// Copies `dst.len()` bytes out of the region at `offset`.
     pub fn read(&self, offset: usize, dst: &mut [u8]) {
         self.check(offset, dst.len(), 1);
         let head_len = Self::unaligned_head(offset, dst.len());
@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn bytes_round_trip_at_every_length() {
         let r = SharedRegion::create("t", 4096).expect("region");
-                for offset in 60..70 {
+        for offset in 60..70 {
             for len in 0..100 {
                 let src: Vec<u8> = (0..len as u8).collect();
                 r.write(offset, &src);

@@ -45,7 +45,11 @@ fn signature(params: &[Param<'_>], abi: &TokenStream) -> Vec<TokenStream> {
     signature_for(params, abi, &quote!())
 }
 
-fn signature_for(params: &[Param<'_>], abi: &TokenStream, lifetime: &TokenStream) -> Vec<TokenStream> {
+fn signature_for(
+    params: &[Param<'_>],
+    abi: &TokenStream,
+    lifetime: &TokenStream,
+) -> Vec<TokenStream> {
     params
         .iter()
         .filter(|p| !p.hidden)
@@ -254,7 +258,7 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
         let v = local("ret");
         (quote!(let #v: #ret = #r.get()?;), quote!(#v))
     };
-        let sync = quote! {
+    let sync = quote! {
         #[doc = #doc]
         #[allow(non_snake_case, clippy::too_many_arguments)]
         pub fn #name(&self, #( #sig ),*) -> ::core::result::Result<#ret, #abi::Error> {
@@ -281,7 +285,8 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
     let lifetime = quote!('sg);
     let async_name = ident(&format!("{}_async", f.name.name));
     let async_sig = signature_for(&params, abi, &lifetime);
-    let async_doc = format!("{doc}\n\nAsynchronous: returns at once with a handle to poll or wait on.");
+    let async_doc =
+        format!("{doc}\n\nAsynchronous: returns at once with a handle to poll or wait on.");
     quote! {
         #sync
 

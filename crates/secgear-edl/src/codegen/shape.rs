@@ -221,7 +221,7 @@ fn shape(d: &Decl, abi: &TokenStream, derivable: &dyn Fn(&str) -> bool) -> Shape
 
 impl Param<'_> {
     /// The parameter's type in the generated Rust signatures (both sides).
-        pub fn rust_type(&self, abi: &TokenStream) -> TokenStream {
+    pub fn rust_type(&self, abi: &TokenStream) -> TokenStream {
         self.rust_type_for(abi, &quote!())
     }
 

@@ -165,7 +165,7 @@ impl edl::Trusted for TestEnclave {
         std::hint::black_box(buf);
     }
 
-        fn sum_in(&self, buf: &[u8]) -> u64 {
+    fn sum_in(&self, buf: &[u8]) -> u64 {
         buf.iter().map(|b| u64::from(*b)).sum()
     }
 

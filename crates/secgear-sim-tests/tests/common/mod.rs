@@ -48,7 +48,7 @@ impl edl::Untrusted for HostFns {
         thread_tag()
     }
 
-        fn host_empty(&self) {}
+    fn host_empty(&self) {}
 
     fn host_thread_id_sw(&self) -> u64 {
         thread_tag()

@@ -24,7 +24,7 @@ pub(crate) struct LoadOptions {
     pub expected_measurement: Option<[u8; 32]>,
     pub platform: Arc<SimPlatform>,
     pub start_timeout: Duration,
-        pub switchless: Option<crate::SwitchlessConfig>,
+    pub switchless: Option<crate::SwitchlessConfig>,
     /// Serves switchless OCALLs on host workers.
     pub ocalls: Arc<dyn secgear_abi::OcallDispatch>,
 }
@@ -99,7 +99,7 @@ pub(crate) fn create(
         Channel::create_with_pool(
             threads as usize,
             options.max_message,
-                        options
+            options
                 .switchless
                 .as_ref()
                 .map(|cfg| switchless_layout(cfg, options.ocalls.has_switchless())),
@@ -155,11 +155,8 @@ pub(crate) fn create(
         dead,
         pid,
         pidfd,
-                monitor: Mutex::new(Some(monitor)),
-        switchless: options
-            .switchless
-            .as_ref()
-            .map(super::SwitchlessState::new),
+        monitor: Mutex::new(Some(monitor)),
+        switchless: options.switchless.as_ref().map(super::SwitchlessState::new),
         host_workers: Mutex::new(Vec::new()),
     };
     let deadline = Instant::now() + options.start_timeout;

@@ -256,7 +256,10 @@ impl SimEnclave {
 }
 
 fn no_arena() -> Error {
-    Error::new(ErrorCode::SwitchlessDisabled, "this enclave has no shared arena")
+    Error::new(
+        ErrorCode::SwitchlessDisabled,
+        "this enclave has no shared arena",
+    )
 }
 
 /// A host worker serving the switchless OCALL pool until the enclave stops.
