@@ -39,6 +39,8 @@ enum State {
 ///
 /// Dropping a handle whose call is still running waits for the call to end:
 /// its OCALLs need a host thread to serve them, and its buffers must outlive it.
+/// A handle stays on the thread that submitted it (it is not `Send`); other
+/// threads can collect the call through its [`AsyncId`].
 pub struct AsyncCall<'a, T: Transport + ?Sized, R> {
     transport: &'a T,
     state: State,
@@ -49,6 +51,17 @@ impl<T: Transport + ?Sized, R> std::fmt::Debug for AsyncCall<'_, T, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncCall").field("id", &self.id()).finish()
     }
+}
+
+/// The error for an id that names no call in flight.
+pub fn unknown_call(id: AsyncId) -> Error {
+    Error::new(
+        ErrorCode::SwitchlessInvalidTaskId,
+        format!(
+            "asynchronous call {}:{} is unknown or its result was already collected",
+            id.task, id.generation
+        ),
+    )
 }
 
 fn already_collected() -> Error {

@@ -1,7 +1,7 @@
 //! The seam between generated code and whatever carries its messages.
 
 use crate::async_call::{AsyncId, Submitted};
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 use std::cell::Cell;
 use std::time::Duration;
 
@@ -31,10 +31,7 @@ pub trait Transport {
     /// is `SwitchlessInvalidTaskId`.
     fn async_result(&self, id: AsyncId, wait: Option<Duration>) -> Result<Option<Vec<u8>>, Error> {
         let _ = wait;
-        Err(Error::new(
-            ErrorCode::SwitchlessInvalidTaskId,
-            format!("no asynchronous call {}:{}", id.task, id.generation),
-        ))
+        Err(crate::async_call::unknown_call(id))
     }
 }
 
@@ -62,6 +59,13 @@ pub trait OcallDispatch: Send + Sync {
     /// Whether any OCALL is marked `transition_using_threads` (the host then
     /// starts workers to serve them).
     fn has_switchless(&self) -> bool {
+        false
+    }
+
+    /// Whether OCALL `function_id` is marked `transition_using_threads`:
+    /// only those may arrive through the switchless OCALL pool.
+    fn is_switchless(&self, function_id: u32) -> bool {
+        let _ = function_id;
         false
     }
 }

@@ -164,6 +164,19 @@ impl Appraiser {
         nonce: Option<&[u8]>,
         audience: Option<&str>,
     ) -> Result<String, AppraiseError> {
+        self.issue_token_with(appraisals, nonce, audience, None)
+            .map(|(token, _)| token)
+    }
+
+    /// [`issue_token`](Self::issue_token) that also carries the runtime data
+    /// the evidence was bound to; returns the token and its claims.
+    pub fn issue_token_with(
+        &self,
+        appraisals: &[Appraisal],
+        nonce: Option<&[u8]>,
+        audience: Option<&str>,
+        runtime_data: Option<&[u8]>,
+    ) -> Result<(String, EarClaims), AppraiseError> {
         let signer = self
             .signer
             .as_ref()
@@ -200,7 +213,8 @@ impl Appraiser {
                 build: env!("CARGO_PKG_VERSION").into(),
             },
             submods,
+            runtime_data: runtime_data.map(b64url_encode),
         };
-        Ok(signer.sign(&claims)?)
+        Ok((signer.sign(&claims)?, claims))
     }
 }

@@ -70,6 +70,15 @@ pub struct EarClaims {
     #[serde(rename = "ear.verifier-id")]
     pub verifier_id: VerifierId,
     pub submods: BTreeMap<String, Submod>,
+    /// The runtime data the evidence was bound to (base64url), e.g. a JSON
+    /// object carrying the TEE's public key (`tee-pubkey`) for releasing
+    /// secrets encrypted to it.
+    #[serde(
+        rename = "secgear.runtime-data",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_data: Option<String>,
 }
 
 impl EarClaims {

@@ -4,7 +4,7 @@
 
 use crate::sandbox;
 use secgear_abi::{EcallContext, Error, ErrorCode, FunctionInfo, Reader, Transport, Writer};
-use secgear_sim::channel::{Channel, Slot, state};
+use secgear_sim::channel::{Channel, RESULT_SPIN, Slot, state};
 use std::cell::RefCell;
 use std::sync::{Arc, Barrier, OnceLock};
 
@@ -256,7 +256,7 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
         }
         shared.channel.shutdown_requested()
     };
-    pool.run_worker(stop, ORPHAN_POLL, |index| {
+    pool.run_worker(pool.settings(), stop, ORPHAN_POLL, |index| {
         let Some(task) = pool.task(index) else {
             return;
         };
@@ -273,11 +273,7 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
 }
 
 fn post_reply(slot: &Slot<'_>, new_state: u32, reply: Vec<u8>) {
-    if let Err(e) = slot.post(new_state, &reply) {
-        let error = Error::new(ErrorCode::ExcessData, e.to_string());
-        // An error reply is eight bytes: it always fits.
-        let _ = slot.post(new_state, &Writer::error_reply(&error));
-    }
+    slot.post_or_error(new_state, &reply);
 }
 
 /// Carries the enclave's OCALLs (and platform calls) to the host over the
@@ -292,9 +288,6 @@ pub fn host() -> HostTransport {
 
 /// Tasks of the switchless OCALL pool this enclave is not using.
 static OCALL_TASKS: OnceLock<std::sync::Mutex<Vec<usize>>> = OnceLock::new();
-
-/// How long an enclave thread spins for a host worker's answer before it sleeps.
-const RESULT_SPIN: std::time::Duration = std::time::Duration::from_micros(200);
 
 /// Hands an OCALL to the host's workers; `None` when it must take the normal
 /// path (no pool, too large, pool full, or no worker took it in time).

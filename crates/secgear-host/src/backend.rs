@@ -52,10 +52,8 @@ pub(crate) trait Backend: Send + Sync {
         _wait: Option<Duration>,
         _ocalls: &dyn OcallDispatch,
     ) -> Result<Option<Vec<u8>>, Error> {
-        Err(Error::new(
-            ErrorCode::SwitchlessInvalidTaskId,
-            format!("no asynchronous call {}:{}", id.task, id.generation),
-        ))
+        let _ = _wait;
+        Err(secgear_abi::async_call::unknown_call(id))
     }
 
     /// Bytes of the shared-buffer arena (0: none).
@@ -80,7 +78,7 @@ pub(crate) trait Backend: Send + Sync {
     fn destroy(&self) -> Result<(), Error>;
 }
 
-fn no_arena() -> Error {
+pub(crate) fn no_arena() -> Error {
     Error::new(
         ErrorCode::SwitchlessDisabled,
         "shared buffers need switchless calls with shared_memory above 0",

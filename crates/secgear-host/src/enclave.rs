@@ -90,10 +90,7 @@ impl Enclave {
     pub fn alloc_shared(&self, len: usize) -> Result<crate::SharedBuf<'_>, Error> {
         let arena = self.backend.arena_len();
         if arena == 0 {
-            return Err(Error::new(
-                ErrorCode::SwitchlessDisabled,
-                "shared buffers need switchless calls with shared_memory above 0",
-            ));
+            return Err(crate::backend::no_arena());
         }
         if len == 0 {
             return Err(Error::bad_parameters(

@@ -66,7 +66,9 @@ impl FreeList {
 /// copy. Freed when dropped.
 ///
 /// The enclave may write it at any time while it holds the pointer, so
-/// reads here are copies, never references.
+/// reads here are copies, never references. Keep a buffer alive until every
+/// call given its pointer has finished (an asynchronous call included):
+/// freed memory is handed to the next allocation.
 pub struct SharedBuf<'e> {
     enclave: &'e Enclave,
     offset: u64,

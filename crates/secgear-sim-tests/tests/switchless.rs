@@ -359,6 +359,8 @@ fn switchless_ocalls_are_served_by_host_workers() {
     let with_workers = switchless(SwitchlessConfig {
         num_uworkers: 1,
         workers_policy: WorkersPolicy::Wakeup,
+        // A sleeping host worker must get the first OCALL, however slowly it wakes.
+        retries_before_fallback: 1_000_000,
         ..cfg()
     });
     let client = Client::new(&*with_workers);
@@ -454,4 +456,39 @@ fn shared_buffers_are_used_in_place_and_bounds_are_enforced() {
         plain.alloc_shared(16).expect_err("no switchless").kind(),
         ErrorCode::SwitchlessDisabled
     );
+}
+
+#[test]
+fn waiting_on_one_async_call_serves_the_ocalls_of_another() {
+    let enclave = switchless(SwitchlessConfig {
+        num_tworkers: 1,
+        ..cfg()
+    });
+    let client = Client::new(&*enclave);
+    // The only worker runs `a`, which waits on an OCALL; `b` queues behind it.
+    let a = client.sw_thread_seen_async().expect("submit a");
+    let b = client.sw_add_async(1, 2).expect("submit b");
+    assert_eq!(b.join().expect("b is served once a's OCALL is answered"), 3);
+    assert_eq!(a.join().expect("a"), thread_tag());
+}
+
+#[test]
+fn a_reply_larger_than_a_task_is_an_error_and_harms_no_other_task() {
+    let enclave = switchless(SwitchlessConfig {
+        num_tworkers: 2,
+        retries_before_fallback: 1_000_000,
+        ..cfg()
+    });
+    let client = Client::new(&*enclave);
+    let neighbour = client.sw_sleep_async(200).expect("submit");
+    let mut big = vec![0u8; 8000];
+    let err = client
+        .sw_fill_out(&mut big)
+        .expect_err("too big for a task");
+    assert_eq!(err.kind(), ErrorCode::ExcessData, "{err}");
+    assert!(big.iter().all(|b| *b == 0), "nothing half-written");
+    neighbour.join().expect("the neighbouring task is intact");
+    let mut small = vec![0u8; 100];
+    client.sw_fill_out(&mut small).expect("fits");
+    assert!(small.iter().all(|b| *b == 0xa5));
 }

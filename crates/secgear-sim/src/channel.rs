@@ -54,6 +54,9 @@ const OFF_ARENA: usize = 2064;
 const OFF_ARENA_LEN: usize = 2072;
 /// Most arena bytes: 1 GiB.
 pub const MAX_ARENA: usize = 1 << 30;
+/// How long a switchless submitter spins for its result before it sleeps:
+/// workers answer in microseconds.
+pub const RESULT_SPIN: Duration = Duration::from_micros(200);
 /// Arena offset `o` travels as the pointer `SHARED_POINTER_BASE + o`: never
 /// null, and never mistaken for an address in either process.
 pub const SHARED_POINTER_BASE: u64 = 0x5347_5348_0000_0000;
@@ -351,6 +354,7 @@ impl Channel {
         (i < self.slots).then(|| Slot {
             channel: self,
             base: HEADER_LEN + i * self.stride,
+            capacity: self.capacity,
         })
     }
 
@@ -575,6 +579,7 @@ impl<'c> Pool<'c> {
         (i < self.geometry.tasks).then(|| Slot {
             channel: self.channel,
             base: self.geometry.base + POOL_HEADER + i * self.geometry.stride,
+            capacity: self.geometry.capacity,
         })
     }
 
@@ -700,6 +705,8 @@ impl<'c> Pool<'c> {
     }
 
     /// A worker's loop: claims published tasks and hands them to `serve`.
+    /// `settings` come from whoever runs the worker (a host worker does not
+    /// take its policy from the enclave's side of the header).
     /// While idle it spins with one pause hint per look (a claim lands
     /// within ~100 ns of its publication), reads the clock every 64 looks,
     /// and under the wakeup policy sleeps on the doorbell once idle for the
@@ -708,11 +715,11 @@ impl<'c> Pool<'c> {
     /// every sleep.
     pub fn run_worker(
         &self,
+        settings: WorkerSettings,
         mut stop: impl FnMut() -> bool,
         nap: Duration,
         mut serve: impl FnMut(usize),
     ) {
-        let settings = self.settings();
         let mut idle_since: Option<std::time::Instant> = None;
         let mut looks: u32 = 0;
         loop {
@@ -749,11 +756,13 @@ impl<'c> Pool<'c> {
     }
 }
 
-/// One call slot.
+/// One call slot, or one task of a pool.
 #[derive(Clone, Copy)]
 pub struct Slot<'c> {
     channel: &'c Channel,
     base: usize,
+    /// Bytes of message this slot holds: a call slot's or a task's size.
+    capacity: usize,
 }
 
 impl Slot<'_> {
@@ -771,10 +780,10 @@ impl Slot<'_> {
 
     /// Writes a message and hands the slot over by setting `new_state`.
     pub fn post(&self, new_state: u32, message: &[u8]) -> Result<(), ChannelError> {
-        if message.len() > self.channel.capacity {
+        if message.len() > self.capacity {
             return Err(ChannelError::TooLarge {
                 len: message.len(),
-                capacity: self.channel.capacity,
+                capacity: self.capacity,
             });
         }
         self.channel.region.write(self.base + SLOT_DATA, message);
@@ -784,6 +793,16 @@ impl Slot<'_> {
             .store(message.len() as u64, Ordering::Relaxed);
         self.set_state(new_state);
         Ok(())
+    }
+
+    /// Posts `message`, or, if it does not fit, an `ExcessData` error reply
+    /// in its place: the peer always gets an answer.
+    pub fn post_or_error(&self, new_state: u32, message: &[u8]) {
+        if let Err(e) = self.post(new_state, message) {
+            let error = secgear_abi::Error::new(secgear_abi::ErrorCode::ExcessData, e.to_string());
+            // An error reply is 8 bytes; every slot and task holds at least 64.
+            let _ = self.post(new_state, &secgear_abi::Writer::error_reply(&error));
+        }
     }
 
     /// Sets the state without a message and rings the doorbell.
@@ -805,7 +824,7 @@ impl Slot<'_> {
             .region
             .u64_at(self.base + 8)
             .load(Ordering::Relaxed);
-        let capacity = self.channel.capacity;
+        let capacity = self.capacity;
         let len = usize::try_from(len)
             .ok()
             .filter(|l| *l <= capacity)
@@ -1015,6 +1034,32 @@ mod pool_tests {
     }
 
     #[test]
+    fn a_task_holds_only_its_own_capacity() {
+        let host = Channel::create_with_pool(1, 64 << 10, with_pool(layout())).expect("create");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let task = host.pool().expect("pool").task(0).expect("task");
+        // The call slots hold 64 KiB; a task holds 256 bytes.
+        assert!(matches!(
+            task.post(state::ECALL_DONE, &[1; 257]),
+            Err(ChannelError::TooLarge { capacity: 256, .. })
+        ));
+        task.post_or_error(state::ECALL_DONE, &[1; 5000]);
+        let reply = enclave.pool().expect("pool").task(0).expect("task");
+        let error = reply.take_message().expect("an error reply fits");
+        assert!(secgear_abi::Reader::reply(&error).is_err());
+        // A hostile length past the task (but within a call slot's size) is refused.
+        let length_field = task.base + 8;
+        host.region
+            .u64_at(length_field)
+            .store(4096, Ordering::Relaxed);
+        assert!(matches!(
+            reply.take_message(),
+            Err(ChannelError::BadLength { .. })
+        ));
+    }
+
+    #[test]
     fn a_sleeping_worker_is_woken_by_a_publish() {
         let host = Channel::create_with_pool(1, 64, with_pool(layout())).expect("create");
         let enclave =
@@ -1088,14 +1133,28 @@ mod arena_tests {
 
     #[test]
     fn a_hostile_arena_header_is_refused() {
-        let host = full();
-        host.region
-            .u64_at(OFF_ARENA_LEN)
-            .store(1 << 29, Ordering::Relaxed);
-        assert!(matches!(
-            Channel::attach(host.fd().try_clone_to_owned().expect("dup")),
-            Err(ChannelError::BadHeader(_))
-        ));
+        let attach = |field: usize, value: u64| {
+            let host = full();
+            host.region.u64_at(field).store(value, Ordering::Relaxed);
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup"))
+        };
+        let len = full().region.len() as u64;
+        let base = full().region.u64_at(OFF_ARENA).load(Ordering::Relaxed);
+        for (field, value) in [
+            (OFF_ARENA_LEN, 1 << 29),
+            (OFF_ARENA_LEN, 0),
+            (OFF_ARENA, len - 4096),
+            (OFF_ARENA, u64::MAX - 10),
+            (OFF_ARENA, 8),
+        ] {
+            assert!(
+                matches!(attach(field, value), Err(ChannelError::BadHeader(_))),
+                "{field} = {value}"
+            );
+        }
+        // A base moved back into the pools still lies in the region: the
+        // enclave accepts it, since everything there is host memory anyway.
+        assert!(attach(OFF_ARENA, base - 4096).is_ok());
     }
 
     proptest! {
@@ -1104,7 +1163,8 @@ mod arena_tests {
         fn arena_accesses_stay_inside(offset in any::<u64>(), len in 0u64..20_000) {
             let host = full();
             let arena = host.arena().expect("arena");
-            let inside = offset.checked_add(len).is_some_and(|end| end <= arena.len() as u64);
+            // The arena is 10_000 bytes rounded up to 12_288.
+            let inside = offset <= 12_288 && len <= 12_288 - offset;
             let mut buf = vec![0u8; len as usize];
             prop_assert_eq!(arena.read(offset, &mut buf).is_ok(), inside);
             prop_assert_eq!(arena.write(offset, &buf).is_ok(), inside);

@@ -200,8 +200,11 @@ pub fn generate(program: &Program, side: Side, options: &GenOptions) -> Result<S
                                         fn dispatch_ocall(&self, request: &[u8]) -> ::std::vec::Vec<u8> {
                         dispatch_ocall(&self.0, request)
                     }
-                    fn has_switchless(&self) -> bool {
+                                        fn has_switchless(&self) -> bool {
                         OCALLS.iter().any(|f| f.switchless)
+                    }
+                    fn is_switchless(&self, function_id: u32) -> bool {
+                        OCALLS.iter().any(|f| f.id == function_id && f.switchless)
                     }
                 }
             }

@@ -227,9 +227,12 @@ fn start_host_workers(
     for n in 0..cfg.num_uworkers {
         let (channel, ocalls) = (enclave.channel.clone(), ocalls.clone());
         let (dead, served) = (enclave.dead.clone(), sl.ocalls_served.clone());
+        let settings = sl.host_workers;
         let worker = std::thread::Builder::new()
             .name(format!("secgear-uworker-{n}"))
-            .spawn(move || super::switchless::serve_ocall_pool(channel, ocalls, dead, served))
+            .spawn(move || {
+                super::switchless::serve_ocall_pool(channel, settings, ocalls, dead, served)
+            })
             .map_err(|e| {
                 refuse(
                     ErrorCode::OutOfMemory,

@@ -21,6 +21,20 @@ use std::time::Duration;
 /// How often a waiting host thread re-checks whether the enclave died.
 const LIVENESS_POLL: Duration = Duration::from_millis(100);
 
+/// Runs a user OCALL handler; a panic in it becomes an error reply.
+fn dispatch_guarded(ocalls: &dyn OcallDispatch, request: &[u8]) -> Vec<u8> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ocalls.dispatch_ocall(request)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::error!(target: "secgear::sim", "an OCALL handler panicked");
+        Writer::error_reply(&Error::new(
+            ErrorCode::Unexpected,
+            "the host's OCALL handler panicked",
+        ))
+    })
+}
+
 pub(crate) struct SimEnclave {
     channel: Arc<Channel>,
     platform: Arc<SimPlatform>,
@@ -76,25 +90,10 @@ impl SimEnclave {
     /// enclave gets an OCALL_DONE: a slot must never be left waiting.
     fn answer_ocall(&self, slot: &secgear_sim::channel::Slot<'_>, ocalls: &dyn OcallDispatch) {
         let reply = match slot.take_message() {
-            Ok(ocall) => {
-                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.serve_ocall(&ocall, ocalls)
-                }));
-                served.unwrap_or_else(|_| {
-                    tracing::error!(target: "secgear::sim", "an OCALL handler panicked");
-                    Writer::error_reply(&Error::new(
-                        ErrorCode::Unexpected,
-                        "the host's OCALL handler panicked",
-                    ))
-                })
-            }
+            Ok(ocall) => self.serve_ocall(&ocall, ocalls),
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
-        if let Err(e) = slot.post(state::OCALL_DONE, &reply) {
-            // An error reply is 8 bytes; every slot holds at least 64.
-            let error = Error::new(ErrorCode::ExcessData, e.to_string());
-            let _ = slot.post(state::OCALL_DONE, &Writer::error_reply(&error));
-        }
+        slot.post_or_error(state::OCALL_DONE, &reply);
     }
 
     fn serve_ocall(&self, request: &[u8], ocalls: &dyn OcallDispatch) -> Vec<u8> {
@@ -102,7 +101,7 @@ impl SimEnclave {
             Ok((header, _)) if header.kind == CallKind::Platform => {
                 self.platform.handle(request, &self.identity)
             }
-            _ => ocalls.dispatch_ocall(request),
+            _ => dispatch_guarded(ocalls, request),
         }
     }
 }

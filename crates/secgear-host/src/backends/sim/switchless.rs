@@ -5,27 +5,42 @@
 use super::{LIVENESS_POLL, SimEnclave};
 use crate::backend::Backend;
 use secgear_abi::{AsyncId, CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
-use secgear_sim::channel::{Channel, Slot, state};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use secgear_sim::channel::{Channel, RESULT_SPIN, WorkerSettings, state};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long a switchless caller spins for the result before it sleeps.
-pub(super) const RESULT_SPIN: Duration = Duration::from_micros(200);
+/// Generations of asynchronous calls, unique in the process: an id from one
+/// enclave never matches a call of another.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// The asynchronous call a task carries.
+#[derive(Default)]
+struct AsyncTask {
+    /// Its generation (0: the task carries no asynchronous call).
+    generation: AtomicU64,
+    /// Held by the one thread looking at the task (collecting the reply or
+    /// answering its OCALL); never held while sleeping.
+    busy: AtomicBool,
+}
 
 /// Host-side state of the switchless pools.
 pub(crate) struct SwitchlessState {
     free: Mutex<Vec<usize>>,
     fallback_after: Duration,
     rollback_to_common: bool,
-    /// Per task: the generation of the asynchronous call it carries (0: none).
-    owners: Box<[Mutex<u64>]>,
-    next_generation: AtomicU64,
+    /// Per task.
+    async_tasks: Box<[AsyncTask]>,
+    /// Asynchronous calls submitted and not yet collected.
+    outstanding: AtomicUsize,
     served: AtomicU64,
     fallbacks: AtomicU64,
     pool_full: AtomicU64,
     oversized: AtomicU64,
     pub(super) ocalls_served: Arc<AtomicU64>,
+    /// How host workers behave (from the host's configuration, not from
+    /// anything the enclave can write).
+    pub(super) host_workers: WorkerSettings,
 }
 
 impl SwitchlessState {
@@ -34,13 +49,19 @@ impl SwitchlessState {
             free: Mutex::new((0..cfg.tasks()).rev().collect()),
             fallback_after: Duration::from_micros(cfg.retries_before_fallback.into()),
             rollback_to_common: cfg.rollback_to_common,
-            owners: (0..cfg.tasks()).map(|_| Mutex::new(0)).collect(),
-            next_generation: AtomicU64::new(1),
+            async_tasks: (0..cfg.tasks()).map(|_| AsyncTask::default()).collect(),
+            outstanding: AtomicUsize::new(0),
             served: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
             pool_full: AtomicU64::new(0),
             oversized: AtomicU64::new(0),
             ocalls_served: Arc::new(AtomicU64::new(0)),
+            host_workers: WorkerSettings {
+                workers: cfg.num_uworkers,
+                wakeup: cfg.workers_policy == crate::WorkersPolicy::Wakeup,
+                sleep_after: Duration::from_micros(cfg.retries_before_sleep.into()),
+                cores: 0,
+            },
         }
     }
 
@@ -55,15 +76,27 @@ impl SwitchlessState {
     }
 }
 
-fn stale(id: AsyncId) -> Error {
-    Error::new(
-        ErrorCode::SwitchlessInvalidTaskId,
-        format!(
-            "asynchronous call {}:{} is unknown or its result was already collected",
-            id.task, id.generation
-        ),
-    )
+/// Exclusive access to one asynchronous task, released on drop.
+struct Busy<'a>(&'a AsyncTask);
+
+impl<'a> Busy<'a> {
+    fn try_take(task: &'a AsyncTask) -> Option<Self> {
+        task.busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+            .then_some(Busy(task))
+    }
 }
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::Release);
+    }
+}
+
+/// How long a waiter sleeps while other asynchronous calls are in flight:
+/// it also answers their OCALLs, which wake nobody.
+const SHARED_POLL: Duration = Duration::from_millis(1);
 
 impl SimEnclave {
     /// A task holding `request`, published to the workers; `None` (counted)
@@ -78,8 +111,10 @@ impl SimEnclave {
             sl.pool_full.fetch_add(1, Ordering::Relaxed);
             return Some(Err(()));
         };
-        let task = pool.task(index)?;
-        if task.post(state::ECALL, request).is_err() {
+        let posted = pool
+            .task(index)
+            .is_some_and(|task| task.post(state::ECALL, request).is_ok());
+        if !posted {
             sl.release(index);
             return None;
         }
@@ -135,17 +170,34 @@ impl SimEnclave {
                 )));
             }
         };
-        let generation = sl.next_generation.fetch_add(1, Ordering::Relaxed);
-        match sl.owners.get(index).map(|o| o.lock()) {
-            Some(Ok(mut owner)) => *owner = generation,
-            _ => {
-                sl.release(index);
-                return Some(Err(Error::new(ErrorCode::BadState, "async table poisoned")));
+        let (Ok(task), Some(slot)) = (u32::try_from(index), sl.async_tasks.get(index)) else {
+            sl.release(index);
+            return None;
+        };
+        let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+        slot.generation.store(generation, Ordering::Release);
+        sl.outstanding.fetch_add(1, Ordering::Relaxed);
+        pool.publish(index);
+        Some(Ok(AsyncId { task, generation }))
+    }
+
+    /// Answers the OCALLs that other asynchronous calls are waiting on: the
+    /// threads that will collect them may be waiting on this one.
+    fn answer_other_ocalls(&self, sl: &SwitchlessState, mine: usize, ocalls: &dyn OcallDispatch) {
+        let Some(pool) = self.channel.pool() else {
+            return;
+        };
+        for (index, other) in sl.async_tasks.iter().enumerate() {
+            if index == mine || other.generation.load(Ordering::Acquire) == 0 {
+                continue;
+            }
+            if let (Some(task), Some(_busy)) = (pool.task(index), Busy::try_take(other))
+                && other.generation.load(Ordering::Acquire) != 0
+                && task.state() == state::OCALL
+            {
+                self.answer_ocall(&task, ocalls);
             }
         }
-        pool.publish(index);
-        let task = u32::try_from(index).ok()?;
-        Some(Ok(AsyncId { task, generation }))
     }
 
     pub(super) fn collect_async(
@@ -154,68 +206,69 @@ impl SimEnclave {
         wait: Option<Duration>,
         ocalls: &dyn OcallDispatch,
     ) -> Result<Option<Vec<u8>>, Error> {
+        let unknown = || secgear_abi::async_call::unknown_call(id);
         let (Some(sl), Some(pool)) = (self.switchless.as_ref(), self.channel.pool()) else {
-            return Err(stale(id));
+            return Err(unknown());
         };
         let index = id.task as usize;
-        let (Some(owner), Some(task)) = (sl.owners.get(index), pool.task(index)) else {
-            return Err(stale(id));
+        let (Some(slot), Some(task)) = (sl.async_tasks.get(index), pool.task(index)) else {
+            return Err(unknown());
         };
-        let poisoned = || Error::new(ErrorCode::BadState, "async table poisoned");
-        let mut owner = if wait == Some(Duration::ZERO) {
-            match owner.try_lock() {
-                Ok(guard) => guard,
-                // Another thread is collecting or serving this task right now.
-                Err(std::sync::TryLockError::WouldBlock) => return Ok(None),
-                Err(_) => return Err(poisoned()),
-            }
-        } else {
-            owner.lock().map_err(|_| poisoned())?
-        };
-        if id.generation == 0 || *owner != id.generation {
-            return Err(stale(id));
-        }
         let deadline = wait.map(|w| Instant::now() + w);
         let mut spun = false;
         loop {
-            match task.state() {
-                state::ECALL_DONE => {
-                    let reply = task
-                        .take_message()
-                        .map_err(|e| Error::malformed(e.to_string()));
-                    *owner = 0;
-                    drop(owner);
-                    sl.release(index);
-                    sl.served.fetch_add(1, Ordering::Relaxed);
-                    return reply.map(Some);
-                }
-                state::OCALL => {
-                    self.answer_ocall(&task, ocalls);
-                    continue;
-                }
-                _ => {}
-            }
             if self.is_dead() {
-                // The task stays out of the free list: the dead enclave may
-                // have left it mid-call.
-                *owner = 0;
                 return Err(self.dead_error());
             }
-            let remaining = match deadline {
-                None => LIVENESS_POLL,
+            if id.generation == 0 || slot.generation.load(Ordering::Acquire) != id.generation {
+                return Err(unknown());
+            }
+            if let Some(_busy) = Busy::try_take(slot) {
+                // Re-checked under the flag: only its holder retires a call.
+                if slot.generation.load(Ordering::Acquire) != id.generation {
+                    return Err(unknown());
+                }
+                match task.state() {
+                    state::ECALL_DONE => {
+                        let reply = task
+                            .take_message()
+                            .map_err(|e| Error::malformed(e.to_string()));
+                        slot.generation.store(0, Ordering::Release);
+                        sl.outstanding.fetch_sub(1, Ordering::Relaxed);
+                        sl.release(index);
+                        sl.served.fetch_add(1, Ordering::Relaxed);
+                        return reply.map(Some);
+                    }
+                    state::OCALL => {
+                        self.answer_ocall(&task, ocalls);
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            if sl.outstanding.load(Ordering::Relaxed) > 1 {
+                self.answer_other_ocalls(sl, index, ocalls);
+            }
+            let limit = if sl.outstanding.load(Ordering::Relaxed) > 1 {
+                SHARED_POLL
+            } else {
+                LIVENESS_POLL
+            };
+            let nap = match deadline {
+                None => limit,
                 Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(r) if !r.is_zero() => r.min(LIVENESS_POLL),
+                    Some(r) if !r.is_zero() => r.min(limit),
                     _ => return Ok(None),
                 },
             };
             let ready = |s| s == state::ECALL_DONE || s == state::OCALL;
             if !spun {
                 spun = true;
-                if task.spin_for(ready, RESULT_SPIN.min(remaining)).is_some() {
+                if task.spin_for(ready, RESULT_SPIN.min(nap)).is_some() {
                     continue;
                 }
             }
-            task.wait_for(ready, Some(remaining));
+            task.wait_for(ready, Some(nap));
         }
     }
 
@@ -245,26 +298,20 @@ impl SimEnclave {
     }
 
     pub(super) fn arena_copy_in(&self, offset: u64, src: &[u8]) -> Result<(), Error> {
-        let arena = self.channel.arena().ok_or_else(no_arena)?;
+        let arena = self.channel.arena().ok_or_else(crate::backend::no_arena)?;
         arena.write(offset, src).map_err(arena_error)
     }
 
     pub(super) fn arena_copy_out(&self, offset: u64, dst: &mut [u8]) -> Result<(), Error> {
-        let arena = self.channel.arena().ok_or_else(no_arena)?;
+        let arena = self.channel.arena().ok_or_else(crate::backend::no_arena)?;
         arena.read(offset, dst).map_err(arena_error)
     }
-}
-
-fn no_arena() -> Error {
-    Error::new(
-        ErrorCode::SwitchlessDisabled,
-        "this enclave has no shared arena",
-    )
 }
 
 /// A host worker serving the switchless OCALL pool until the enclave stops.
 pub(super) fn serve_ocall_pool(
     channel: Arc<Channel>,
+    settings: WorkerSettings,
     ocalls: Arc<dyn OcallDispatch>,
     dead: Arc<AtomicBool>,
     served: Arc<AtomicU64>,
@@ -273,7 +320,7 @@ pub(super) fn serve_ocall_pool(
         return;
     };
     let stop = || channel.shutdown_requested() || dead.load(Ordering::Acquire);
-    pool.run_worker(stop, LIVENESS_POLL, |index| {
+    pool.run_worker(settings, stop, LIVENESS_POLL, |index| {
         let Some(task) = pool.task(index) else {
             return;
         };
@@ -281,37 +328,22 @@ pub(super) fn serve_ocall_pool(
             Ok(request) => serve_one(&request, ocalls.as_ref()),
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
-        post_reply(&task, reply);
+        task.post_or_error(state::ECALL_DONE, &reply);
         served.fetch_add(1, Ordering::Relaxed);
     });
 }
 
 fn serve_one(request: &[u8], ocalls: &dyn OcallDispatch) -> Vec<u8> {
     match Reader::request(request) {
-        Ok((header, _)) if header.kind == CallKind::Ocall => {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                ocalls.dispatch_ocall(request)
-            }))
-            .unwrap_or_else(|_| {
-                tracing::error!(target: "secgear::sim", "a switchless OCALL handler panicked");
-                Writer::error_reply(&Error::new(
-                    ErrorCode::Unexpected,
-                    "the host's OCALL handler panicked",
-                ))
-            })
+        Ok((header, _))
+            if header.kind == CallKind::Ocall && ocalls.is_switchless(header.function_id) =>
+        {
+            super::dispatch_guarded(ocalls, request)
         }
         Ok(_) => Writer::error_reply(&Error::new(
             ErrorCode::InvalidCmd,
-            "only OCALLs travel through the switchless OCALL pool",
+            "only switchless OCALLs travel through the switchless OCALL pool",
         )),
         Err(e) => Writer::error_reply(&e),
-    }
-}
-
-fn post_reply(task: &Slot<'_>, reply: Vec<u8>) {
-    if let Err(e) = task.post(state::ECALL_DONE, &reply) {
-        // An error reply is 8 bytes; every task holds at least 64.
-        let error = Error::new(ErrorCode::ExcessData, e.to_string());
-        let _ = task.post(state::ECALL_DONE, &Writer::error_reply(&error));
     }
 }
