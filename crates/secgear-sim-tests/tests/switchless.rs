@@ -492,3 +492,27 @@ fn a_reply_larger_than_a_task_is_an_error_and_harms_no_other_task() {
     client.sw_fill_out(&mut small).expect("fits");
     assert!(small.iter().all(|b| *b == 0xa5));
 }
+
+#[test]
+fn a_call_to_sleeping_workers_falls_back_when_they_wake_too_slowly() {
+    let enclave = switchless(SwitchlessConfig {
+        workers_policy: WorkersPolicy::Wakeup,
+        retries_before_sleep: 0,
+        // Far less than a futex wake-up takes.
+        retries_before_fallback: 1,
+        ..cfg()
+    });
+    let client = Client::new(&*enclave);
+    for i in 0..5 {
+        // Let the workers fall asleep first.
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(
+            client.sw_add(i, 1).expect("runs one way or the other"),
+            i + 1
+        );
+    }
+    let stats = enclave.switchless_stats().expect("stats");
+    assert!(stats.worker_sleeps >= 1, "{stats:?}");
+    assert!(stats.fallbacks >= 1, "{stats:?}");
+    assert_eq!(stats.fallbacks + stats.served, 5, "{stats:?}");
+}
