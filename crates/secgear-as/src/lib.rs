@@ -1,0 +1,31 @@
+//! The secgear-rs attestation service.
+//!
+//! A relying party (or the attestation agent on its behalf) asks for a
+//! single-use nonce, has the TEE bind `SHA-256(nonce || runtime_data)` into
+//! its evidence, and posts the evidence: the service verifies it with the
+//! attestation core (`secgear-attest`), appraises it with the stored Rego
+//! policy against the stored reference values, and returns a signed EAR
+//! token. An affirming token whose claims satisfy a resource's policy
+//! unlocks that resource, encrypted to the TEE key the token carries.
+//!
+//! Storage is SQLite by default and PostgreSQL for several instances; see
+//! [`config`] for every setting and `GET /v1/openapi.json` for the API.
+#![forbid(unsafe_code)]
+
+mod admin;
+mod api;
+mod auth;
+pub mod b64;
+pub mod config;
+pub mod error;
+pub mod ids;
+mod metrics;
+mod resource_policy;
+pub mod sealing;
+mod server;
+pub mod state;
+pub mod store;
+
+pub use api::{AttestRequest, AttestResponse, Challenge};
+pub use config::Config;
+pub use server::{ApiDoc, Running, serve, start};

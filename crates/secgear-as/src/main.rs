@@ -1,0 +1,53 @@
+//! `secgear-as`: runs the attestation service.
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "secgear-as",
+    version,
+    about = "The secgear-rs attestation service"
+)]
+struct Cli {
+    /// The TOML configuration file (every field optional; see the crate docs).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = match cli.config {
+        Some(path) => secgear_as::Config::load(&path),
+        None => Ok(secgear_as::Config::default()),
+    }
+    .and_then(|c| c.with_env(|k| std::env::var(k).ok()));
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("secgear-as: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("secgear-as: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(secgear_as::serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("secgear-as: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Resources leave the service encrypted to the TEE's own key (HPKE,
+//! RFC 9180: X25519, HKDF-SHA256, AES-256-GCM), so the host relaying them
+//! cannot read them. The key comes from the attestation token: the runtime
+//! data the evidence was bound to is a JSON object whose `tee-pubkey` is an
+//! X25519 JWK (`{"kty": "OKP", "crv": "X25519", "x": <base64url>}`).
+
+use hpke::aead::AesGcm256;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::X25519HkdfSha256;
+use hpke::{Deserializable, Kem as _, OpModeS, Serializable};
+use rand_core::TryRngCore;
+use serde::{Deserialize, Serialize};
+
+pub const SUITE: &str = "X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM";
+
+/// A sealed resource as the API returns it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SealedResource {
+    /// The HPKE suite.
+    pub suite: String,
+    /// The encapsulated key (base64url).
+    pub enc: String,
+    /// The ciphertext (base64url); the associated data is the resource path.
+    pub ciphertext: String,
+}
+
+/// The HPKE `info` for a resource path.
+pub fn info(path: &str) -> Vec<u8> {
+    format!("secgear-as resource {path}").into_bytes()
+}
+
+/// The X25519 public key in a token's runtime data, if it carries one.
+pub fn tee_public_key(runtime_data: &[u8]) -> Result<[u8; 32], String> {
+    let value: serde_json::Value = serde_json::from_slice(runtime_data)
+        .map_err(|_| "the token's runtime data is not a JSON object".to_string())?;
+    let jwk = value
+        .get("tee-pubkey")
+        .ok_or("the token's runtime data carries no `tee-pubkey`")?;
+    if jwk.get("kty").and_then(|v| v.as_str()) != Some("OKP")
+        || jwk.get("crv").and_then(|v| v.as_str()) != Some("X25519")
+    {
+        return Err("`tee-pubkey` must be an X25519 OKP JWK".into());
+    }
+    let x = jwk
+        .get("x")
+        .and_then(|v| v.as_str())
+        .ok_or("`tee-pubkey` has no `x`")?;
+    crate::b64::decode(x)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| "`tee-pubkey.x` is not 32 bytes of base64url".to_string())
+}
+
+/// Encrypts `plaintext` to `public_key` for `path`.
+pub fn seal(public_key: &[u8; 32], path: &str, plaintext: &[u8]) -> Result<SealedResource, String> {
+    let pk = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(public_key)
+        .map_err(|e| format!("TEE public key: {e}"))?;
+    let mut rng = rand_core::OsRng.unwrap_err();
+    let (enc, ciphertext) = hpke::single_shot_seal::<AesGcm256, HkdfSha256, X25519HkdfSha256, _>(
+        &OpModeS::Base,
+        &pk,
+        &info(path),
+        plaintext,
+        path.as_bytes(),
+        &mut rng,
+    )
+    .map_err(|e| format!("HPKE: {e}"))?;
+    Ok(SealedResource {
+        suite: SUITE.into(),
+        enc: crate::b64::encode(&enc.to_bytes()),
+        ciphertext: crate::b64::encode(&ciphertext),
+    })
+}
+
+/// Decrypts a sealed resource with the TEE's private key (the agent's side).
+pub fn open(
+    private_key: &[u8; 32],
+    path: &str,
+    sealed: &SealedResource,
+) -> Result<Vec<u8>, String> {
+    if sealed.suite != SUITE {
+        return Err(format!("unsupported suite {}", sealed.suite));
+    }
+    let sk = <X25519HkdfSha256 as hpke::Kem>::PrivateKey::from_bytes(private_key)
+        .map_err(|e| format!("private key: {e}"))?;
+    let enc_bytes = crate::b64::decode(&sealed.enc).map_err(|e| format!("enc: {e}"))?;
+    let enc = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(&enc_bytes)
+        .map_err(|e| format!("enc: {e}"))?;
+    let ciphertext =
+        crate::b64::decode(&sealed.ciphertext).map_err(|e| format!("ciphertext: {e}"))?;
+    hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
+        &hpke::OpModeR::Base,
+        &sk,
+        &enc,
+        &info(path),
+        &ciphertext,
+        path.as_bytes(),
+    )
+    .map_err(|e| format!("HPKE: {e}"))
+}
+
+/// A fresh X25519 key pair: (private, public).
+pub fn generate_keypair() -> ([u8; 32], [u8; 32]) {
+    let mut rng = rand_core::OsRng.unwrap_err();
+    let (sk, pk) = X25519HkdfSha256::gen_keypair(&mut rng);
+    let mut private = [0u8; 32];
+    private.copy_from_slice(&sk.to_bytes());
+    let mut public = [0u8; 32];
+    public.copy_from_slice(&pk.to_bytes());
+    (private, public)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_tee_key_opens_a_resource_and_only_for_its_path() {
+        let (sk, pk) = generate_keypair();
+        let sealed = seal(&pk, "vendor/key", b"top secret").expect("seal");
+        assert_eq!(
+            open(&sk, "vendor/key", &sealed).expect("open"),
+            b"top secret"
+        );
+        assert!(
+            open(&sk, "vendor/other", &sealed).is_err(),
+            "bound to the path"
+        );
+        let (other, _) = generate_keypair();
+        assert!(open(&other, "vendor/key", &sealed).is_err());
+        let runtime = serde_json::json!({"tee-pubkey": {"kty": "OKP", "crv": "X25519",
+            "x": crate::b64::encode(&pk)}});
+        assert_eq!(
+            tee_public_key(runtime.to_string().as_bytes()).expect("key"),
+            pk
+        );
+        assert!(tee_public_key(b"not json").is_err());
+        assert!(tee_public_key(br#"{"tee-pubkey": {"kty": "EC"}}"#).is_err());
+    }
+}

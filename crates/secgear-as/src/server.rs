@@ -1,0 +1,259 @@
+//! The HTTP(S) server: routes, limits, metrics, background upkeep, graceful
+//! shutdown.
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{SqlStore, Store};
+use crate::{admin, api};
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "secgear-rs attestation service", description = "Challenges, evidence appraisal into EAR tokens, and attested resource release."),
+    paths(
+        api::challenge, api::attest, api::jwks, api::healthz, api::readyz, api::metrics,
+        api::get_resource,
+        admin::list_policies, admin::get_policy, admin::put_policy, admin::delete_policy,
+        admin::list_references, admin::add_references, admin::delete_references,
+        admin::list_anchors, admin::put_anchor, admin::delete_anchor,
+        admin::list_resources, admin::put_resource, admin::delete_resource,
+    ),
+    modifiers(&AdminAuth)
+)]
+pub struct ApiDoc;
+
+struct AdminAuth;
+
+impl utoipa::Modify for AdminAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// Counts and times every request by route template and status.
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let labels = crate::metrics::RouteLabels {
+        route: route.clone(),
+        status: response.status().as_u16(),
+    };
+    state.metrics.requests.get_or_create(&labels).inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&crate::metrics::LatencyLabels { route })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The routes, with body limit, timeout and metrics.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.config.max_body_bytes;
+    let timeout = Duration::from_millis(state.config.request_timeout_ms);
+    Router::new()
+        .route("/v1/challenge", post(api::challenge))
+        .route("/v1/attest", post(api::attest))
+        .route("/.well-known/jwks.json", get(api::jwks))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/metrics", get(api::metrics))
+        .route("/v1/policies", get(admin::list_policies))
+        .route(
+            "/v1/policies/{id}",
+            get(admin::get_policy)
+                .put(admin::put_policy)
+                .delete(admin::delete_policy),
+        )
+        .route(
+            "/v1/reference-values",
+            get(admin::list_references).post(admin::add_references),
+        )
+        .route(
+            "/v1/reference-values/{name}",
+            axum::routing::delete(admin::delete_references),
+        )
+        .route("/v1/trust-anchors", get(admin::list_anchors))
+        .route(
+            "/v1/trust-anchors/{id}",
+            put(admin::put_anchor).delete(admin::delete_anchor),
+        )
+        .route("/v1/resources", get(admin::list_resources))
+        .route(
+            "/v1/resources/{*path}",
+            get(api::get_resource)
+                .put(admin::put_resource)
+                .delete(admin::delete_resource),
+        )
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .with_state(state)
+}
+
+/// A running service.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes requests in flight, and returns.
+    pub async fn shutdown(self) -> Result<(), String> {
+        let _ = self.shutdown.send(true);
+        self.task.await.map_err(|e| format!("server task: {e}"))?
+    }
+}
+
+/// Connects storage, binds, and serves in the background.
+pub async fn start(config: Config) -> Result<Running, String> {
+    config.validate().map_err(|e| e.to_string())?;
+    let store: Arc<dyn Store> = Arc::new(
+        SqlStore::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?,
+    );
+    let state = Arc::new(AppState::new(config.clone(), store).await?);
+    let app = router(state.clone());
+    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+    let upkeep = state.clone();
+    let mut upkeep_stop = stop.clone();
+    tokio::spawn(async move {
+        let period = Duration::from_secs(upkeep.config.refresh_seconds);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(period) => {}
+                _ = upkeep_stop.changed() => return,
+            }
+            if let Err(e) = upkeep.refresh().await {
+                tracing::warn!(target: "secgear::as", "reload failed: {e}");
+            }
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            if let Err(e) = upkeep.store.purge_nonces(now).await {
+                tracing::warn!(target: "secgear::as", "nonce purge failed: {e}");
+            }
+        }
+    });
+    let listener = std::net::TcpListener::bind(config.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("listener: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("listener: {e}"))?;
+    let task = match &config.tls {
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| format!("listener: {e}"))?;
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.changed().await;
+                    })
+                    .await
+                    .map_err(|e| format!("server: {e}"))
+            })
+        }
+        Some(tls) => {
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                .await
+                .map_err(|e| format!("TLS certificate or key: {e}"))?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                let _ = stop.changed().await;
+                stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            tokio::spawn(async move {
+                axum_server::from_tcp_rustls(listener, rustls)
+                    .handle(handle)
+                    .serve(app.into_make_service())
+                    .await
+                    .map_err(|e| format!("server: {e}"))
+            })
+        }
+    };
+    tracing::info!(target: "secgear::as", %addr, tls = config.tls.is_some(), "attestation service listening");
+    Ok(Running {
+        addr,
+        state,
+        shutdown,
+        task,
+    })
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let running = start(config).await?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("signals: {e}"))?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!(target: "secgear::as", "shutting down");
+    running.shutdown().await
+}
+
+impl From<std::convert::Infallible> for ApiError {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            super::redact("postgres://user:hunter2@db/as"),
+            "postgres://user:***@db/as"
+        );
+        assert_eq!(super::redact("sqlite://as.db"), "sqlite://as.db");
+    }
+}

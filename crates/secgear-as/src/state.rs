@@ -1,0 +1,183 @@
+//! What every request handler shares: storage, the appraisal pipeline (kept
+//! in step with storage), the token key, and metrics.
+
+use crate::config::{Config, Mode};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoredAnchor};
+use secgear_attest::policy::PolicyStore;
+use secgear_attest::reference::ReferenceValue;
+use secgear_attest::token::TokenSigner;
+use secgear_attest::{Appraiser, ReferenceValues, TeeKind, TrustAnchors};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub appraiser: Appraiser,
+    pub metrics: Metrics,
+    /// The storage generation the appraiser reflects.
+    loaded: AtomicI64,
+    /// The built-in policies, to restore a default whose override is deleted.
+    builtin: PolicyStore,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+/// Loads an anchor's stored text into `anchors`.
+pub fn load_anchor(anchors: &mut TrustAnchors, a: &StoredAnchor) -> Result<(), String> {
+    let tee = TeeKind::from_str(&a.tee)?;
+    let bytes = if a.data.contains("-----BEGIN") || a.data.trim_start().starts_with(['{', '[']) {
+        a.data.as_bytes().to_vec()
+    } else {
+        crate::b64::decode(&a.data).map_err(|e| format!("anchor data: {e}"))?
+    };
+    anchors.load(tee, &bytes).map_err(|e| e.to_string())
+}
+
+impl AppState {
+    pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, String> {
+        let signer = match &config.signing_key_file {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?;
+                TokenSigner::from_pem(&pem, signing_algorithm(&pem))
+                    .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?
+            }
+            None => {
+                // One key for every instance on this database, made by the first.
+                let candidate = zeroize::Zeroizing::new(generate_p256_pem()?);
+                let pem = zeroize::Zeroizing::new(
+                    store
+                        .signing_key(&candidate)
+                        .await
+                        .map_err(|e| format!("database: {e}"))?,
+                );
+                TokenSigner::from_pem(pem.as_bytes(), jsonwebtoken::Algorithm::ES256)
+                    .map_err(|e| format!("stored signing key: {e}"))?
+            }
+        };
+        let mode = match config.mode {
+            Mode::Production => secgear_attest::Mode::Production,
+            Mode::Development => secgear_attest::Mode::Development,
+        };
+        let mut appraiser = Appraiser::new(TrustAnchors::default(), ReferenceValues::new(), mode)
+            .with_signer(signer);
+        appraiser.issuer = config.issuer.clone();
+        appraiser.token_ttl_seconds = config.token_ttl_seconds;
+        let state = Self {
+            config,
+            store,
+            appraiser,
+            metrics: Metrics::new(),
+            loaded: AtomicI64::new(-1),
+            builtin: PolicyStore::new(),
+            refresh: tokio::sync::Mutex::new(()),
+        };
+        state.refresh().await?;
+        Ok(state)
+    }
+
+    /// Reloads policies, reference values and anchors if storage changed
+    /// since the last load (here or at another instance).
+    pub async fn refresh(&self) -> Result<(), String> {
+        let _one_at_a_time = self.refresh.lock().await;
+        let db = |e: sqlx::Error| format!("database: {e}");
+        let generation = self.store.generation().await.map_err(db)?;
+        if generation == self.loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let policies = self.store.list_policies().await.map_err(db)?;
+        let references = self.store.list_references().await.map_err(db)?;
+        let anchors = self.store.list_anchors().await.map_err(db)?;
+
+        for p in &policies {
+            if self.appraiser.policies.source(&p.id).as_deref() != Some(p.source.as_str())
+                && let Err(e) = self.appraiser.policies.add(&p.id, &p.source)
+            {
+                tracing::warn!(target: "secgear::as", id = %p.id, "stored policy does not compile: {e}");
+            }
+        }
+        for id in self.appraiser.policies.ids() {
+            if policies.iter().any(|p| p.id == id) {
+                continue;
+            }
+            match self.builtin.source(&id) {
+                Some(builtin)
+                    if self.appraiser.policies.source(&id).as_deref() != Some(&builtin) =>
+                {
+                    let _ = self.appraiser.policies.add(&id, &builtin);
+                }
+                Some(_) => {}
+                None => {
+                    self.appraiser.policies.remove(&id);
+                }
+            }
+        }
+
+        let mut values = ReferenceValues::new();
+        for entry in &references {
+            match serde_json::from_str::<ReferenceValue>(entry) {
+                Ok(rv) => {
+                    if let Err(e) = values.add(rv) {
+                        tracing::warn!(target: "secgear::as", "stored reference value refused: {e}");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(target: "secgear::as", "stored reference value unreadable: {e}")
+                }
+            }
+        }
+        let mut trust = TrustAnchors::default();
+        for a in &anchors {
+            if let Err(e) = load_anchor(&mut trust, a) {
+                tracing::warn!(target: "secgear::as", id = %a.id, "stored trust anchor refused: {e}");
+            }
+        }
+        if let Ok(mut r) = self.appraiser.references.write() {
+            *r = values;
+        }
+        if let Ok(mut t) = self.appraiser.anchors.write() {
+            *t = trust;
+        }
+        self.loaded.store(generation, Ordering::Release);
+        tracing::debug!(target: "secgear::as", generation, "appraisal data reloaded");
+        Ok(())
+    }
+}
+
+/// The JWT algorithm for a PKCS#8 PEM key: ES256, ES384 or PS256.
+fn signing_algorithm(pem: &[u8]) -> jsonwebtoken::Algorithm {
+    use p384::pkcs8::DecodePrivateKey;
+    let text = String::from_utf8_lossy(pem);
+    if p384::SecretKey::from_pkcs8_pem(&text).is_ok() {
+        jsonwebtoken::Algorithm::ES384
+    } else if text.contains("RSA") {
+        jsonwebtoken::Algorithm::PS256
+    } else {
+        jsonwebtoken::Algorithm::ES256
+    }
+}
+
+fn generate_p256_pem() -> Result<String, String> {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        .map_err(|_| "cannot generate a signing key".to_string())?;
+    let body = crate::b64::encode_std(doc.as_ref());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    Ok(format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    ))
+}

@@ -1,0 +1,35 @@
+//! Several instances on one PostgreSQL database: a nonce issued by one is
+//! redeemable exactly once, at any of them. `.ci/run` starts PostgreSQL and
+//! sets `SECGEAR_TEST_POSTGRES_URL`.
+
+mod common;
+use common::*;
+
+#[tokio::test]
+async fn a_nonce_is_redeemable_exactly_once_across_instances() {
+    let Ok(url) = std::env::var("SECGEAR_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "SKIPPED: SECGEAR_TEST_POSTGRES_URL is not set (.ci/run sets it after starting PostgreSQL with .ci/postgres.sh)"
+        );
+        return;
+    };
+    let a = start_with(config(url.clone())).await;
+    let b = start_with(config(url)).await;
+    a.provision().await;
+    // B learns what A stored without waiting for its periodic reload.
+    b.running.state.refresh().await.expect("refresh");
+    for round in 0..20 {
+        let (issuer, other) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let nonce = issuer.challenge().await;
+        let body = attest_body(&nonce, b"", MEASUREMENT);
+        // Both instances at once.
+        let (x, y) = tokio::join!(issuer.attest(&body), other.attest(&body));
+        let mut statuses = [x.0, y.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "round {round}: {x:?} {y:?}");
+        let winner = if x.0 == 200 { &x.1 } else { &y.1 };
+        assert_eq!(winner["status"], "affirming", "{winner}");
+    }
+    a.running.shutdown().await.expect("a");
+    b.running.shutdown().await.expect("b");
+}

@@ -1,0 +1,249 @@
+//! The service end to end over HTTP: provisioning, attestation, replay,
+//! wrong references, resources, and the published keys.
+
+mod common;
+use common::*;
+use reqwest::Method;
+use secgear_attest::token::{TokenExpectations, verify_token};
+use serde_json::{Value, json};
+
+async fn jwks(s: &Service) -> jsonwebtoken::jwk::JwkSet {
+    s.http
+        .get(format!("{}/.well-known/jwks.json", s.url))
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn attestation_affirms_a_known_enclave_and_a_nonce_works_once() {
+    let s = start_sqlite().await;
+    s.provision().await;
+    let nonce = s.challenge().await;
+    let body = attest_body(&nonce, b"runtime", MEASUREMENT);
+    let (status, reply) = s.attest(&body).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["status"], "affirming");
+    let token = reply["token"].as_str().expect("token");
+    let claims = verify_token(
+        token,
+        &jwks(&s).await,
+        &TokenExpectations {
+            issuer: Some("secgear-as".into()),
+            ..Default::default()
+        },
+    )
+    .expect("affirming token verifies against the JWKS");
+    assert_eq!(
+        claims.runtime_data.as_deref(),
+        Some(b64(b"runtime").as_str())
+    );
+
+    // Replay: the same nonce again is a conflict, not a token.
+    let (status, reply) = s.attest(&body).await;
+    assert_eq!(status, 409, "{reply}");
+    assert_eq!(reply["error"], "conflict");
+    // A nonce the service never issued.
+    let forged = attest_body(&b64(&[9u8; 32]), b"", MEASUREMENT);
+    assert_eq!(s.attest(&forged).await.0, 409);
+    s.running.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn a_wrong_measurement_is_not_affirmed_and_bad_evidence_is_422() {
+    let s = start_sqlite().await;
+    s.provision().await;
+    let nonce = s.challenge().await;
+    let (status, reply) = s.attest(&attest_body(&nonce, b"", [8; 32])).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_ne!(reply["status"], "affirming");
+    let claims = verify_token(
+        reply["token"].as_str().expect("token"),
+        &jwks(&s).await,
+        &TokenExpectations::default(),
+    )
+    .expect_err("a relying party refuses it by default");
+    assert!(claims.to_string().contains("not affirming"), "{claims}");
+
+    // Evidence bound to another nonce: consumed, and not affirmed.
+    let nonce = s.challenge().await;
+    let other = s.challenge().await;
+    let mut body = attest_body(&other, b"", MEASUREMENT);
+    body["nonce"] = json!(nonce);
+    let (status, reply) = s.attest(&body).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_ne!(reply["status"], "affirming");
+
+    // Garbage evidence.
+    let nonce = s.challenge().await;
+    let (status, reply) = s
+        .attest(&json!({"tee": "sim", "evidence": b64(b"garbage"), "nonce": nonce}))
+        .await;
+    assert_eq!(status, 422, "{reply}");
+    // The nonce was consumed anyway.
+    let (status, _) = s
+        .attest(&json!({"tee": "sim", "evidence": b64(b"garbage"), "nonce": nonce}))
+        .await;
+    assert_eq!(status, 409);
+}
+
+#[tokio::test]
+async fn policies_are_compiled_on_upload_and_used_by_id() {
+    let s = start_sqlite().await;
+    s.provision().await;
+    let broken = json!({"rego": "package secgear.appraisal\ntrust_vector := {"});
+    let (status, reply) = s
+        .admin(Method::PUT, "/v1/policies/mine", Some(broken))
+        .await;
+    assert_eq!(status, 400, "{reply}");
+    let strict = json!({"rego": "package secgear.appraisal\nimport rego.v1\ntrust_vector := {\"executables\": 33}"});
+    let (status, reply) = s
+        .admin(Method::PUT, "/v1/policies/strict", Some(strict))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let (_, listed) = s.admin(Method::GET, "/v1/policies", None).await;
+    assert!(
+        listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|p| p["id"] == "strict")
+    );
+    let nonce = s.challenge().await;
+    let mut body = attest_body(&nonce, b"", MEASUREMENT);
+    body["policy_ids"] = json!(["strict"]);
+    let (status, reply) = s.attest(&body).await;
+    assert_eq!(
+        (status, reply["status"].as_str()),
+        (200, Some("warning")),
+        "{reply}"
+    );
+    let (status, _) = s.admin(Method::DELETE, "/v1/policies/strict", None).await;
+    assert_eq!(status, 204);
+    let nonce = s.challenge().await;
+    let mut body = attest_body(&nonce, b"", MEASUREMENT);
+    body["policy_ids"] = json!(["strict"]);
+    assert_eq!(s.attest(&body).await.0, 422, "a deleted policy is gone");
+}
+
+#[tokio::test]
+async fn resources_go_only_to_affirmed_tees_encrypted_to_their_key() {
+    let s = start_sqlite().await;
+    s.provision().await;
+    let policy = "package secgear.resource\nimport rego.v1\ndefault allow := false\n\
+        allow if input.token.submods.sim[\"secgear.claims\"].measurement == \"0707070707070707070707070707070707070707070707070707070707070707\"";
+    let (status, reply) = s
+        .admin(
+            Method::PUT,
+            "/v1/resources/vendor/app/key",
+            Some(json!({"content": b64(b"the secret"), "policy": policy})),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let (private, public) = secgear_as::sealing::generate_keypair();
+    let runtime =
+        json!({"tee-pubkey": {"kty": "OKP", "crv": "X25519", "x": b64(&public)}}).to_string();
+    let nonce = s.challenge().await;
+    let (_, reply) = s
+        .attest(&attest_body(&nonce, runtime.as_bytes(), MEASUREMENT))
+        .await;
+    let token = reply["token"].as_str().expect("token").to_string();
+    let get = |path: &str, token: Option<&str>| {
+        let mut req = s.http.get(format!("{}/v1/resources/{path}", s.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let resp = get("vendor/app/key", Some(&token)).await.expect("get");
+    assert_eq!(resp.status(), 200);
+    let sealed: secgear_as::sealing::SealedResource = resp.json().await.expect("sealed");
+    assert_eq!(
+        secgear_as::sealing::open(&private, "vendor/app/key", &sealed).expect("open"),
+        b"the secret"
+    );
+    assert_eq!(
+        get("vendor/app/key", None).await.expect("get").status(),
+        401
+    );
+    assert_eq!(
+        get("vendor/app/key", Some("not.a.token"))
+            .await
+            .expect("get")
+            .status(),
+        401
+    );
+    assert_eq!(
+        get("vendor/app/nothing", Some(&token))
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+
+    // A token for another enclave is not affirming: refused.
+    let nonce = s.challenge().await;
+    let (_, reply) = s
+        .attest(&attest_body(&nonce, runtime.as_bytes(), [8; 32]))
+        .await;
+    let wrong = reply["token"].as_str().expect("token");
+    assert_eq!(
+        get("vendor/app/key", Some(wrong))
+            .await
+            .expect("get")
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn discovery_health_and_metrics_answer() {
+    let s = start_sqlite().await;
+    s.provision().await;
+    let nonce = s.challenge().await;
+    assert_eq!(
+        s.attest(&attest_body(&nonce, b"", MEASUREMENT)).await.0,
+        200
+    );
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/v1/openapi.json",
+        "/.well-known/jwks.json",
+    ] {
+        let resp = s
+            .http
+            .get(format!("{}{path}", s.url))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(resp.status(), 200, "{path}");
+    }
+    let openapi: Value = s
+        .http
+        .get(format!("{}/v1/openapi.json", s.url))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(openapi["paths"]["/v1/attest"].is_object());
+    let metrics = s
+        .http
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("secgear_as_verdicts_total{tee=\"sim\",status=\"affirming\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("route=\"/v1/attest\""), "{metrics}");
+}
