@@ -33,6 +33,15 @@ pub enum CallKind {
     Ocall = 2,
     /// A built-in call from the enclave runtime to the (simulated) platform.
     Platform = 4,
+    /// A built-in call from the host to the enclave runtime (not to the
+    /// EDL's functions): see [`builtin`].
+    Builtin = 5,
+}
+
+/// Function ids of [`CallKind::Builtin`] calls, served by every enclave's runtime.
+pub mod builtin {
+    /// `[u8; 64]` report data in; the enclave's evidence over it out (`Vec<u8>`).
+    pub const REPORT: u32 = 0;
 }
 
 const KIND_REPLY: u8 = 3;
@@ -139,6 +148,7 @@ impl<'a> Reader<'a> {
             1 => CallKind::Ecall,
             2 => CallKind::Ocall,
             4 => CallKind::Platform,
+            5 => CallKind::Builtin,
             other => {
                 return Err(Error::malformed(format!(
                     "message kind {other} is not a request"

@@ -18,6 +18,7 @@
 //! and writes the host's shared buffers in place ([`shared`]), and logs
 //! with the `tracing` macros; log events reach the host's subscriber.
 
+mod builtin;
 mod logging;
 mod platform;
 mod runtime;

@@ -220,12 +220,24 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
             continue;
         }
         let reply = match slot.take_message() {
-            Ok(request) => {
-                (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request)
-            }
+            Ok(request) => serve_top_level(shared, &request),
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
         post_reply(&slot, state::ECALL_DONE, reply);
+    }
+}
+
+/// A call straight from the host: a built-in call of the runtime, or one of
+/// the EDL's ECALLs.
+fn serve_top_level<E: Send + Sync + 'static>(
+    shared: &'static Shared<E>,
+    request: &[u8],
+) -> Vec<u8> {
+    match Reader::request(request) {
+        Ok((header, _)) if header.kind == secgear_abi::CallKind::Builtin => {
+            crate::builtin::serve(header.function_id, request)
+        }
+        _ => (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, request),
     }
 }
 

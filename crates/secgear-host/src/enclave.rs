@@ -115,6 +115,21 @@ impl Enclave {
         Ok(buf)
     }
 
+    /// Asks the enclave for evidence over `report_data` (a built-in call
+    /// every enclave answers): what attestation agents send to a verifier.
+    pub fn report(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, Error> {
+        let mut w = secgear_abi::Writer::request(
+            secgear_abi::CallKind::Builtin,
+            secgear_abi::wire::builtin::REPORT,
+        );
+        w.put(report_data);
+        let reply = self.call(w.finish())?;
+        let mut r = secgear_abi::Reader::reply(&reply)?;
+        let evidence: Vec<u8> = r.get_vec()?;
+        r.finish()?;
+        Ok(evidence)
+    }
+
     pub(crate) fn release_shared(&self, offset: u64, reserved: u64) {
         if let Ok(mut list) = self.shared.lock() {
             list.release(offset, reserved);

@@ -165,3 +165,30 @@ fn reports_carry_the_loader_measurement_and_verify_with_the_platform_key() {
         claims.measurement
     );
 }
+
+#[test]
+fn the_host_gets_a_report_from_any_enclave_through_the_built_in_call() {
+    let e = start(1);
+    let report_data = [0x5au8; 64];
+    let evidence = e.report(&report_data).expect("built-in report");
+    let parsed = secgear_sim::evidence::parse(&evidence).expect("parse");
+    let platform = SimPlatform::open(common::state_dir()).expect("platform");
+    parsed
+        .verify(&platform.public_key())
+        .expect("signed by the platform");
+    assert_eq!(parsed.claims.report_data, report_data);
+    assert_eq!(
+        parsed.claims.measurement,
+        secgear_sim_tests::ENCLAVE_MEASUREMENT
+    );
+    // A built-in call the runtime does not know is refused, and the enclave lives on.
+    let unknown = secgear_host::abi::Writer::request(secgear_host::abi::CallKind::Builtin, 99);
+    let reply = secgear_host::Transport::call(&*e, unknown.finish()).expect("a reply");
+    assert_eq!(
+        secgear_host::abi::Reader::reply(&reply)
+            .expect_err("refused")
+            .kind(),
+        ErrorCode::InvalidCmd
+    );
+    assert!(e.report(&report_data).is_ok());
+}
