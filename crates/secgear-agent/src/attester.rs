@@ -1,0 +1,212 @@
+//! Evidence collection. An [`Attester`] turns 64 bytes of report data (a
+//! verifier's challenge) into evidence from its TEE.
+//!
+//! - [`SimAttester`]: an enclave on the simulation TEE, through the
+//!   runtime's built-in report call;
+//! - [`TsmAttester`]: Linux configfs-tsm (`/sys/kernel/config/tsm/report`),
+//!   the kernel's one interface for Arm CCA, Intel TDX and AMD SEV-SNP guests;
+//! - [`VirtccaAttester`]: the seam for Huawei virtCCA's device interface.
+
+use crate::error::AgentError;
+use secgear_attest::TeeKind;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub trait Attester: Send + Sync {
+    fn tee(&self) -> TeeKind;
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, AgentError>;
+}
+
+/// An enclave on the simulation TEE.
+pub struct SimAttester {
+    enclave: Arc<secgear_host::Enclave>,
+}
+
+impl SimAttester {
+    pub fn new(enclave: Arc<secgear_host::Enclave>) -> Self {
+        Self { enclave }
+    }
+
+    /// Loads a signed enclave image (debug mode) to attest.
+    pub fn load(image: &Path) -> Result<Self, AgentError> {
+        let enclave = secgear_host::Enclave::builder(image)
+            .tee(secgear_host::TeeType::Sim)
+            .debug(true)
+            .threads(1)
+            .create()
+            .map_err(|e| AgentError::Attester(format!("{}: {e}", image.display())))?;
+        Ok(Self::new(Arc::new(enclave)))
+    }
+}
+
+impl Attester for SimAttester {
+    fn tee(&self) -> TeeKind {
+        TeeKind::Sim
+    }
+
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, AgentError> {
+        self.enclave
+            .report(report_data)
+            .map_err(|e| AgentError::Attester(e.to_string()))
+    }
+}
+
+/// The configfs-tsm report interface: make an entry, write `inblob`, read
+/// `outblob` (and `provider`, which names the TEE), checking `generation`
+/// so that a concurrent writer of the same entry is detected.
+pub struct TsmAttester {
+    root: PathBuf,
+    entry: String,
+}
+
+/// Where the kernel mounts the interface.
+pub const TSM_ROOT: &str = "/sys/kernel/config/tsm/report";
+
+impl TsmAttester {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            entry: format!("secgear-agent-{}", std::process::id()),
+        }
+    }
+
+    fn io(&self, what: &str, path: &Path, e: std::io::Error) -> AgentError {
+        AgentError::Attester(format!("configfs-tsm: {what} {}: {e}", path.display()))
+    }
+
+    fn read_trimmed(&self, path: &Path) -> Result<String, AgentError> {
+        std::fs::read_to_string(path)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| self.io("cannot read", path, e))
+    }
+
+    /// The TEE the kernel's provider name stands for.
+    pub fn tee_of(provider: &str) -> Result<TeeKind, AgentError> {
+        match provider {
+            "arm_cca_guest" => Ok(TeeKind::Cca),
+            other => Err(AgentError::Unsupported {
+                tee: other.to_string(),
+                detail: "no verifier for this configfs-tsm provider".into(),
+            }),
+        }
+    }
+
+    fn provider(&self) -> Result<String, AgentError> {
+        self.read_trimmed(&self.root.join(&self.entry).join("provider"))
+    }
+}
+
+impl Attester for TsmAttester {
+    fn tee(&self) -> TeeKind {
+        self.provider()
+            .and_then(|p| Self::tee_of(&p))
+            .unwrap_or(TeeKind::Cca)
+    }
+
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, AgentError> {
+        let dir = self.root.join(&self.entry);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(self.io("cannot create", &dir, e)),
+        }
+        let generation = |s: &Self| -> Result<u64, AgentError> {
+            let path = dir.join("generation");
+            s.read_trimmed(&path)?
+                .parse()
+                .map_err(|_| AgentError::Attester(format!("{}: not a number", path.display())))
+        };
+        let inblob = dir.join("inblob");
+        std::fs::write(&inblob, report_data).map_err(|e| self.io("cannot write", &inblob, e))?;
+        let written = generation(self)?;
+        let outblob = dir.join("outblob");
+        let evidence = std::fs::read(&outblob).map_err(|e| self.io("cannot read", &outblob, e))?;
+        // Another writer between our write and read would have bumped it.
+        if generation(self)? != written {
+            return Err(AgentError::Attester(
+                "configfs-tsm: the report entry changed while it was read (another writer?)".into(),
+            ));
+        }
+        if evidence.is_empty() {
+            return Err(AgentError::Attester("configfs-tsm: empty outblob".into()));
+        }
+        Self::tee_of(&self.provider()?)?;
+        Ok(evidence)
+    }
+}
+
+/// Huawei virtCCA guests get their token from the TSI device through the
+/// vendor's library. This build has no binding to it: the seam is here for
+/// the backend that adds one; configfs-tsm covers CCA guests on upstream kernels.
+pub struct VirtccaAttester;
+
+impl Attester for VirtccaAttester {
+    fn tee(&self) -> TeeKind {
+        TeeKind::Virtcca
+    }
+
+    fn evidence(&self, _: &[u8; 64]) -> Result<Vec<u8>, AgentError> {
+        Err(AgentError::unsupported(
+            TeeKind::Virtcca,
+            "no virtCCA device binding in this build (use configfs-tsm on a CCA guest)",
+        ))
+    }
+}
+
+/// The report data binding a nonce and runtime data: SHA-256(nonce || runtime_data), zero-padded.
+pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
+    let mut bound = nonce.to_vec();
+    bound.extend_from_slice(runtime_data);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &bound);
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(digest.as_ref());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configfs-tsm tree as the kernel would present it after `mkdir`.
+    fn fake_tree(provider: &str) -> (tempfile::TempDir, TsmAttester) {
+        let root = tempfile::tempdir().expect("dir");
+        let attester = TsmAttester::new(root.path());
+        let entry = root.path().join(&attester.entry);
+        std::fs::create_dir(&entry).expect("entry");
+        std::fs::write(entry.join("provider"), format!("{provider}\n")).expect("provider");
+        std::fs::write(entry.join("generation"), "1\n").expect("generation");
+        std::fs::write(entry.join("outblob"), b"cca-token-bytes").expect("outblob");
+        (root, attester)
+    }
+
+    #[test]
+    fn configfs_tsm_reports_are_read_after_writing_the_challenge() {
+        let (root, attester) = fake_tree("arm_cca_guest");
+        let data = report_data(b"nonce", b"runtime");
+        assert_eq!(
+            attester.evidence(&data).expect("evidence"),
+            b"cca-token-bytes"
+        );
+        let written =
+            std::fs::read(root.path().join(&attester.entry).join("inblob")).expect("inblob");
+        assert_eq!(written, data);
+        assert_eq!(attester.tee(), TeeKind::Cca);
+    }
+
+    #[test]
+    fn configfs_tsm_refuses_unknown_providers_and_missing_trees() {
+        let (_root, attester) = fake_tree("tdx_guest");
+        assert!(matches!(
+            attester.evidence(&[0; 64]),
+            Err(AgentError::Unsupported { .. })
+        ));
+        let missing = TsmAttester::new("/nonexistent/tsm/report");
+        assert!(matches!(
+            missing.evidence(&[0; 64]),
+            Err(AgentError::Attester(_))
+        ));
+        let (root, attester) = fake_tree("arm_cca_guest");
+        std::fs::write(root.path().join(&attester.entry).join("outblob"), b"").expect("empty");
+        assert!(attester.evidence(&[0; 64]).is_err());
+    }
+}

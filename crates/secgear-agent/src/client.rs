@@ -1,0 +1,173 @@
+//! Service mode: challenge → evidence → token from the attestation service,
+//! and token verification against the service's published keys (cached,
+//! fetched again when a token names a key the cache does not have).
+
+use crate::attester::{Attester, report_data};
+use crate::error::AgentError;
+use jsonwebtoken::jwk::JwkSet;
+use secgear_as::sealing::SealedResource;
+use secgear_as::{AttestRequest, AttestResponse, Challenge};
+use secgear_attest::token::{EarClaims, TokenError, TokenExpectations, verify_token};
+use std::sync::Arc;
+
+/// A token the service issued, with the status it reported.
+#[derive(Debug, Clone)]
+pub struct Attested {
+    pub token: String,
+    pub status: String,
+}
+
+pub struct ServiceClient {
+    base: String,
+    http: reqwest::Client,
+    jwks: tokio::sync::RwLock<Option<JwkSet>>,
+}
+
+impl std::fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+async fn refused(resp: reqwest::Response) -> AgentError {
+    let status = resp.status().as_u16();
+    let detail = match resp.json::<secgear_as::error::ErrorBody>().await {
+        Ok(body) => format!("{}: {}", body.error, body.detail),
+        Err(_) => "no error body".into(),
+    };
+    AgentError::Refused { status, detail }
+}
+
+impl ServiceClient {
+    /// A client of the service at `base_url` (`http://` or `https://`; TLS
+    /// trusts the system's roots).
+    pub fn new(base_url: &str) -> Result<Self, AgentError> {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(AgentError::Invalid(format!(
+                "service URL {base_url:?} must start with http:// or https://"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()?;
+        Ok(Self {
+            base: base_url.trim_end_matches('/').to_string(),
+            http,
+            jwks: tokio::sync::RwLock::new(None),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn challenge(&self) -> Result<Challenge, AgentError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/challenge", self.base))
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(refused(resp).await);
+        }
+        Ok(resp.json().await?)
+    }
+
+    /// Attests `attester`'s TEE: the evidence binds a fresh nonce and
+    /// `runtime_data`; the token carries the runtime data.
+    pub async fn attest(
+        &self,
+        attester: Arc<dyn Attester>,
+        runtime_data: Option<&[u8]>,
+        policy_ids: &[String],
+    ) -> Result<Attested, AgentError> {
+        let challenge = self.challenge().await?;
+        let nonce = secgear_as::b64::decode(&challenge.nonce)
+            .map_err(|_| AgentError::Service("the challenge is not base64".into()))?;
+        let data = report_data(&nonce, runtime_data.unwrap_or_default());
+        let tee = attester.tee();
+        let evidence = tokio::task::spawn_blocking(move || attester.evidence(&data))
+            .await
+            .map_err(|e| AgentError::Attester(format!("evidence task: {e}")))??;
+        let request = AttestRequest {
+            tee: tee.name().into(),
+            evidence: secgear_as::b64::encode(&evidence),
+            nonce: challenge.nonce,
+            runtime_data: runtime_data.map(secgear_as::b64::encode),
+            policy_ids: (!policy_ids.is_empty()).then(|| policy_ids.to_vec()),
+        };
+        let resp = self
+            .http
+            .post(format!("{}/v1/attest", self.base))
+            .json(&request)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(refused(resp).await);
+        }
+        let reply: AttestResponse = resp.json().await?;
+        Ok(Attested {
+            token: reply.token,
+            status: reply.status,
+        })
+    }
+
+    async fn fetch_jwks(&self) -> Result<JwkSet, AgentError> {
+        let resp = self
+            .http
+            .get(format!("{}/.well-known/jwks.json", self.base))
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(refused(resp).await);
+        }
+        let keys: JwkSet = resp.json().await?;
+        *self.jwks.write().await = Some(keys.clone());
+        Ok(keys)
+    }
+
+    /// Checks a token against the service's keys and `expect`.
+    pub async fn verify_token(
+        &self,
+        token: &str,
+        expect: &TokenExpectations,
+    ) -> Result<EarClaims, AgentError> {
+        let cached = self.jwks.read().await.clone();
+        let keys = match cached {
+            Some(keys) => keys,
+            None => self.fetch_jwks().await?,
+        };
+        match verify_token(token, &keys, expect) {
+            // The service may have rotated its key since the cache was filled.
+            Err(TokenError::Invalid(m)) if m.starts_with("unknown key id") => {
+                let keys = self.fetch_jwks().await?;
+                Ok(verify_token(token, &keys, expect)?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Fetches a resource released to `token` and opens it with the TEE's
+    /// private X25519 key (whose public half the token's runtime data carries).
+    pub async fn resource(
+        &self,
+        token: &str,
+        path: &str,
+        private_key: &[u8; 32],
+    ) -> Result<Vec<u8>, AgentError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/resources/{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(refused(resp).await);
+        }
+        let sealed: SealedResource = resp.json().await?;
+        secgear_as::sealing::open(private_key, path, &sealed).map_err(AgentError::Service)
+    }
+}

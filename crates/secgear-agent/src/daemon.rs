@@ -1,0 +1,235 @@
+//! `secgear-agent serve`: the agent as a local REST daemon, on loopback or
+//! a Unix socket.
+//!
+//! - `POST /v1/evidence` `{nonce?, runtime_data?}` (base64) → `{tee, evidence}`
+//! - `POST /v1/token` `{runtime_data?, policy_ids?}` → `{token, status}` (the
+//!   cached token of active attestation when the body is empty)
+//! - `POST /v1/verify` `{token}` → the token's claims (checked with the
+//!   service's keys), or `{tee, evidence, nonce, runtime_data?}` → an appraisal
+//!   (peer-to-peer, with local anchors and reference values)
+
+use crate::active::ActiveAttestation;
+use crate::attester::{Attester, report_data};
+use crate::client::ServiceClient;
+use crate::local::LocalVerifier;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use secgear_attest::TeeKind;
+use secgear_attest::token::TokenExpectations;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::str::FromStr;
+use std::sync::Arc;
+
+pub struct Daemon {
+    pub attester: Arc<dyn Attester>,
+    pub service: Option<Arc<ServiceClient>>,
+    pub local: Option<LocalVerifier>,
+    pub active: Option<ActiveAttestation>,
+}
+
+struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let kind = if self.0.is_client_error() {
+            "bad_request"
+        } else {
+            "failed"
+        };
+        (self.0, Json(json!({"error": kind, "detail": self.1}))).into_response()
+    }
+}
+
+fn bad(detail: impl Into<String>) -> Failure {
+    Failure(StatusCode::BAD_REQUEST, detail.into())
+}
+
+fn failed(e: crate::AgentError) -> Failure {
+    let status = match e {
+        crate::AgentError::Invalid(_) => StatusCode::BAD_REQUEST,
+        crate::AgentError::Token(_) => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    Failure(status, e.to_string())
+}
+
+fn b64_field(v: &Option<String>, name: &str) -> Result<Vec<u8>, Failure> {
+    match v {
+        Some(text) => {
+            secgear_as::b64::decode(text).map_err(|_| bad(format!("{name} is not base64")))
+        }
+        None => Ok(Vec::new()),
+    }
+}
+
+type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvidenceRequest {
+    nonce: Option<String>,
+    runtime_data: Option<String>,
+}
+
+async fn evidence(
+    State(d): State<Arc<Daemon>>,
+    body: Body<EvidenceRequest>,
+) -> Result<Json<Value>, Failure> {
+    let Json(req) = body.map_err(|e| bad(e.body_text()))?;
+    let data = report_data(
+        &b64_field(&req.nonce, "nonce")?,
+        &b64_field(&req.runtime_data, "runtime_data")?,
+    );
+    let attester = d.attester.clone();
+    let tee = attester.tee();
+    let evidence = tokio::task::spawn_blocking(move || attester.evidence(&data))
+        .await
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(failed)?;
+    Ok(Json(
+        json!({"tee": tee.name(), "evidence": secgear_as::b64::encode(&evidence)}),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    runtime_data: Option<String>,
+    #[serde(default)]
+    policy_ids: Vec<String>,
+}
+
+async fn token(
+    State(d): State<Arc<Daemon>>,
+    body: Body<TokenRequest>,
+) -> Result<Json<Value>, Failure> {
+    let Json(req) = body.map_err(|e| bad(e.body_text()))?;
+    if req.runtime_data.is_none()
+        && req.policy_ids.is_empty()
+        && let Some(active) = &d.active
+        && let Some(cached) = active.current().await
+    {
+        return Ok(Json(
+            json!({"token": cached.token, "status": cached.status}),
+        ));
+    }
+    let service = d
+        .service
+        .as_ref()
+        .ok_or_else(|| bad("no attestation service is configured (service_url)"))?;
+    let runtime = req
+        .runtime_data
+        .as_ref()
+        .map(|_| b64_field(&req.runtime_data, "runtime_data"))
+        .transpose()?;
+    let attested = service
+        .attest(d.attester.clone(), runtime.as_deref(), &req.policy_ids)
+        .await
+        .map_err(failed)?;
+    Ok(Json(
+        json!({"token": attested.token, "status": attested.status}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    token: Option<String>,
+    tee: Option<String>,
+    evidence: Option<String>,
+    nonce: Option<String>,
+    runtime_data: Option<String>,
+}
+
+async fn verify(
+    State(d): State<Arc<Daemon>>,
+    body: Body<VerifyRequest>,
+) -> Result<Json<Value>, Failure> {
+    let Json(req) = body.map_err(|e| bad(e.body_text()))?;
+    if let Some(token) = &req.token {
+        let service = d
+            .service
+            .as_ref()
+            .ok_or_else(|| bad("no attestation service is configured to check tokens against"))?;
+        let expect = TokenExpectations {
+            accept_non_affirming: true,
+            ..TokenExpectations::default()
+        };
+        let claims = service.verify_token(token, &expect).await.map_err(failed)?;
+        return Ok(Json(json!({
+            "status": claims.status().name(),
+            "claims": claims,
+        })));
+    }
+    let local = d
+        .local
+        .as_ref()
+        .ok_or_else(|| bad("send {token}, or configure [local] to appraise evidence here"))?;
+    let tee = TeeKind::from_str(req.tee.as_deref().unwrap_or_default()).map_err(bad)?;
+    let evidence = b64_field(&req.evidence, "evidence")?;
+    let nonce = b64_field(&req.nonce, "nonce")?;
+    if evidence.is_empty() || nonce.is_empty() {
+        return Err(bad("evidence and nonce are required"));
+    }
+    let runtime = b64_field(&req.runtime_data, "runtime_data")?;
+    let appraisal = local
+        .appraise(tee, &evidence, &nonce, &runtime)
+        .map_err(|e| Failure(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    Ok(Json(
+        json!({"status": appraisal.status.name(), "appraisal": appraisal}),
+    ))
+}
+
+pub fn router(daemon: Arc<Daemon>) -> Router {
+    Router::new()
+        .route("/v1/evidence", post(evidence))
+        .route("/v1/token", post(token))
+        .route("/v1/verify", post(verify))
+        .layer(axum::extract::DefaultBodyLimit::max(4 << 20))
+        .with_state(daemon)
+}
+
+/// Where the daemon listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    Tcp(std::net::SocketAddr),
+    Unix(std::path::PathBuf),
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    daemon: Arc<Daemon>,
+    listen: Listen,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), crate::AgentError> {
+    let app = router(daemon);
+    let io = |e: std::io::Error| crate::AgentError::Config(format!("listen: {e}"));
+    match listen {
+        Listen::Tcp(addr) => {
+            if !addr.ip().is_loopback() {
+                return Err(crate::AgentError::Config(format!(
+                    "{addr} is not a loopback address: the agent's API has no authentication"
+                )));
+            }
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(io)
+        }
+        Listen::Unix(path) => {
+            let _ = std::fs::remove_file(&path);
+            let listener = tokio::net::UnixListener::bind(&path).map_err(io)?;
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .map_err(io)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(io)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+use secgear_attest::TeeKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("evidence: {0}")]
+    Attester(String),
+    #[error("{tee} evidence is not supported here: {detail}")]
+    Unsupported { tee: String, detail: String },
+    #[error("attestation service: {0}")]
+    Service(String),
+    #[error("attestation service answered {status}: {detail}")]
+    Refused { status: u16, detail: String },
+    #[error("token: {0}")]
+    Token(#[from] secgear_attest::token::TokenError),
+    #[error("local appraisal: {0}")]
+    Appraisal(String),
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl AgentError {
+    pub fn unsupported(tee: TeeKind, detail: impl Into<String>) -> Self {
+        AgentError::Unsupported {
+            tee: tee.name().into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<reqwest::Error> for AgentError {
+    fn from(e: reqwest::Error) -> Self {
+        AgentError::Service(e.to_string())
+    }
+}

@@ -1,0 +1,189 @@
+//! `secgear-agent`: the attestation agent's daemon and one-shot commands.
+
+use clap::{Parser, Subcommand};
+use secgear_agent::config::AgentConfig;
+use secgear_agent::daemon::{Daemon, Listen};
+use secgear_agent::{
+    ActiveAttestation, AgentError, Attester, LocalVerifier, ServiceClient, SimAttester, TsmAttester,
+};
+use secgear_attest::token::TokenExpectations;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "secgear-agent",
+    version,
+    about = "The secgear-rs attestation agent"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the REST daemon (see the crate docs for the configuration).
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Attest an enclave through the service and print the token's claims.
+    /// Exit 0 when affirming, 1 when not, 2 on errors.
+    Attest {
+        /// The attestation service URL.
+        #[arg(long = "as")]
+        service: String,
+        /// The signed enclave image (simulation TEE).
+        #[arg(long)]
+        enclave: PathBuf,
+        /// Runtime data to bind into the evidence (UTF-8).
+        #[arg(long)]
+        runtime_data: Option<String>,
+        /// Appraisal policy ids (repeatable).
+        #[arg(long = "policy")]
+        policies: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("secgear-agent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { config } => serve(&config).await.map(|()| ExitCode::SUCCESS),
+            Command::Attest {
+                service,
+                enclave,
+                runtime_data,
+                policies,
+            } => attest(&service, &enclave, runtime_data.as_deref(), &policies).await,
+        }
+    });
+    result.unwrap_or_else(|e| {
+        eprintln!("secgear-agent: {e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn attest(
+    service: &str,
+    enclave: &Path,
+    runtime_data: Option<&str>,
+    policies: &[String],
+) -> Result<ExitCode, AgentError> {
+    let client = ServiceClient::new(service)?;
+    let image = enclave.to_path_buf();
+    let attester: Arc<dyn Attester> = Arc::new(
+        tokio::task::spawn_blocking(move || SimAttester::load(&image))
+            .await
+            .map_err(|e| AgentError::Attester(e.to_string()))??,
+    );
+    let attested = client
+        .attest(attester, runtime_data.map(str::as_bytes), policies)
+        .await?;
+    let expect = TokenExpectations {
+        accept_non_affirming: true,
+        ..TokenExpectations::default()
+    };
+    let claims = client.verify_token(&attested.token, &expect).await?;
+    let text =
+        serde_json::to_string_pretty(&claims).map_err(|e| AgentError::Service(e.to_string()))?;
+    println!("{text}");
+    Ok(if attested.status == "affirming" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn serve(path: &Path) -> Result<(), AgentError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))?;
+    let config: AgentConfig = toml::from_str(&text)
+        .map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))?;
+    let listen = match (config.listen, &config.unix) {
+        (Some(addr), None) => Listen::Tcp(addr),
+        (None, Some(p)) => Listen::Unix(p.clone()),
+        (None, None) => Listen::Tcp(std::net::SocketAddr::from(([127, 0, 0, 1], 8081))),
+        (Some(_), Some(_)) => {
+            return Err(AgentError::Config("set listen or unix, not both".into()));
+        }
+    };
+    let attester: Arc<dyn Attester> = match &config.enclave {
+        Some(image) => {
+            let image = image.clone();
+            Arc::new(
+                tokio::task::spawn_blocking(move || SimAttester::load(&image))
+                    .await
+                    .map_err(|e| AgentError::Attester(e.to_string()))??,
+            )
+        }
+        None => Arc::new(TsmAttester::new(&config.tsm_root)),
+    };
+    let service = config
+        .service_url
+        .as_deref()
+        .map(ServiceClient::new)
+        .transpose()?
+        .map(Arc::new);
+    let local = match &config.local {
+        None => None,
+        Some(l) => {
+            let mut anchors = Vec::new();
+            for spec in &l.anchors {
+                let (tee, file) = spec.split_once(':').ok_or_else(|| {
+                    AgentError::Config(format!("anchor {spec:?} is not tee:path"))
+                })?;
+                let tee = secgear_attest::TeeKind::from_str(tee).map_err(AgentError::Config)?;
+                anchors.push((tee, PathBuf::from(file)));
+            }
+            let borrowed: Vec<(secgear_attest::TeeKind, &Path)> =
+                anchors.iter().map(|(t, p)| (*t, p.as_path())).collect();
+            let mode = match l.mode.as_deref() {
+                Some("development") => secgear_attest::Mode::Development,
+                None | Some("production") => secgear_attest::Mode::Production,
+                Some(other) => return Err(AgentError::Config(format!("mode {other:?}"))),
+            };
+            Some(LocalVerifier::from_files(
+                &borrowed,
+                l.references.as_deref(),
+                mode,
+            )?)
+        }
+    };
+    let active = match (&service, config.active_refresh_seconds) {
+        (Some(client), secs) if secs > 0 => Some(ActiveAttestation::start(
+            client.clone(),
+            attester.clone(),
+            None,
+            std::time::Duration::from_secs(secs),
+        )),
+        _ => None,
+    };
+    let daemon = Arc::new(Daemon {
+        attester,
+        service,
+        local,
+        active,
+    });
+    secgear_agent::daemon::serve(daemon, listen, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

@@ -1,0 +1,269 @@
+//! The agent against a real attestation service and a real sim enclave:
+//! service mode, resources, peer-to-peer mode, the daemon, active attestation.
+
+use p384::pkcs8::EncodePublicKey;
+use secgear_agent::daemon::{Daemon, Listen};
+use secgear_agent::{ActiveAttestation, Attester, LocalVerifier, ServiceClient, SimAttester};
+use secgear_attest::token::TokenExpectations;
+use secgear_host::{Enclave, SimPlatform, TeeType};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+const ADMIN: &str = "agent-test-admin";
+
+struct World {
+    _dir: tempfile::TempDir,
+    sim_dir: std::path::PathBuf,
+    service: secgear_as::Running,
+    url: String,
+    attester: Arc<dyn Attester>,
+}
+
+async fn admin(url: &str, method: reqwest::Method, path: &str, body: Value) -> u16 {
+    reqwest::Client::new()
+        .request(method, format!("{url}{path}"))
+        .bearer_auth(ADMIN)
+        .json(&body)
+        .send()
+        .await
+        .expect("admin")
+        .status()
+        .as_u16()
+}
+
+async fn world(measurement: &str) -> World {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let dir = tempfile::tempdir().expect("dir");
+    let sim_dir = dir.path().join("sim");
+    let config = secgear_as::Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database_url: format!("sqlite://{}", dir.path().join("as.db").display()),
+        mode: secgear_as::config::Mode::Development,
+        admin_token_sha256: Some(hex::encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            ADMIN.as_bytes(),
+        ))),
+        ..secgear_as::Config::default()
+    };
+    let service = secgear_as::start(config).await.expect("service");
+    let url = format!("http://{}", service.addr);
+    let platform = SimPlatform::open(&sim_dir).expect("platform");
+    let pem = platform
+        .public_key()
+        .to_public_key_pem(p384::pkcs8::LineEnding::LF)
+        .expect("pem");
+    assert_eq!(
+        admin(
+            &url,
+            reqwest::Method::PUT,
+            "/v1/trust-anchors/sim",
+            json!({"tee": "sim", "data": pem})
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        admin(
+            &url,
+            reqwest::Method::POST,
+            "/v1/reference-values",
+            json!({"reference_values": [{"name": "sim.measurement", "value": measurement}]}),
+        )
+        .await,
+        201
+    );
+    let enclave_dir = sim_dir.clone();
+    let enclave = tokio::task::spawn_blocking(move || {
+        Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
+            .tee(TeeType::Sim)
+            .debug(true)
+            .threads(2)
+            .sim_state_dir(enclave_dir)
+            .create()
+            .expect("enclave")
+    })
+    .await
+    .expect("join");
+    World {
+        _dir: dir,
+        sim_dir,
+        service,
+        url,
+        attester: Arc::new(SimAttester::new(Arc::new(enclave))),
+    }
+}
+
+fn known() -> String {
+    hex::encode(secgear_sim_tests::ENCLAVE_MEASUREMENT)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_mode_attests_the_enclave_and_releases_a_sealed_resource() {
+    let w = world(&known()).await;
+    let client = ServiceClient::new(&w.url).expect("client");
+    let (private, public) = secgear_as::sealing::generate_keypair();
+    let runtime = json!({"tee-pubkey": {"kty": "OKP", "crv": "X25519", "x": secgear_as::b64::encode(&public)}})
+        .to_string();
+    let attested = client
+        .attest(w.attester.clone(), Some(runtime.as_bytes()), &[])
+        .await
+        .expect("attest");
+    assert_eq!(attested.status, "affirming");
+    let claims = client
+        .verify_token(&attested.token, &TokenExpectations::default())
+        .await
+        .expect("verifies against the service's keys");
+    assert_eq!(claims.submods["sim"].claims["measurement"], known());
+
+    let policy = "package secgear.resource\nimport rego.v1\ndefault allow := false\nallow if input.token.submods.sim[\"ear.status\"] == \"affirming\"";
+    assert_eq!(
+        admin(
+            &w.url,
+            reqwest::Method::PUT,
+            "/v1/resources/app/db-key",
+            json!({"content": secgear_as::b64::encode(b"db password"), "policy": policy})
+        )
+        .await,
+        200
+    );
+    let secret = client
+        .resource(&attested.token, "app/db-key", &private)
+        .await
+        .expect("resource");
+    assert_eq!(secret, b"db password");
+    w.service.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_reference_value_gives_a_token_relying_parties_refuse() {
+    let w = world(&"ab".repeat(32)).await;
+    let client = ServiceClient::new(&w.url).expect("client");
+    let attested = client
+        .attest(w.attester.clone(), None, &[])
+        .await
+        .expect("attest");
+    assert_ne!(attested.status, "affirming");
+    let err = client
+        .verify_token(&attested.token, &TokenExpectations::default())
+        .await
+        .expect_err("not affirming");
+    assert!(err.to_string().contains("not affirming"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn peer_to_peer_mode_appraises_locally() {
+    let w = world(&known()).await;
+    let pem_path = w.sim_dir.join("anchor.pem");
+    let pem = SimPlatform::open(&w.sim_dir)
+        .expect("platform")
+        .public_key()
+        .to_public_key_pem(p384::pkcs8::LineEnding::LF)
+        .expect("pem");
+    std::fs::write(&pem_path, pem).expect("write");
+    let refs = w.sim_dir.join("refs.json");
+    std::fs::write(
+        &refs,
+        json!({"reference_values": [{"name": "sim.measurement", "value": known()}]}).to_string(),
+    )
+    .expect("write");
+    let local = LocalVerifier::from_files(
+        &[(secgear_attest::TeeKind::Sim, pem_path.as_path())],
+        Some(&refs),
+        secgear_attest::Mode::Development,
+    )
+    .expect("local");
+    let attester = w.attester.clone();
+    let appraisal = tokio::task::spawn_blocking(move || local.attest_locally(attester.as_ref()))
+        .await
+        .expect("join")
+        .expect("appraise");
+    assert_eq!(appraisal.status.name(), "affirming");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_serves_evidence_tokens_and_verification_on_a_unix_socket() {
+    let w = world(&known()).await;
+    let client = Arc::new(ServiceClient::new(&w.url).expect("client"));
+    let active = ActiveAttestation::start(
+        client.clone(),
+        w.attester.clone(),
+        None,
+        Duration::from_secs(60),
+    );
+    let daemon = Arc::new(Daemon {
+        attester: w.attester.clone(),
+        service: Some(client),
+        local: None,
+        active: Some(active),
+    });
+    let socket = w.sim_dir.join("agent.sock");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(secgear_agent::daemon::serve(
+        daemon.clone(),
+        Listen::Unix(socket.clone()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    for _ in 0..100 {
+        if socket.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let post = |path: &'static str, body: Value| unix_post(socket.clone(), path, body);
+    let evidence = post(
+        "/v1/evidence",
+        json!({"nonce": secgear_as::b64::encode(b"n")}),
+    )
+    .await;
+    assert_eq!(evidence["tee"], "sim", "{evidence}");
+    let token = post(
+        "/v1/token",
+        json!({"runtime_data": secgear_as::b64::encode(b"x")}),
+    )
+    .await;
+    assert_eq!(token["status"], "affirming", "{token}");
+    let verified = post("/v1/verify", json!({"token": token["token"]})).await;
+    assert_eq!(verified["status"], "affirming", "{verified}");
+    let bad = post("/v1/verify", json!({"token": "garbage"})).await;
+    assert!(bad["error"].is_string(), "{bad}");
+    // Active attestation fills the cache; an empty token request returns it.
+    for _ in 0..100 {
+        if daemon
+            .active
+            .as_ref()
+            .expect("active")
+            .current()
+            .await
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cached = post("/v1/token", json!({})).await;
+    assert_eq!(cached["status"], "affirming", "{cached}");
+    let _ = stop.send(());
+    server.await.expect("join").expect("served");
+}
+
+/// One HTTP/1.1 request over a Unix socket; the JSON body of the answer.
+async fn unix_post(socket: std::path::PathBuf, path: &str, body: Value) -> Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::UnixStream::connect(&socket)
+        .await
+        .expect("connect");
+    let body = body.to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nhost: agent\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response);
+    let (_, body) = text.split_once("\r\n\r\n").expect("headers end");
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
