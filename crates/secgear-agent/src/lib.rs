@@ -22,3 +22,28 @@ pub use attester::{Attester, SimAttester, TsmAttester, VirtccaAttester, report_d
 pub use client::{Attested, ServiceClient};
 pub use error::AgentError;
 pub use local::LocalVerifier;
+
+/// Loads a signed sim enclave image, attests it through the service at
+/// `service_url`, and returns the token's claims (checked against the
+/// service's keys, whatever the status) and the status.
+pub async fn attest_enclave(
+    service_url: &str,
+    image: &std::path::Path,
+    runtime_data: Option<&[u8]>,
+    policies: &[String],
+) -> Result<(secgear_attest::token::EarClaims, String), AgentError> {
+    let client = ServiceClient::new(service_url)?;
+    let image = image.to_path_buf();
+    let attester: std::sync::Arc<dyn Attester> = std::sync::Arc::new(
+        tokio::task::spawn_blocking(move || SimAttester::load(&image))
+            .await
+            .map_err(|e| AgentError::Attester(e.to_string()))??,
+    );
+    let attested = client.attest(attester, runtime_data, policies).await?;
+    let expect = secgear_attest::token::TokenExpectations {
+        accept_non_affirming: true,
+        ..Default::default()
+    };
+    let claims = client.verify_token(&attested.token, &expect).await?;
+    Ok((claims, attested.status))
+}

@@ -6,7 +6,6 @@ use secgear_agent::daemon::{Daemon, Listen};
 use secgear_agent::{
     ActiveAttestation, AgentError, Attester, LocalVerifier, ServiceClient, SimAttester, TsmAttester,
 };
-use secgear_attest::token::TokenExpectations;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -87,25 +86,13 @@ async fn attest(
     runtime_data: Option<&str>,
     policies: &[String],
 ) -> Result<ExitCode, AgentError> {
-    let client = ServiceClient::new(service)?;
-    let image = enclave.to_path_buf();
-    let attester: Arc<dyn Attester> = Arc::new(
-        tokio::task::spawn_blocking(move || SimAttester::load(&image))
-            .await
-            .map_err(|e| AgentError::Attester(e.to_string()))??,
-    );
-    let attested = client
-        .attest(attester, runtime_data.map(str::as_bytes), policies)
-        .await?;
-    let expect = TokenExpectations {
-        accept_non_affirming: true,
-        ..TokenExpectations::default()
-    };
-    let claims = client.verify_token(&attested.token, &expect).await?;
+    let (claims, status) =
+        secgear_agent::attest_enclave(service, enclave, runtime_data.map(str::as_bytes), policies)
+            .await?;
     let text =
         serde_json::to_string_pretty(&claims).map_err(|e| AgentError::Service(e.to_string()))?;
     println!("{text}");
-    Ok(if attested.status == "affirming" {
+    Ok(if status == "affirming" {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

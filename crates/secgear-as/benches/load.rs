@@ -46,7 +46,10 @@ fn evidence(key: &SigningKey, nonce: &str) -> String {
 }
 
 /// Runs `per_client` requests on each of `CLIENTS` tasks; latencies and errors.
-async fn phase<F, Fut>(work: Arc<Vec<Vec<String>>>, request: F) -> (Vec<Duration>, Vec<Vec<String>>, usize, Duration)
+async fn phase<F, Fut>(
+    work: Arc<Vec<Vec<String>>>,
+    request: F,
+) -> (Vec<Duration>, Vec<Vec<String>>, usize, Duration)
 where
     F: Fn(String) -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = Option<String>> + Send,
@@ -115,7 +118,11 @@ async fn run() {
         .to_public_key_pem(p384::pkcs8::LineEnding::LF)
         .expect("pem");
     for (method, path, body) in [
-        (reqwest::Method::PUT, "/v1/trust-anchors/sim", json!({"tee": "sim", "data": pem})),
+        (
+            reqwest::Method::PUT,
+            "/v1/trust-anchors/sim",
+            json!({"tee": "sim", "data": pem}),
+        ),
         (
             reqwest::Method::POST,
             "/v1/reference-values",
@@ -138,7 +145,14 @@ async fn run() {
     let (challenge_lat, nonces, challenge_errors, challenge_time) = phase(slots, move |_| {
         let (h, u) = (h.clone(), u.clone());
         async move {
-            let v: Value = h.post(format!("{u}/v1/challenge")).send().await.ok()?.json().await.ok()?;
+            let v: Value = h
+                .post(format!("{u}/v1/challenge"))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
             v["nonce"].as_str().map(str::to_string)
         }
     })
@@ -148,7 +162,9 @@ async fn run() {
         .iter()
         .map(|list| {
             list.iter()
-                .map(|n| json!({"tee": "sim", "evidence": evidence(&key, n), "nonce": n}).to_string())
+                .map(|n| {
+                    json!({"tee": "sim", "evidence": evidence(&key, n), "nonce": n}).to_string()
+                })
                 .collect()
         })
         .collect();
@@ -168,14 +184,16 @@ async fn run() {
                 return None;
             }
             let v: Value = resp.json().await.ok()?;
-            (v["status"] == "affirming").then(|| String::new())
+            (v["status"] == "affirming").then(String::new)
         }
     })
     .await;
 
     let total = CLIENTS * PER_CLIENT;
     let rate = total as f64 / (challenge_time + attest_time).as_secs_f64();
-    println!("| load ({CLIENTS} clients × {PER_CLIENT}, SQLite, loopback) | p50 | p99 | rate | errors | target |");
+    println!(
+        "| load ({CLIENTS} clients × {PER_CLIENT}, SQLite, loopback) | p50 | p99 | rate | errors | target |"
+    );
     println!("|---|---:|---:|---:|---:|---|");
     println!(
         "| POST /v1/challenge | {:.2} ms | {:.2} ms | {:.0} req/s | {challenge_errors} | — |",
@@ -192,7 +210,11 @@ async fn run() {
     println!(
         "| attestations (challenge + attest) | — | — | {rate:.0} /s | {} | ≥ 1000 /s ({}) |",
         challenge_errors + attest_errors,
-        if rate >= 1000.0 && challenge_errors + attest_errors == 0 { "met" } else { "missed" }
+        if rate >= 1000.0 && challenge_errors + attest_errors == 0 {
+            "met"
+        } else {
+            "missed"
+        }
     );
     service.shutdown().await.expect("shutdown");
 }

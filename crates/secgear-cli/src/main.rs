@@ -1,6 +1,8 @@
 //! `secgear`: the command-line front end of secGear-rs.
 #![forbid(unsafe_code)]
 
+mod service;
+
 use clap::{Args, Parser, Subcommand};
 use secgear_edl::{Define, GenOptions, Options, Side};
 use std::path::PathBuf;
@@ -54,6 +56,12 @@ enum Command {
     /// Remote attestation.
     #[command(subcommand)]
     Attest(AttestCommand),
+    /// The attestation service: run it, administer it.
+    #[command(subcommand, name = "as")]
+    As(service::AsCommand),
+    /// The attestation agent.
+    #[command(subcommand)]
+    Agent(service::AgentCommand),
 }
 
 #[derive(Subcommand)]
@@ -170,6 +178,8 @@ fn main() -> ExitCode {
         Command::Attest(AttestCommand::PlatformKey { state_dir }) => {
             platform_key(state_dir.as_deref())
         }
+        Command::As(cmd) => service::run_as(cmd),
+        Command::Agent(cmd) => service::run_agent(cmd),
     }
 }
 
