@@ -267,3 +267,64 @@ async fn unix_post(socket: std::path::PathBuf, path: &str, body: Value) -> Value
     let (_, body) = text.split_once("\r\n\r\n").expect("headers end");
     serde_json::from_str(body).unwrap_or(Value::Null)
 }
+
+/// How often the service's JWKS was fetched, from its own metrics.
+async fn jwks_fetches(url: &str) -> u64 {
+    let text = reqwest::get(format!("{url}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find(|l| {
+            l.starts_with("secgear_as_requests_total")
+                && l.contains("jwks.json")
+                && l.contains("status=\"200\"")
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_keys_are_cached_and_fetched_again_for_an_unknown_key_id() {
+    let w = world(&known()).await;
+    let client = ServiceClient::new(&w.url).expect("client");
+    let attested = client
+        .attest(w.attester.clone(), None, &[])
+        .await
+        .expect("attest");
+    let expect = TokenExpectations::default();
+    client
+        .verify_token(&attested.token, &expect)
+        .await
+        .expect("verify");
+    client
+        .verify_token(&attested.token, &expect)
+        .await
+        .expect("verify again");
+    assert_eq!(
+        jwks_fetches(&w.url).await,
+        1,
+        "the second check used the cache"
+    );
+    // A token signed by a key the service never published.
+    let other =
+        secgear_attest::token::TokenSigner::generate(jsonwebtoken::Algorithm::ES256).expect("key");
+    let claims = client
+        .verify_token(&attested.token, &expect)
+        .await
+        .expect("claims");
+    let foreign = other.sign(&claims).expect("sign");
+    let err = client
+        .verify_token(&foreign, &expect)
+        .await
+        .expect_err("unknown key");
+    assert!(err.to_string().contains("unknown key id"), "{err}");
+    assert_eq!(
+        jwks_fetches(&w.url).await,
+        2,
+        "an unknown kid made it fetch the keys again"
+    );
+}
