@@ -1,0 +1,154 @@
+//! `secgear as serve` in a child process, administered and used through the
+//! CLI: anchor, reference value, policy, resource, `secgear agent attest`.
+
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+const ADMIN: &str = "cli-test-admin-token";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn secgear(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secgear"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run secgear")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        text.as_bytes(),
+    ))
+}
+
+#[test]
+fn the_cli_serves_administers_and_attests() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sim = dir.path().join("sim");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let config = dir.path().join("as.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\ndatabase_url = \"sqlite://{}\"\nmode = \"development\"\nadmin_token_sha256 = \"{}\"\n",
+            dir.path().join("as.db").display(),
+            sha256_hex(ADMIN)
+        ),
+    )
+    .expect("config");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_secgear"))
+            .args(["as", "serve", "--config"])
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the service did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let env = [
+        ("SECGEAR_AS_URL", url.as_str()),
+        ("SECGEAR_AS_ADMIN_TOKEN", ADMIN),
+        ("SECGEAR_SIM_STATE_DIR", sim.to_str().expect("utf-8")),
+    ];
+    let ok = |args: &[&str]| {
+        let out = secgear(args, &env);
+        assert!(
+            out.status.success(),
+            "secgear {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let pem = ok(&[
+        "attest",
+        "platform-key",
+        "--state-dir",
+        sim.to_str().expect("utf-8"),
+    ]);
+    let pem_path = dir.path().join("sim.pem");
+    std::fs::write(&pem_path, pem).expect("pem");
+    ok(&[
+        "as",
+        "trust-anchor",
+        "put",
+        "this-machine",
+        "--tee",
+        "sim",
+        pem_path.to_str().expect("utf-8"),
+    ]);
+    let image = secgear_sim_tests::ENCLAVE_IMAGE;
+    let measurement = ok(&["measure", image]).trim().to_string();
+    ok(&[
+        "as",
+        "reference",
+        "add",
+        "--name",
+        "sim.measurement",
+        "--value",
+        &measurement,
+    ]);
+    assert!(ok(&["as", "reference", "list"]).contains(&measurement));
+
+    let claims = ok(&["agent", "attest", "--enclave", image, "--as", &url]);
+    assert!(claims.contains("\"affirming\""), "{claims}");
+    assert!(claims.contains(&measurement), "{claims}");
+
+    // A broken policy is refused with Rego's error; a good one is listed.
+    let broken = dir.path().join("broken.rego");
+    std::fs::write(&broken, "package secgear.appraisal\ntrust_vector := {").expect("write");
+    let out = secgear(
+        &[
+            "as",
+            "policy",
+            "put",
+            "broken",
+            broken.to_str().expect("utf-8"),
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bad_request"));
+    assert!(ok(&["as", "policy", "list"]).contains("default-sim"));
+
+    // Without the admin token nothing is changed.
+    let out = secgear(
+        &["as", "reference", "delete", "sim.measurement"],
+        &[
+            ("SECGEAR_AS_URL", url.as_str()),
+            ("SECGEAR_AS_ADMIN_TOKEN", "wrong"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    ok(&["as", "reference", "delete", "sim.measurement"]);
+    let out = secgear(&["agent", "attest", "--enclave", image, "--as", &url], &env);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "not affirming without the reference value"
+    );
+}
