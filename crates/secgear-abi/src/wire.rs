@@ -42,6 +42,11 @@ pub enum CallKind {
 pub mod builtin {
     /// `[u8; 64]` report data in; the enclave's evidence over it out (`Vec<u8>`).
     pub const REPORT: u32 = 0;
+    /// A nonce (`Vec<u8>`, at most 64 bytes) in; out the runtime data that
+    /// carries the enclave's own public key and evidence over
+    /// `SHA-256(nonce || runtime_data)` (two `Vec<u8>`). The private key
+    /// never leaves the enclave.
+    pub const KEY_REPORT: u32 = 1;
 }
 
 const KIND_REPLY: u8 = 3;

@@ -26,6 +26,15 @@ fn agent_fail(e: &AgentError) -> SgStatus {
     fail(SgStatus::from(e), &e.to_string())
 }
 
+/// Runs an entry point's body; a panic becomes `fallback` and a message
+/// instead of unwinding into C (which would abort the process).
+fn guarded<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|_| {
+        set_error("internal error (a panic in the agent)");
+        fallback
+    })
+}
+
 /// Bytes the library allocated.
 #[repr(C)]
 pub struct SgBuffer {
@@ -64,22 +73,24 @@ pub unsafe extern "C" fn sg_agent_new(
     service_url: *const c_char,
     enclave_image: *const c_char,
 ) -> *mut SgAgent {
-    // SAFETY: forwarded caller contract.
-    let (url, image) = match unsafe { (text(service_url), text(enclave_image)) } {
-        (Ok(url), Ok(Some(image))) => (url, image),
-        (Ok(_), Ok(None)) => {
-            set_error("enclave_image is null");
-            return std::ptr::null_mut();
+    guarded(std::ptr::null_mut(), || {
+        // SAFETY: forwarded caller contract.
+        let (url, image) = match unsafe { (text(service_url), text(enclave_image)) } {
+            (Ok(url), Ok(Some(image))) => (url, image),
+            (Ok(_), Ok(None)) => {
+                set_error("enclave_image is null");
+                return std::ptr::null_mut();
+            }
+            _ => return std::ptr::null_mut(),
+        };
+        match SgAgent::new(url, image) {
+            Ok(agent) => Box::into_raw(Box::new(agent)),
+            Err(e) => {
+                agent_fail(&e);
+                std::ptr::null_mut()
+            }
         }
-        _ => return std::ptr::null_mut(),
-    };
-    match SgAgent::new(url, image) {
-        Ok(agent) => Box::into_raw(Box::new(agent)),
-        Err(e) => {
-            agent_fail(&e);
-            std::ptr::null_mut()
-        }
-    }
+    })
 }
 
 /// Frees an agent (null is ignored).
@@ -90,7 +101,8 @@ pub unsafe extern "C" fn sg_agent_new(
 pub unsafe extern "C" fn sg_agent_free(agent: *mut SgAgent) {
     if !agent.is_null() {
         // SAFETY: it came from Box::into_raw in sg_agent_new, once.
-        drop(unsafe { Box::from_raw(agent) });
+        let agent = unsafe { Box::from_raw(agent) };
+        guarded((), move || drop(agent));
     }
 }
 
@@ -123,31 +135,33 @@ pub unsafe extern "C" fn sg_agent_evidence(
     report_data: *const u8,
     out: *mut SgBuffer,
 ) -> SgStatus {
-    // SAFETY: caller contract.
-    let agent = match unsafe { agent_ref(agent) } {
-        Ok(a) => a,
-        Err(s) => return s,
-    };
-    if report_data.is_null() || out.is_null() {
-        return fail(
-            SgStatus::InvalidArgument,
-            "report_data and out must not be null",
-        );
-    }
-    let mut data = [0u8; 64];
-    // SAFETY: non-null and the caller promises 64 readable bytes.
-    data.copy_from_slice(unsafe { std::slice::from_raw_parts(report_data, 64) });
-    match agent.evidence(&data) {
-        Ok(evidence) => {
-            let boxed = evidence.into_boxed_slice();
-            let len = boxed.len();
-            let ptr = Box::into_raw(boxed).cast::<u8>();
-            // SAFETY: `out` is non-null and writable.
-            unsafe { *out = SgBuffer { data: ptr, len } };
-            SgStatus::Ok
+    guarded(SgStatus::Internal, || {
+        // SAFETY: caller contract.
+        let agent = match unsafe { agent_ref(agent) } {
+            Ok(a) => a,
+            Err(s) => return s,
+        };
+        if report_data.is_null() || out.is_null() {
+            return fail(
+                SgStatus::InvalidArgument,
+                "report_data and out must not be null",
+            );
         }
-        Err(e) => agent_fail(&e),
-    }
+        let mut data = [0u8; 64];
+        // SAFETY: non-null and the caller promises 64 readable bytes.
+        data.copy_from_slice(unsafe { std::slice::from_raw_parts(report_data, 64) });
+        match agent.evidence(&data) {
+            Ok(evidence) => {
+                let boxed = evidence.into_boxed_slice();
+                let len = boxed.len();
+                let ptr = Box::into_raw(boxed).cast::<u8>();
+                // SAFETY: `out` is non-null and writable.
+                unsafe { *out = SgBuffer { data: ptr, len } };
+                SgStatus::Ok
+            }
+            Err(e) => agent_fail(&e),
+        }
+    })
 }
 
 /// Frees a buffer from `sg_agent_evidence` and empties it.
@@ -182,27 +196,29 @@ pub unsafe extern "C" fn sg_agent_attest(
     len: usize,
     token: *mut *mut c_char,
 ) -> SgStatus {
-    // SAFETY: caller contract.
-    let agent = match unsafe { agent_ref(agent) } {
-        Ok(a) => a,
-        Err(s) => return s,
-    };
-    if token.is_null() || (runtime_data.is_null() && len != 0) || len > 1 << 20 {
-        return fail(
-            SgStatus::InvalidArgument,
-            "token must not be null; runtime_data needs len <= 1 MiB",
-        );
-    }
-    let runtime = if runtime_data.is_null() {
-        None
-    } else {
-        // SAFETY: non-null with `len` readable bytes, per the contract.
-        Some(unsafe { std::slice::from_raw_parts(runtime_data, len) })
-    };
-    match agent.attest(runtime) {
-        Ok(t) => into_c_string(t, token),
-        Err(e) => agent_fail(&e),
-    }
+    guarded(SgStatus::Internal, || {
+        // SAFETY: caller contract.
+        let agent = match unsafe { agent_ref(agent) } {
+            Ok(a) => a,
+            Err(s) => return s,
+        };
+        if token.is_null() || (runtime_data.is_null() && len != 0) || len > 1 << 20 {
+            return fail(
+                SgStatus::InvalidArgument,
+                "token must not be null; runtime_data needs len <= 1 MiB",
+            );
+        }
+        let runtime = if runtime_data.is_null() {
+            None
+        } else {
+            // SAFETY: non-null with `len` readable bytes, per the contract.
+            Some(unsafe { std::slice::from_raw_parts(runtime_data, len) })
+        };
+        match agent.attest(runtime) {
+            Ok(t) => into_c_string(t, token),
+            Err(e) => agent_fail(&e),
+        }
+    })
 }
 
 /// Checks a token against the service's keys; its claims as JSON into
@@ -217,24 +233,26 @@ pub unsafe extern "C" fn sg_agent_verify_token(
     token: *const c_char,
     claims: *mut *mut c_char,
 ) -> SgStatus {
-    // SAFETY: caller contract.
-    let agent = match unsafe { agent_ref(agent) } {
-        Ok(a) => a,
-        Err(s) => return s,
-    };
-    // SAFETY: caller contract.
-    let token = match unsafe { text(token) } {
-        Ok(Some(t)) => t,
-        Ok(None) => return fail(SgStatus::InvalidArgument, "token is null"),
-        Err(s) => return s,
-    };
-    if claims.is_null() {
-        return fail(SgStatus::InvalidArgument, "claims must not be null");
-    }
-    match agent.verify_token(token) {
-        Ok(json) => into_c_string(json, claims),
-        Err(e) => agent_fail(&e),
-    }
+    guarded(SgStatus::Internal, || {
+        // SAFETY: caller contract.
+        let agent = match unsafe { agent_ref(agent) } {
+            Ok(a) => a,
+            Err(s) => return s,
+        };
+        // SAFETY: caller contract.
+        let token = match unsafe { text(token) } {
+            Ok(Some(t)) => t,
+            Ok(None) => return fail(SgStatus::InvalidArgument, "token is null"),
+            Err(s) => return s,
+        };
+        if claims.is_null() {
+            return fail(SgStatus::InvalidArgument, "claims must not be null");
+        }
+        match agent.verify_token(token) {
+            Ok(json) => into_c_string(json, claims),
+            Err(e) => agent_fail(&e),
+        }
+    })
 }
 
 /// Frees a string from this library (null is ignored).

@@ -9,7 +9,7 @@
 //! sg_agent_free(agent);
 //! ```
 
-mod ffi;
+pub mod ffi;
 
 use secgear_agent::{AgentError, Attester, ServiceClient, SimAttester};
 use std::sync::Arc;

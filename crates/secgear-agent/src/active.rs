@@ -16,14 +16,31 @@ fn next_backoff(current: Duration) -> Duration {
     (current * 2).min(BACKOFF_MAX)
 }
 
+/// A token and when it stops being valid (Unix seconds).
+type Cached = Option<(Attested, i64)>;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// When to attest again: after `period`, but at the latest halfway through
+/// the token's remaining life, and not sooner than a second from now.
+fn next_refresh(period: Duration, expires_at: i64, now: i64) -> Duration {
+    let half_life = Duration::from_secs(u64::try_from((expires_at - now) / 2).unwrap_or(0));
+    period.min(half_life).max(Duration::from_secs(1))
+}
+
 pub struct ActiveAttestation {
-    token: Arc<RwLock<Option<Attested>>>,
+    token: Arc<RwLock<Cached>>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl ActiveAttestation {
-    /// Attests now and every `period` (and retries failures with backoff).
+    /// Attests now and every `period` (at least a second; sooner if the
+    /// token would expire first), retrying failures with backoff.
     pub fn start(
         client: Arc<ServiceClient>,
         attester: Arc<dyn Attester>,
@@ -35,15 +52,26 @@ impl ActiveAttestation {
         let slot = token.clone();
         let task = tokio::spawn(async move {
             let mut backoff = BACKOFF_START;
+            let expect = secgear_attest::token::TokenExpectations {
+                accept_non_affirming: true,
+                ..Default::default()
+            };
             loop {
-                let wait = match client
+                let attested = match client
                     .attest(attester.clone(), runtime_data.as_deref(), &[])
                     .await
                 {
-                    Ok(fresh) => {
-                        *slot.write().await = Some(fresh);
+                    Ok(fresh) => client
+                        .verify_token(&fresh.token, &expect)
+                        .await
+                        .map(|claims| (fresh, claims.exp)),
+                    Err(e) => Err(e),
+                };
+                let wait = match attested {
+                    Ok((fresh, expires_at)) => {
+                        *slot.write().await = Some((fresh, expires_at));
                         backoff = BACKOFF_START;
-                        period
+                        next_refresh(period, expires_at, now())
                     }
                     Err(e) => {
                         tracing::warn!(target: "secgear::agent", "re-attestation failed, retrying in {backoff:?}: {e}");
@@ -61,9 +89,12 @@ impl ActiveAttestation {
         Self { token, stop, task }
     }
 
-    /// The latest token, if one was obtained.
+    /// The latest token, if one was obtained and has not expired.
     pub async fn current(&self) -> Option<Attested> {
-        self.token.read().await.clone()
+        match &*self.token.read().await {
+            Some((token, expires_at)) if *expires_at > now() => Some(token.clone()),
+            _ => None,
+        }
     }
 
     pub async fn stop(self) {
@@ -75,6 +106,25 @@ impl ActiveAttestation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refreshes_come_before_expiry_and_never_in_a_busy_loop() {
+        let hour = Duration::from_secs(3600);
+        assert_eq!(next_refresh(hour, 1300, 1000), Duration::from_secs(150));
+        assert_eq!(
+            next_refresh(Duration::from_secs(60), 10_000, 1000),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            next_refresh(Duration::ZERO, 10_000, 1000),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            next_refresh(hour, 900, 1000),
+            Duration::from_secs(1),
+            "already expired"
+        );
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_minute() {

@@ -15,6 +15,17 @@ use std::sync::Arc;
 pub trait Attester: Send + Sync {
     fn tee(&self) -> TeeKind;
     fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, AgentError>;
+
+    /// Evidence binding a key the TEE made and keeps to `nonce`: the runtime
+    /// data carrying its public half, and the evidence. Only TEEs that keep
+    /// such a key can offer it.
+    fn key_evidence(&self, nonce: &[u8]) -> Result<(Vec<u8>, Vec<u8>), AgentError> {
+        let _ = nonce;
+        Err(AgentError::unsupported(
+            self.tee(),
+            "this attester has no TEE-held key; bind a key through runtime_data instead",
+        ))
+    }
 }
 
 /// An enclave on the simulation TEE.
@@ -49,6 +60,12 @@ impl Attester for SimAttester {
             .report(report_data)
             .map_err(|e| AgentError::Attester(e.to_string()))
     }
+
+    fn key_evidence(&self, nonce: &[u8]) -> Result<(Vec<u8>, Vec<u8>), AgentError> {
+        self.enclave
+            .key_report(nonce)
+            .map_err(|e| AgentError::Attester(e.to_string()))
+    }
 }
 
 /// The configfs-tsm report interface: make an entry, write `inblob`, read
@@ -57,6 +74,9 @@ impl Attester for SimAttester {
 pub struct TsmAttester {
     root: PathBuf,
     entry: String,
+    /// One report at a time through the entry: the write-then-read pair is
+    /// not atomic in configfs.
+    busy: std::sync::Mutex<()>,
 }
 
 /// Where the kernel mounts the interface.
@@ -67,6 +87,7 @@ impl TsmAttester {
         Self {
             root: root.into(),
             entry: format!("secgear-agent-{}", std::process::id()),
+            busy: std::sync::Mutex::new(()),
         }
     }
 
@@ -104,6 +125,10 @@ impl Attester for TsmAttester {
     }
 
     fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, AgentError> {
+        let _one_at_a_time = self
+            .busy
+            .lock()
+            .map_err(|_| AgentError::Attester("configfs-tsm: lock poisoned".into()))?;
         let dir = self.root.join(&self.entry);
         match std::fs::create_dir(&dir) {
             Ok(()) => {}
@@ -155,11 +180,11 @@ impl Attester for VirtccaAttester {
 
 /// The report data binding a nonce and runtime data: SHA-256(nonce || runtime_data), zero-padded.
 pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
-    let mut bound = nonce.to_vec();
-    bound.extend_from_slice(runtime_data);
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &bound);
     let mut out = [0u8; 64];
-    out[..32].copy_from_slice(digest.as_ref());
+    out[..32].copy_from_slice(&secgear_attest::appraise::challenge_binding(
+        nonce,
+        runtime_data,
+    ));
     out
 }
 

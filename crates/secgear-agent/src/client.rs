@@ -17,10 +17,15 @@ pub struct Attested {
     pub status: String,
 }
 
+/// Keys are fetched again for an unknown `kid` at most this often, so that
+/// tokens with made-up key ids cannot turn the agent into a load generator.
+const JWKS_REFETCH: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct ServiceClient {
     base: String,
     http: reqwest::Client,
-    jwks: tokio::sync::RwLock<Option<JwkSet>>,
+    jwks: tokio::sync::RwLock<Option<(JwkSet, std::time::Instant)>>,
+    refetch_after: std::time::Duration,
 }
 
 impl std::fmt::Debug for ServiceClient {
@@ -57,7 +62,14 @@ impl ServiceClient {
             base: base_url.trim_end_matches('/').to_string(),
             http,
             jwks: tokio::sync::RwLock::new(None),
+            refetch_after: JWKS_REFETCH,
         })
+    }
+
+    /// How soon keys may be fetched again for an unknown `kid` (default 10 s).
+    pub fn jwks_refetch_after(mut self, interval: std::time::Duration) -> Self {
+        self.refetch_after = interval;
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -77,7 +89,9 @@ impl ServiceClient {
     }
 
     /// Attests `attester`'s TEE: the evidence binds a fresh nonce and
-    /// `runtime_data`; the token carries the runtime data.
+    /// `runtime_data`; the token carries the runtime data. Runtime data
+    /// chosen here is chosen by the host: a key in it protects resources
+    /// from the network, not from the host (see [`Self::attest_tee_key`]).
     pub async fn attest(
         &self,
         attester: Arc<dyn Attester>,
@@ -92,11 +106,56 @@ impl ServiceClient {
         let evidence = tokio::task::spawn_blocking(move || attester.evidence(&data))
             .await
             .map_err(|e| AgentError::Attester(format!("evidence task: {e}")))??;
+        self.submit(
+            tee,
+            evidence,
+            challenge.nonce,
+            runtime_data.map(<[u8]>::to_vec),
+            policy_ids,
+        )
+        .await
+    }
+
+    /// Attests with the key the TEE itself made and keeps: the token's
+    /// runtime data carries that key, so resources released to the token
+    /// are sealed to the TEE (fetch them with [`Self::sealed_resource`]
+    /// and open them inside it).
+    pub async fn attest_tee_key(
+        &self,
+        attester: Arc<dyn Attester>,
+        policy_ids: &[String],
+    ) -> Result<Attested, AgentError> {
+        let challenge = self.challenge().await?;
+        let nonce = secgear_as::b64::decode(&challenge.nonce)
+            .map_err(|_| AgentError::Service("the challenge is not base64".into()))?;
+        let tee = attester.tee();
+        let (runtime_data, evidence) =
+            tokio::task::spawn_blocking(move || attester.key_evidence(&nonce))
+                .await
+                .map_err(|e| AgentError::Attester(format!("evidence task: {e}")))??;
+        self.submit(
+            tee,
+            evidence,
+            challenge.nonce,
+            Some(runtime_data),
+            policy_ids,
+        )
+        .await
+    }
+
+    async fn submit(
+        &self,
+        tee: secgear_attest::TeeKind,
+        evidence: Vec<u8>,
+        nonce: String,
+        runtime_data: Option<Vec<u8>>,
+        policy_ids: &[String],
+    ) -> Result<Attested, AgentError> {
         let request = AttestRequest {
             tee: tee.name().into(),
             evidence: secgear_as::b64::encode(&evidence),
-            nonce: challenge.nonce,
-            runtime_data: runtime_data.map(secgear_as::b64::encode),
+            nonce,
+            runtime_data: runtime_data.as_deref().map(secgear_as::b64::encode),
             policy_ids: (!policy_ids.is_empty()).then(|| policy_ids.to_vec()),
         };
         let resp = self
@@ -125,7 +184,7 @@ impl ServiceClient {
             return Err(refused(resp).await);
         }
         let keys: JwkSet = resp.json().await?;
-        *self.jwks.write().await = Some(keys.clone());
+        *self.jwks.write().await = Some((keys.clone(), std::time::Instant::now()));
         Ok(keys)
     }
 
@@ -136,13 +195,15 @@ impl ServiceClient {
         expect: &TokenExpectations,
     ) -> Result<EarClaims, AgentError> {
         let cached = self.jwks.read().await.clone();
-        let keys = match cached {
-            Some(keys) => keys,
-            None => self.fetch_jwks().await?,
+        let (keys, fetched) = match cached {
+            Some(cached) => cached,
+            None => (self.fetch_jwks().await?, std::time::Instant::now()),
         };
         match verify_token(token, &keys, expect) {
             // The service may have rotated its key since the cache was filled.
-            Err(TokenError::Invalid(m)) if m.starts_with("unknown key id") => {
+            Err(TokenError::Invalid(m))
+                if m.starts_with("unknown key id") && fetched.elapsed() >= self.refetch_after =>
+            {
                 let keys = self.fetch_jwks().await?;
                 Ok(verify_token(token, &keys, expect)?)
             }
@@ -150,14 +211,18 @@ impl ServiceClient {
         }
     }
 
-    /// Fetches a resource released to `token` and opens it with the TEE's
-    /// private X25519 key (whose public half the token's runtime data carries).
-    pub async fn resource(
+    /// Fetches a resource released to `token`, still sealed to the key the
+    /// token's runtime data carries.
+    pub async fn sealed_resource(
         &self,
         token: &str,
         path: &str,
-        private_key: &[u8; 32],
-    ) -> Result<Vec<u8>, AgentError> {
+    ) -> Result<SealedResource, AgentError> {
+        if !secgear_as::ids::valid_path(path) {
+            return Err(AgentError::Invalid(format!(
+                "invalid resource path {path:?}"
+            )));
+        }
         let resp = self
             .http
             .get(format!("{}/v1/resources/{path}", self.base))
@@ -167,7 +232,18 @@ impl ServiceClient {
         if !resp.status().is_success() {
             return Err(refused(resp).await);
         }
-        let sealed: SealedResource = resp.json().await?;
+        Ok(resp.json().await?)
+    }
+
+    /// [`Self::sealed_resource`], opened with `private_key`: for an agent
+    /// that runs inside the TEE (a confidential VM) and holds the key itself.
+    pub async fn resource(
+        &self,
+        token: &str,
+        path: &str,
+        private_key: &[u8; 32],
+    ) -> Result<Vec<u8>, AgentError> {
+        let sealed = self.sealed_resource(token, path).await?;
         secgear_as::sealing::open(private_key, path, &sealed).map_err(AgentError::Service)
     }
 }

@@ -1,7 +1,7 @@
 //! The daemon's TOML configuration.
 //!
 //! ```toml
-//! listen = "127.0.0.1:8081"            # loopback only; or: unix = "/run/secgear-agent.sock"
+//! unix = "/run/secgear-agent.sock"     # owner-only socket (recommended); or listen = "127.0.0.1:8081"
 //! service_url = "http://127.0.0.1:8080" # the attestation service (service mode)
 //! enclave = "app.signed"               # attest this sim enclave; else configfs-tsm:
 //! tsm_root = "/sys/kernel/config/tsm/report"

@@ -1,9 +1,11 @@
-//! `secgear-agent serve`: the agent as a local REST daemon, on loopback or
-//! a Unix socket.
+//! `secgear-agent serve`: the agent as a local REST daemon, on a Unix socket
+//! (mode 0600: its owner only; the recommended form) or on loopback TCP,
+//! where any local user can reach it and only requests naming a loopback
+//! `Host` are served.
 //!
 //! - `POST /v1/evidence` `{nonce?, runtime_data?}` (base64) → `{tee, evidence}`
 //! - `POST /v1/token` `{runtime_data?, policy_ids?}` → `{token, status}` (the
-//!   cached token of active attestation when the body is empty)
+//!   cached token of active attestation for `{}`)
 //! - `POST /v1/verify` `{token}` → the token's claims (checked with the
 //!   service's keys), or `{tee, evidence, nonce, runtime_data?}` → an appraisal
 //!   (peer-to-peer, with local anchors and reference values)
@@ -184,6 +186,31 @@ async fn verify(
     ))
 }
 
+/// Refuses requests whose `Host` is not this machine's loopback name: a web
+/// page that rebinds its own domain to 127.0.0.1 must not reach the agent.
+async fn loopback_host(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response, Failure> {
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    if matches!(name, "localhost" | "127.0.0.1" | "::1") {
+        Ok(next.run(request).await)
+    } else {
+        Err(Failure(
+            StatusCode::FORBIDDEN,
+            format!("Host {host:?} is not a loopback name"),
+        ))
+    }
+}
+
 pub fn router(daemon: Arc<Daemon>) -> Router {
     Router::new()
         .route("/v1/evidence", post(evidence))
@@ -216,6 +243,7 @@ pub async fn serve(
                 )));
             }
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
+            let app = app.layer(axum::middleware::from_fn(loopback_host));
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

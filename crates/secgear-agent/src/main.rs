@@ -107,7 +107,12 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
     let listen = match (config.listen, &config.unix) {
         (Some(addr), None) => Listen::Tcp(addr),
         (None, Some(p)) => Listen::Unix(p.clone()),
-        (None, None) => Listen::Tcp(std::net::SocketAddr::from(([127, 0, 0, 1], 8081))),
+        (None, None) => {
+            return Err(AgentError::Config(
+                "set unix = \"/path/agent.sock\" (recommended) or listen = \"127.0.0.1:port\""
+                    .into(),
+            ));
+        }
         (Some(_), Some(_)) => {
             return Err(AgentError::Config("set listen or unix, not both".into()));
         }

@@ -17,6 +17,7 @@ struct World {
     sim_dir: std::path::PathBuf,
     service: secgear_as::Running,
     url: String,
+    enclave: Arc<Enclave>,
     attester: Arc<dyn Attester>,
 }
 
@@ -85,12 +86,14 @@ async fn world(measurement: &str) -> World {
     })
     .await
     .expect("join");
+    let enclave = Arc::new(enclave);
     World {
         _dir: dir,
         sim_dir,
         service,
         url,
-        attester: Arc::new(SimAttester::new(Arc::new(enclave))),
+        attester: Arc::new(SimAttester::new(enclave.clone())),
+        enclave,
     }
 }
 
@@ -99,16 +102,13 @@ fn known() -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn service_mode_attests_the_enclave_and_releases_a_sealed_resource() {
+async fn service_mode_attests_the_enclave_and_only_the_enclave_opens_its_resource() {
     let w = world(&known()).await;
     let client = ServiceClient::new(&w.url).expect("client");
-    let (private, public) = secgear_as::sealing::generate_keypair();
-    let runtime = json!({"tee-pubkey": {"kty": "OKP", "crv": "X25519", "x": secgear_as::b64::encode(&public)}})
-        .to_string();
     let attested = client
-        .attest(w.attester.clone(), Some(runtime.as_bytes()), &[])
+        .attest_tee_key(w.attester.clone(), &[])
         .await
-        .expect("attest");
+        .expect("attest with the enclave's own key");
     assert_eq!(attested.status, "affirming");
     let claims = client
         .verify_token(&attested.token, &TokenExpectations::default())
@@ -127,8 +127,40 @@ async fn service_mode_attests_the_enclave_and_releases_a_sealed_resource() {
         .await,
         200
     );
+    let sealed = client
+        .sealed_resource(&attested.token, "app/db-key")
+        .await
+        .expect("released");
+    // The host relays it but holds no key that opens it.
+    let (host_guess, _) = secgear_as::sealing::generate_keypair();
+    assert!(secgear_as::sealing::open(&host_guess, "app/db-key", &sealed).is_err());
+    // The enclave does.
+    let (enc, ct) = sealed.parts().expect("parts");
+    let mut plain = vec![0u8; 64];
+    let mut len = 0usize;
+    let path = std::ffi::CString::new("app/db-key").expect("path");
+    let enclave = w.enclave.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        secgear_sim_tests::edl::Client::new(&*enclave)
+            .open_resource(&path, &enc, &ct, &mut plain, &mut len)
+            .map(|s| (s, plain, len))
+    })
+    .await
+    .expect("join")
+    .expect("ECALL");
+    assert_eq!(status.0, 0);
+    assert_eq!(&status.1[..status.2], b"db password");
+
+    // A key the host chose through runtime_data works too, for the network
+    // only: the host could read that resource, so this is for agents in VMs.
+    let (private, public) = secgear_as::sealing::generate_keypair();
+    let runtime = secgear_as::sealing::runtime_data(&public);
+    let host_keyed = client
+        .attest(w.attester.clone(), Some(&runtime), &[])
+        .await
+        .expect("attest");
     let secret = client
-        .resource(&attested.token, "app/db-key", &private)
+        .resource(&host_keyed.token, "app/db-key", &private)
         .await
         .expect("resource");
     assert_eq!(secret, b"db password");
@@ -290,7 +322,9 @@ async fn jwks_fetches(url: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn service_keys_are_cached_and_fetched_again_for_an_unknown_key_id() {
     let w = world(&known()).await;
-    let client = ServiceClient::new(&w.url).expect("client");
+    let client = ServiceClient::new(&w.url)
+        .expect("client")
+        .jwks_refetch_after(Duration::ZERO);
     let attested = client
         .attest(w.attester.clone(), None, &[])
         .await
@@ -327,4 +361,71 @@ async fn service_keys_are_cached_and_fetched_again_for_an_unknown_key_id() {
         2,
         "an unknown kid made it fetch the keys again"
     );
+    // With the default interval, a burst of made-up key ids fetches nothing more.
+    let throttled = ServiceClient::new(&w.url).expect("client");
+    throttled
+        .verify_token(&attested.token, &expect)
+        .await
+        .expect("verify");
+    for _ in 0..5 {
+        assert!(throttled.verify_token(&foreign, &expect).await.is_err());
+    }
+    assert_eq!(
+        jwks_fetches(&w.url).await,
+        3,
+        "one fetch to fill the cache, none for the burst"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tcp_daemon_stays_on_loopback_and_refuses_foreign_host_names() {
+    let w = world(&known()).await;
+    let daemon = Arc::new(Daemon {
+        attester: w.attester.clone(),
+        service: None,
+        local: None,
+        active: None,
+    });
+    let public = secgear_agent::daemon::serve(
+        daemon.clone(),
+        Listen::Tcp("0.0.0.0:0".parse().expect("addr")),
+        async {},
+    )
+    .await;
+    assert!(public.is_err(), "a non-loopback address is refused");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(secgear_agent::daemon::serve(
+        daemon,
+        Listen::Tcp(std::net::SocketAddr::from(([127, 0, 0, 1], port))),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/v1/evidence");
+    let mut ok = None;
+    for _ in 0..100 {
+        if let Ok(resp) = client.post(&url).json(&json!({})).send().await {
+            ok = Some(resp.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(ok, Some(200));
+    let rebound = client
+        .post(&url)
+        .header("host", "attacker.example:80")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(rebound.status(), 403, "DNS rebinding is refused");
+    let _ = stop.send(());
+    server.await.expect("join").expect("served");
 }

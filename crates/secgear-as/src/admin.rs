@@ -54,6 +54,7 @@ pub async fn list_policies(
     headers: HeaderMap,
 ) -> Result<Json<Vec<PolicyInfo>>, ApiError> {
     admin(&state, &headers)?;
+    reload(&state).await?;
     let ids = state.0.appraiser.policies.ids();
     Ok(Json(
         ids.into_iter()
@@ -71,6 +72,7 @@ pub async fn get_policy(
 ) -> Result<Json<PolicyInfo>, ApiError> {
     admin(&state, &headers)?;
     checked_id(&id)?;
+    reload(&state).await?;
     let rego = state
         .0
         .appraiser
@@ -164,11 +166,12 @@ pub async fn add_references(
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         checked.push(rv);
     }
+    let mut rows = Vec::with_capacity(checked.len());
     for rv in &checked {
-        let key = normalize(&rv.value).to_string();
         let entry = serde_json::to_string(rv).map_err(|e| ApiError::Internal(e.to_string()))?;
-        state.0.store.put_reference(&rv.name, &key, &entry).await?;
+        rows.push((rv.name.clone(), normalize(&rv.value).to_string(), entry));
     }
+    state.0.store.put_references(&rows).await?;
     reload(&state).await?;
     Ok((StatusCode::CREATED, Json(json!({ "added": checked.len() }))))
 }

@@ -97,6 +97,8 @@ pub async fn attest(
     body: Result<Json<AttestRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<AttestResponse>, ApiError> {
     let Json(req) = body?;
+    // Another instance may have changed policies, anchors or reference values.
+    state.refresh().await.map_err(ApiError::Internal)?;
     // The nonce goes first: used once, whatever else is wrong with the request.
     let nonce = crate::b64::decode(&req.nonce)
         .map_err(|_| ApiError::BadRequest("nonce is not base64".into()))?;
@@ -133,10 +135,11 @@ pub async fn attest(
     if let Some(bad) = policy_ids.iter().find(|id| !crate::ids::valid_id(id)) {
         return Err(ApiError::BadRequest(format!("invalid policy id {bad:?}")));
     }
-    let mut bound = nonce;
-    bound.extend_from_slice(runtime_data.as_deref().unwrap_or_default());
-    let challenge = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &bound);
-    let freshness = Freshness::Challenge(challenge.as_ref().to_vec());
+    let challenge = secgear_attest::appraise::challenge_binding(
+        &nonce,
+        runtime_data.as_deref().unwrap_or_default(),
+    );
+    let freshness = Freshness::Challenge(challenge.to_vec());
 
     let work = state.clone();
     let issued = tokio::task::spawn_blocking(move || {
@@ -157,26 +160,12 @@ pub async fn attest(
     let (token, claims) = match issued {
         Ok(done) => done,
         Err(e) => {
-            state
-                .metrics
-                .verdicts
-                .get_or_create(&crate::metrics::VerdictLabels {
-                    tee: tee.name().into(),
-                    status: "invalid".into(),
-                })
-                .inc();
+            state.metrics.verdict(tee.name(), "invalid");
             return Err(appraise_error(e));
         }
     };
     let status = claims.status().name().to_string();
-    state
-        .metrics
-        .verdicts
-        .get_or_create(&crate::metrics::VerdictLabels {
-            tee: tee.name().into(),
-            status: status.clone(),
-        })
-        .inc();
+    state.metrics.verdict(tee.name(), &status);
     state
         .store
         .log_token(&claims.jti, claims.iat, tee.name(), &status)
@@ -223,14 +212,14 @@ pub async fn metrics(State(state): Shared) -> impl IntoResponse {
 
 /// Releases a resource to an attested TEE, encrypted to the key its token carries.
 #[utoipa::path(get, path = "/v1/resources/{path}", params(("path" = String, Path)),
-    responses((status = 200, body = crate::sealing::SealedResource),
+    responses((status = 200, description = "the resource sealed to the token's tee-pubkey: {suite, enc, ciphertext}"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get_resource(
     State(state): Shared,
     Path(path): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<crate::sealing::SealedResource>, ApiError> {
+) -> Result<Json<secgear_tee_key::SealedResource>, ApiError> {
     if !crate::ids::valid_path(&path) {
         return Err(ApiError::BadRequest(format!(
             "invalid resource path {path:?}"
@@ -273,10 +262,10 @@ pub async fn get_resource(
         .ok_or_else(|| {
             ApiError::Forbidden("the token carries no runtime data with a TEE key".into())
         })?;
-    let key = crate::sealing::tee_public_key(&runtime).map_err(ApiError::Forbidden)?;
+    let key = secgear_tee_key::tee_public_key(&runtime).map_err(ApiError::Forbidden)?;
     let content = crate::b64::decode(&resource.content)
         .map_err(|_| ApiError::Internal(format!("stored resource {path} is not base64")))?;
-    let sealed = crate::sealing::seal(&key, &path, &content).map_err(ApiError::Forbidden)?;
+    let sealed = secgear_tee_key::seal(&key, &path, &content).map_err(ApiError::Forbidden)?;
     Ok(Json(sealed))
 }
 

@@ -115,6 +115,16 @@ impl Config {
         })
     }
 
+    /// The file (or the defaults without one) with the process environment's
+    /// overrides applied: what the `secgear-as` and `secgear as serve` commands run with.
+    pub fn from_file_and_env(path: Option<&Path>) -> Result<Self, ConfigError> {
+        match path {
+            Some(p) => Self::load(p)?,
+            None => Self::default(),
+        }
+        .with_env(|k| std::env::var(k).ok())
+    }
+
     /// Applies `SECGEAR_AS_*` overrides from `env` (a lookup, for tests).
     pub fn with_env(mut self, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         if let Some(v) = env("SECGEAR_AS_LISTEN") {

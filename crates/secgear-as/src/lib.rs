@@ -21,11 +21,12 @@ pub mod error;
 pub mod ids;
 mod metrics;
 mod resource_policy;
-pub mod sealing;
 mod server;
 pub mod state;
 pub mod store;
 
 pub use api::{AttestRequest, AttestResponse, Challenge};
 pub use config::Config;
+/// Resource sealing, re-exported for clients.
+pub use secgear_tee_key as sealing;
 pub use server::{ApiDoc, Running, serve, start};

@@ -24,12 +24,7 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    let config = match cli.config {
-        Some(path) => secgear_as::Config::load(&path),
-        None => Ok(secgear_as::Config::default()),
-    }
-    .and_then(|c| c.with_env(|k| std::env::var(k).ok()));
-    let config = match config {
+    let config = match secgear_as::Config::from_file_and_env(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("secgear-as: {e}");

@@ -69,6 +69,15 @@ impl Metrics {
         }
     }
 
+    pub fn verdict(&self, tee: &str, status: &str) {
+        self.verdicts
+            .get_or_create(&VerdictLabels {
+                tee: tee.into(),
+                status: status.into(),
+            })
+            .inc();
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {

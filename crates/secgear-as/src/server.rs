@@ -111,12 +111,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Outermost, so timed-out and refused requests are counted too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
 
@@ -215,15 +216,28 @@ pub async fn start(config: Config) -> Result<Running, String> {
     })
 }
 
-/// The URL without its password, for messages.
+/// The URL without its password (user info or a `password=` parameter), for messages.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let url = match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
             let user = userinfo.split(':').next().unwrap_or_default();
             format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
         }
         _ => url.to_string(),
+    };
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => p.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => url,
     }
 }
 
@@ -255,5 +269,9 @@ mod tests {
             "postgres://user:***@db/as"
         );
         assert_eq!(super::redact("sqlite://as.db"), "sqlite://as.db");
+        assert_eq!(
+            super::redact("postgres://db/as?user=u&password=hunter2&sslmode=require"),
+            "postgres://db/as?user=u&password=***&sslmode=require"
+        );
     }
 }

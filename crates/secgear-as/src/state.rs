@@ -45,8 +45,10 @@ impl AppState {
     pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, String> {
         let signer = match &config.signing_key_file {
             Some(path) => {
-                let pem = std::fs::read(path)
-                    .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?;
+                let pem = zeroize::Zeroizing::new(
+                    std::fs::read(path)
+                        .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?,
+                );
                 TokenSigner::from_pem(&pem, signing_algorithm(&pem))
                     .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?
             }
@@ -87,8 +89,12 @@ impl AppState {
     /// Reloads policies, reference values and anchors if storage changed
     /// since the last load (here or at another instance).
     pub async fn refresh(&self) -> Result<(), String> {
-        let _one_at_a_time = self.refresh.lock().await;
         let db = |e: sqlx::Error| format!("database: {e}");
+        // The common case — nothing changed — takes no lock.
+        if self.store.generation().await.map_err(db)? == self.loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _one_at_a_time = self.refresh.lock().await;
         let generation = self.store.generation().await.map_err(db)?;
         if generation == self.loaded.load(Ordering::Acquire) {
             return Ok(());
@@ -170,14 +176,13 @@ fn generate_p256_pem() -> Result<String, String> {
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
         .map_err(|_| "cannot generate a signing key".to_string())?;
-    let body = crate::b64::encode_std(doc.as_ref());
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .filter_map(|c| std::str::from_utf8(c).ok())
-        .collect();
-    Ok(format!(
-        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-        lines.join("\n")
-    ))
+    let body = zeroize::Zeroizing::new(crate::b64::encode_std(doc.as_ref()));
+    let mut pem = String::with_capacity(body.len() + 80);
+    pem.push_str("-----BEGIN PRIVATE KEY-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).map_err(|e| e.to_string())?);
+        pem.push('\n');
+    }
+    pem.push_str("-----END PRIVATE KEY-----\n");
+    Ok(pem)
 }

@@ -247,3 +247,113 @@ async fn discovery_health_and_metrics_answer() {
     );
     assert!(metrics.contains("route=\"/v1/attest\""), "{metrics}");
 }
+
+#[tokio::test]
+async fn expired_nonces_conflict_and_several_policies_are_all_reported() {
+    let s = start_sqlite().await;
+    s.provision().await;
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 1;
+    let stale = b64(&[5u8; 32]);
+    s.running
+        .state
+        .store
+        .insert_nonce(&stale, past)
+        .await
+        .expect("insert");
+    let (status, reply) = s.attest(&attest_body(&stale, b"", MEASUREMENT)).await;
+    assert_eq!(status, 409, "{reply}");
+    assert!(
+        reply["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired"),
+        "{reply}"
+    );
+
+    let strict = json!({"rego": "package secgear.appraisal\nimport rego.v1\ntrust_vector := {\"executables\": 33}"});
+    assert_eq!(
+        s.admin(Method::PUT, "/v1/policies/strict", Some(strict))
+            .await
+            .0,
+        200
+    );
+    let nonce = s.challenge().await;
+    let mut body = attest_body(&nonce, b"", MEASUREMENT);
+    body["policy_ids"] = json!(["default-sim", "strict"]);
+    let (status, reply) = s.attest(&body).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["status"], "warning", "the worst of both: {reply}");
+    let claims = verify_token(
+        reply["token"].as_str().expect("token"),
+        &jwks(&s).await,
+        &TokenExpectations {
+            accept_non_affirming: true,
+            ..Default::default()
+        },
+    )
+    .expect("token");
+    assert_eq!(claims.submods.len(), 2, "{:?}", claims.submods.keys());
+}
+
+#[tokio::test]
+async fn resources_refuse_tokens_without_a_key_or_from_elsewhere() {
+    let s = start_sqlite().await;
+    s.provision().await;
+    let open_policy = "package secgear.resource\nimport rego.v1\ndefault allow := true";
+    assert_eq!(
+        s.admin(
+            Method::PUT,
+            "/v1/resources/k",
+            Some(json!({"content": b64(b"x"), "policy": open_policy}))
+        )
+        .await
+        .0,
+        200
+    );
+    let nonce = s.challenge().await;
+    let (_, reply) = s
+        .attest(&attest_body(&nonce, b"no key here", MEASUREMENT))
+        .await;
+    let keyless = reply["token"].as_str().expect("token").to_string();
+    let get = |token: String| {
+        s.http
+            .get(format!("{}/v1/resources/k", s.url))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(get(keyless).await.expect("get").status(), 403);
+
+    // A token from another service (another key) is not this service's.
+    let other = start_sqlite().await;
+    other.provision().await;
+    let nonce = other.challenge().await;
+    let (_, reply) = other.attest(&attest_body(&nonce, b"", MEASUREMENT)).await;
+    let foreign = reply["token"].as_str().expect("token").to_string();
+    assert_eq!(get(foreign).await.expect("get").status(), 401);
+}
+
+#[tokio::test]
+async fn without_an_admin_token_configured_the_admin_api_is_off() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cfg = config(format!("sqlite://{}", dir.path().join("as.db").display()));
+    cfg.admin_token_sha256 = None;
+    let s = start_with(cfg).await;
+    let (status, reply) = s
+        .admin(
+            Method::PUT,
+            "/v1/policies/p",
+            Some(json!({"rego": "package secgear.appraisal"})),
+        )
+        .await;
+    assert_eq!(status, 403, "{reply}");
+    assert_eq!(s.admin(Method::GET, "/v1/policies", None).await.0, 403);
+    assert!(
+        s.running
+            .state
+            .store
+            .get_policy("p")
+            .await
+            .expect("db")
+            .is_none()
+    );
+}

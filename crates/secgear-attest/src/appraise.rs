@@ -145,6 +145,11 @@ impl Appraiser {
         if verified.simulated && self.mode == Mode::Production {
             trust_vector.insert("hardware".into(), 97);
         }
+        // Nor is forged or replayed evidence: policies judge claims, they
+        // cannot excuse a bad signature, binding or challenge.
+        if !integrity_holds(&verified) {
+            trust_vector.insert("instance-identity".into(), 96);
+        }
         let status = Status::of_vector(&trust_vector);
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, evidence);
         Ok(Appraisal {
@@ -184,6 +189,9 @@ impl Appraiser {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let mut jti = [0u8; 16];
         aws_lc_rs::rand::fill(&mut jti).map_err(|_| TokenError::Sign("no randomness".into()))?;
+        // One submodule per appraisal: keyed by TEE, or by TEE and policy
+        // when one piece of evidence was appraised with several policies.
+        let repeated = |tee: TeeKind| appraisals.iter().filter(|a| a.tee == tee).count() > 1;
         let submods = appraisals
             .iter()
             .map(|a| {
@@ -197,7 +205,12 @@ impl Appraiser {
                     checks: a.verified.checks.clone(),
                     claims: a.verified.claims.clone(),
                 };
-                (a.tee.name().to_string(), submod)
+                let key = if repeated(a.tee) {
+                    format!("{}.{}", a.tee.name(), a.policy_id)
+                } else {
+                    a.tee.name().to_string()
+                };
+                (key, submod)
             })
             .collect();
         let claims = EarClaims {
@@ -217,4 +230,36 @@ impl Appraiser {
         };
         Ok((signer.sign(&claims)?, claims))
     }
+}
+
+/// The challenge evidence must carry: `SHA-256(nonce || runtime_data)`.
+pub fn challenge_binding(nonce: &[u8], runtime_data: &[u8]) -> [u8; 32] {
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    ctx.update(nonce);
+    ctx.update(runtime_data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+/// Whether the evidence's own integrity holds whatever a policy says: every
+/// signature, binding and freshness check that ran passed, and at least one
+/// signature was actually verified. (Endorsement is left to policies: an
+/// unendorsed virtCCA key, say, is a policy decision.)
+fn integrity_holds(verified: &Verified) -> bool {
+    use crate::verifier::Check;
+    let integrity = |name: &str| {
+        name == "signature"
+            || name.ends_with(".signature")
+            || name.ends_with(".binding")
+            || name == "freshness"
+    };
+    let none_failed = verified
+        .checks
+        .iter()
+        .all(|(name, check)| !integrity(name) || !matches!(check, Check::Failed(_)));
+    let some_signature_ok = verified.checks.iter().any(|(name, check)| {
+        (name == "signature" || name.ends_with(".signature")) && check.is_ok()
+    });
+    none_failed && some_signature_ok
 }

@@ -213,3 +213,105 @@ fn expired_tokens_and_disallowed_algorithms_are_refused() {
     assert_eq!(published["keys"][0]["use"], json!("sig"));
     assert!(published["keys"][0].get("d").is_none(), "no private part");
 }
+
+#[test]
+fn a_lax_policy_cannot_affirm_forged_or_replayed_evidence() {
+    let a = appraiser(Mode::Development);
+    a.policies
+        .add(
+            "lax",
+            "package secgear.appraisal\nimport rego.v1\ntrust_vector := {\"instance-identity\": 2, \"hardware\": 2}",
+        )
+        .expect("compiles");
+    let good = evidence([7; 32], [1; 64], false);
+    // Replayed: bound to another challenge.
+    let replayed = a
+        .appraise(
+            TeeKind::Sim,
+            &good,
+            &Freshness::Challenge(vec![2; 32]),
+            Some("lax"),
+        )
+        .expect("appraise");
+    assert_eq!(replayed.status, Status::Contraindicated);
+    // Forged: one signature byte flipped.
+    let mut forged = good.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let forged = a
+        .appraise(
+            TeeKind::Sim,
+            &forged,
+            &Freshness::Challenge(vec![1; 64]),
+            Some("lax"),
+        )
+        .expect("appraise");
+    assert_eq!(forged.status, Status::Contraindicated);
+    // The same policy on sound evidence is what it says.
+    let sound = a
+        .appraise(
+            TeeKind::Sim,
+            &good,
+            &Freshness::Challenge(vec![1; 64]),
+            Some("lax"),
+        )
+        .expect("appraise");
+    assert_eq!(sound.status, Status::Affirming);
+}
+
+#[test]
+fn several_policies_give_several_submodules_and_the_worst_status() {
+    let a = appraiser(Mode::Development);
+    a.policies
+        .add(
+            "strict",
+            "package secgear.appraisal\nimport rego.v1\ntrust_vector := {\"executables\": 33}",
+        )
+        .expect("compiles");
+    let ev = evidence([7; 32], [1; 64], false);
+    let fresh = Freshness::Challenge(vec![1; 64]);
+    let appraisals = [
+        a.appraise(TeeKind::Sim, &ev, &fresh, None)
+            .expect("default"),
+        a.appraise(TeeKind::Sim, &ev, &fresh, Some("strict"))
+            .expect("strict"),
+    ];
+    let (_, claims) = a
+        .issue_token_with(&appraisals, None, None, None)
+        .expect("token");
+    assert_eq!(claims.submods.len(), 2, "{:?}", claims.submods.keys());
+    assert!(claims.submods.contains_key("sim.strict"));
+    assert_eq!(claims.status(), Status::Warning);
+}
+
+#[test]
+fn a_lax_policy_cannot_affirm_evidence_from_an_untrusted_platform() {
+    let a = appraiser(Mode::Development);
+    a.policies
+        .add(
+            "lax",
+            "package secgear.appraisal\nimport rego.v1\ntrust_vector := {\"instance-identity\": 2}",
+        )
+        .expect("compiles");
+    let stranger = SigningKey::from_slice(&[42u8; 48]).expect("key");
+    let claims = Claims {
+        measurement: [7; 32],
+        signer_id: [2; 32],
+        product_id: 1,
+        svn: 1,
+        debug: false,
+        report_data: [1; 64],
+        platform_id: platform_id(stranger.verifying_key()),
+        issued_at: 1_700_000_000,
+    };
+    let forged = sign(&claims, &stranger);
+    let appraisal = a
+        .appraise(
+            TeeKind::Sim,
+            &forged,
+            &Freshness::Challenge(vec![1; 64]),
+            Some("lax"),
+        )
+        .expect("appraise");
+    assert_eq!(appraisal.status, Status::Contraindicated);
+}

@@ -226,12 +226,7 @@ pub fn run_as(cmd: AsCommand) -> ExitCode {
     use reqwest::Method;
     match cmd {
         AsCommand::Serve { config } => {
-            let config = match config {
-                Some(path) => secgear_as::Config::load(&path),
-                None => Ok(secgear_as::Config::default()),
-            }
-            .and_then(|c| c.with_env(|k| std::env::var(k).ok()));
-            let config = match config {
+            let config = match secgear_as::Config::from_file_and_env(config.as_deref()) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
@@ -275,11 +270,7 @@ pub fn run_as(cmd: AsCommand) -> ExitCode {
                     }
                 }
                 (None, Some(name), Some(value)) => {
-                    let value = serde_json::from_str::<Value>(&value)
-                        .ok()
-                        .filter(Value::is_object)
-                        .unwrap_or(Value::String(value));
-                    json!({"reference_values": [{"name": name, "value": value}]})
+                    json!({"reference_values": [{"name": name, "value": reference_value(value)}]})
                 }
                 _ => return fail("give --file, or --name and --value"),
             };
@@ -290,10 +281,7 @@ pub fn run_as(cmd: AsCommand) -> ExitCode {
         }
         AsCommand::Reference(ReferenceCommand::Delete { name, value, admin }) => {
             let query = value
-                .map(|v| {
-                    let json = serde_json::from_str::<Value>(&v).unwrap_or(Value::String(v));
-                    format!("?value={}", url_encode(&json.to_string()))
-                })
+                .map(|v| format!("?value={}", url_encode(&reference_value(v).to_string())))
                 .unwrap_or_default();
             admin.send(
                 Method::DELETE,
@@ -352,6 +340,15 @@ pub fn run_as(cmd: AsCommand) -> ExitCode {
             admin.send(Method::DELETE, &format!("/v1/resources/{path}"), None)
         }
     }
+}
+
+/// A reference value as typed: a JSON object if it is one, else the string
+/// itself (so `1234` or `1e5` stay strings, as measurements must).
+fn reference_value(text: String) -> Value {
+    serde_json::from_str::<Value>(&text)
+        .ok()
+        .filter(Value::is_object)
+        .unwrap_or(Value::String(text))
 }
 
 fn url_encode(text: &str) -> String {

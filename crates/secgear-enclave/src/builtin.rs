@@ -7,12 +7,28 @@ use secgear_abi::{Error, ErrorCode, Reader, Writer};
 pub(crate) fn serve(function_id: u32, request: &[u8]) -> Vec<u8> {
     let result = match function_id {
         builtin::REPORT => report(request),
+        builtin::KEY_REPORT => key_report(request),
         other => Err(Error::new(
             ErrorCode::InvalidCmd,
             format!("no built-in call {other}"),
         )),
     };
     result.unwrap_or_else(|e| Writer::error_reply(&e))
+}
+
+/// Evidence binding the enclave's own key to a verifier's nonce.
+fn key_report(request: &[u8]) -> Result<Vec<u8>, Error> {
+    let (_, mut r) = Reader::request(request)?;
+    let nonce: Vec<u8> = r.get_vec()?;
+    r.finish()?;
+    if nonce.is_empty() || nonce.len() > 64 {
+        return Err(Error::bad_parameters("the nonce must be 1..=64 bytes"));
+    }
+    let (runtime_data, evidence) = crate::tee_key::report(&nonce)?;
+    let mut w = Writer::reply();
+    w.put_slice(&runtime_data);
+    w.put_slice(&evidence.0);
+    Ok(w.finish())
 }
 
 /// Evidence over report data the host chose (a verifier's challenge).

@@ -25,6 +25,7 @@ mod runtime;
 mod sandbox;
 mod seal;
 mod shared;
+pub mod tee_key;
 
 pub use platform::{Evidence, random, report};
 pub use runtime::{HostTransport, host, run};

@@ -130,6 +130,23 @@ impl Enclave {
         Ok(evidence)
     }
 
+    /// Asks the enclave for evidence that binds its own key (made and kept
+    /// inside the enclave) to `nonce`: returns the runtime data carrying the
+    /// public key and the evidence over `SHA-256(nonce || runtime_data)`.
+    pub fn key_report(&self, nonce: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let mut w = secgear_abi::Writer::request(
+            secgear_abi::CallKind::Builtin,
+            secgear_abi::wire::builtin::KEY_REPORT,
+        );
+        w.put_slice(nonce);
+        let reply = self.call(w.finish())?;
+        let mut r = secgear_abi::Reader::reply(&reply)?;
+        let runtime_data: Vec<u8> = r.get_vec()?;
+        let evidence: Vec<u8> = r.get_vec()?;
+        r.finish()?;
+        Ok((runtime_data, evidence))
+    }
+
     pub(crate) fn release_shared(&self, offset: u64, reserved: u64) {
         if let Ok(mut list) = self.shared.lock() {
             list.release(offset, reserved);

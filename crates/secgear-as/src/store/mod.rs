@@ -53,9 +53,9 @@ pub trait Store: Send + Sync {
     async fn delete_policy(&self, id: &str) -> StoreResult<bool>;
     async fn list_policies(&self) -> StoreResult<Vec<StoredPolicy>>;
 
-    /// Stores one reference value (`entry` is its JSON) under `name` and the
-    /// canonical JSON of its value.
-    async fn put_reference(&self, name: &str, value: &str, entry: &str) -> StoreResult<()>;
+    /// Stores reference values, all or none: each is (name, canonical JSON
+    /// of its value, the entry's JSON).
+    async fn put_references(&self, entries: &[(String, String, String)]) -> StoreResult<()>;
     /// Deletes `name`'s values (only `value` if given); how many went.
     async fn delete_reference(&self, name: &str, value: Option<&str>) -> StoreResult<u64>;
     async fn list_references(&self) -> StoreResult<Vec<String>>;

@@ -6,6 +6,9 @@ use sqlx::AnyPool;
 use sqlx::Row;
 use sqlx::any::AnyPoolOptions;
 
+type Change<'c, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<T>> + Send + 'c>>;
+
 pub struct SqlStore {
     pool: AnyPool,
     postgres: bool,
@@ -100,11 +103,19 @@ impl SqlStore {
         result
     }
 
-    async fn bump(&self) -> StoreResult<()> {
+    /// Runs `change` and the generation bump in one transaction, so other
+    /// instances see the change exactly when they see the new generation.
+    async fn changed<T: Send>(
+        &self,
+        change: impl for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> Change<'c, T> + Send,
+    ) -> StoreResult<T> {
+        let mut tx = self.pool.begin().await?;
+        let out = change(&mut tx).await?;
         sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(out)
     }
 }
 
@@ -148,16 +159,22 @@ impl super::Store for SqlStore {
     }
 
     async fn put_policy(&self, id: &str, source: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO policies (id, source, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at",
-        )
-        .bind(id)
-        .bind(source)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        self.bump().await
+        let (id, source) = (id.to_string(), source.to_string());
+        self.changed(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO policies (id, source, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at",
+                )
+                .bind(id)
+                .bind(source)
+                .bind(now())
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn get_policy(&self, id: &str) -> StoreResult<Option<String>> {
@@ -169,12 +186,17 @@ impl super::Store for SqlStore {
     }
 
     async fn delete_policy(&self, id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM policies WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        self.bump().await?;
-        Ok(done.rows_affected() > 0)
+        let id = id.to_string();
+        self.changed(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM policies WHERE id = $1")
+                    .bind(id)
+                    .execute(c)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            })
+        })
+        .await
     }
 
     async fn list_policies(&self) -> StoreResult<Vec<StoredPolicy>> {
@@ -191,37 +213,50 @@ impl super::Store for SqlStore {
             .collect()
     }
 
-    async fn put_reference(&self, name: &str, value: &str, entry: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO reference_values (name, value, entry) VALUES ($1, $2, $3) \
-             ON CONFLICT (name, value) DO UPDATE SET entry = excluded.entry",
-        )
-        .bind(name)
-        .bind(value)
-        .bind(entry)
-        .execute(&self.pool)
-        .await?;
-        self.bump().await
+    async fn put_references(&self, entries: &[(String, String, String)]) -> StoreResult<()> {
+        let entries = entries.to_vec();
+        self.changed(move |c| {
+            Box::pin(async move {
+                for (name, value, entry) in entries {
+                    sqlx::query(
+                        "INSERT INTO reference_values (name, value, entry) VALUES ($1, $2, $3) \
+                         ON CONFLICT (name, value) DO UPDATE SET entry = excluded.entry",
+                    )
+                    .bind(name)
+                    .bind(value)
+                    .bind(entry)
+                    .execute(&mut *c)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn delete_reference(&self, name: &str, value: Option<&str>) -> StoreResult<u64> {
-        let done = match value {
-            Some(v) => {
-                sqlx::query("DELETE FROM reference_values WHERE name = $1 AND value = $2")
-                    .bind(name)
-                    .bind(v)
-                    .execute(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query("DELETE FROM reference_values WHERE name = $1")
-                    .bind(name)
-                    .execute(&self.pool)
-                    .await?
-            }
-        };
-        self.bump().await?;
-        Ok(done.rows_affected())
+        let (name, value) = (name.to_string(), value.map(str::to_string));
+        self.changed(move |c| {
+            Box::pin(async move {
+                let done = match value {
+                    Some(v) => {
+                        sqlx::query("DELETE FROM reference_values WHERE name = $1 AND value = $2")
+                            .bind(name)
+                            .bind(v)
+                            .execute(c)
+                            .await?
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM reference_values WHERE name = $1")
+                            .bind(name)
+                            .execute(c)
+                            .await?
+                    }
+                };
+                Ok(done.rows_affected())
+            })
+        })
+        .await
     }
 
     async fn list_references(&self) -> StoreResult<Vec<String>> {
@@ -234,25 +269,36 @@ impl super::Store for SqlStore {
     }
 
     async fn put_anchor(&self, a: &StoredAnchor) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO trust_anchors (id, tee, data) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET tee = excluded.tee, data = excluded.data",
-        )
-        .bind(&a.id)
-        .bind(&a.tee)
-        .bind(&a.data)
-        .execute(&self.pool)
-        .await?;
-        self.bump().await
+        let a = a.clone();
+        self.changed(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO trust_anchors (id, tee, data) VALUES ($1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET tee = excluded.tee, data = excluded.data",
+                )
+                .bind(a.id)
+                .bind(a.tee)
+                .bind(a.data)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn delete_anchor(&self, id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM trust_anchors WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        self.bump().await?;
-        Ok(done.rows_affected() > 0)
+        let id = id.to_string();
+        self.changed(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM trust_anchors WHERE id = $1")
+                    .bind(id)
+                    .execute(c)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            })
+        })
+        .await
     }
 
     async fn list_anchors(&self) -> StoreResult<Vec<StoredAnchor>> {
@@ -380,7 +426,9 @@ mod tests {
         let (dir, s) = store().await;
         let g0 = s.generation().await.expect("gen");
         s.put_policy("p", "package x").await.expect("put");
-        s.put_reference("n", "\"v\"", "{}").await.expect("ref");
+        s.put_references(&[("n".into(), "\"v\"".into(), "{}".into())])
+            .await
+            .expect("ref");
         assert_eq!(s.generation().await.expect("gen"), g0 + 2);
         let key = s.signing_key("first").await.expect("key");
         assert_eq!(s.signing_key("second").await.expect("key"), key);

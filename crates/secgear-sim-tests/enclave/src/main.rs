@@ -190,6 +190,27 @@ impl edl::Trusted for TestEnclave {
         buf.fill(0xa5);
     }
 
+    /// Test-only: a real enclave would keep what it opens.
+    fn open_resource(
+        &self,
+        path: &std::ffi::CStr,
+        enc: &[u8],
+        ct: &[u8],
+        plain: &mut [u8],
+        plain_len: &mut usize,
+    ) -> i32 {
+        let path = path.to_string_lossy();
+        match secgear_enclave::tee_key::open_parts(&path, enc, ct) {
+            Ok(bytes) if bytes.len() <= plain.len() => {
+                plain[..bytes.len()].copy_from_slice(&bytes);
+                *plain_len = bytes.len();
+                0
+            }
+            Ok(_) => -2,
+            Err(e) => e.kind().code() as i32,
+        }
+    }
+
     fn ocall_sw_thread(&self) -> u64 {
         host().host_thread_id_sw().unwrap_or(0)
     }

@@ -1,8 +1,17 @@
-//! Resources leave the service encrypted to the TEE's own key (HPKE,
-//! RFC 9180: X25519, HKDF-SHA256, AES-256-GCM), so the host relaying them
-//! cannot read them. The key comes from the attestation token: the runtime
-//! data the evidence was bound to is a JSON object whose `tee-pubkey` is an
-//! X25519 JWK (`{"kty": "OKP", "crv": "X25519", "x": <base64url>}`).
+//! Resources leave the attestation service encrypted to a TEE's key (HPKE,
+//! RFC 9180: X25519, HKDF-SHA256, AES-256-GCM). The key comes from the
+//! attestation token: the runtime data the evidence was bound to is a JSON
+//! object whose `tee-pubkey` is an X25519 JWK
+//! (`{"kty": "OKP", "crv": "X25519", "x": <base64url>}`).
+//!
+//! Whoever holds the private key reads the resource. An enclave's runtime
+//! keeps its key inside the enclave and binds it into its evidence itself
+//! (`secgear_enclave::tee_key`); a key chosen by the host (runtime data the
+//! host supplies) protects nothing from the host, only from the network.
+#![forbid(unsafe_code)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use hpke::aead::AesGcm256;
 use hpke::kdf::HkdfSha256;
@@ -14,7 +23,7 @@ use serde::{Deserialize, Serialize};
 pub const SUITE: &str = "X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM";
 
 /// A sealed resource as the API returns it.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedResource {
     /// The HPKE suite.
     pub suite: String,
@@ -45,7 +54,8 @@ pub fn tee_public_key(runtime_data: &[u8]) -> Result<[u8; 32], String> {
         .get("x")
         .and_then(|v| v.as_str())
         .ok_or("`tee-pubkey` has no `x`")?;
-    crate::b64::decode(x)
+    URL_SAFE_NO_PAD
+        .decode(x.trim_end_matches('='))
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or_else(|| "`tee-pubkey.x` is not 32 bytes of base64url".to_string())
@@ -67,47 +77,75 @@ pub fn seal(public_key: &[u8; 32], path: &str, plaintext: &[u8]) -> Result<Seale
     .map_err(|e| format!("HPKE: {e}"))?;
     Ok(SealedResource {
         suite: SUITE.into(),
-        enc: crate::b64::encode(&enc.to_bytes()),
-        ciphertext: crate::b64::encode(&ciphertext),
+        enc: URL_SAFE_NO_PAD.encode(enc.to_bytes()),
+        ciphertext: URL_SAFE_NO_PAD.encode(&ciphertext),
     })
 }
 
-/// Decrypts a sealed resource with the TEE's private key (the agent's side).
+impl SealedResource {
+    /// The encapsulated key and the ciphertext, decoded.
+    pub fn parts(&self) -> Result<(Vec<u8>, Vec<u8>), String> {
+        if self.suite != SUITE {
+            return Err(format!("unsupported suite {}", self.suite));
+        }
+        let enc = URL_SAFE_NO_PAD
+            .decode(&self.enc)
+            .map_err(|e| format!("enc: {e}"))?;
+        let ciphertext = URL_SAFE_NO_PAD
+            .decode(&self.ciphertext)
+            .map_err(|e| format!("ciphertext: {e}"))?;
+        Ok((enc, ciphertext))
+    }
+}
+
+/// Decrypts a sealed resource with the TEE's private key.
 pub fn open(
     private_key: &[u8; 32],
     path: &str,
     sealed: &SealedResource,
 ) -> Result<Vec<u8>, String> {
-    if sealed.suite != SUITE {
-        return Err(format!("unsupported suite {}", sealed.suite));
-    }
+    let (enc, ciphertext) = sealed.parts()?;
+    open_parts(private_key, path, &enc, &ciphertext)
+}
+
+/// [`open`] on the decoded parts.
+pub fn open_parts(
+    private_key: &[u8; 32],
+    path: &str,
+    enc: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, String> {
     let sk = <X25519HkdfSha256 as hpke::Kem>::PrivateKey::from_bytes(private_key)
         .map_err(|e| format!("private key: {e}"))?;
-    let enc_bytes = crate::b64::decode(&sealed.enc).map_err(|e| format!("enc: {e}"))?;
-    let enc = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(&enc_bytes)
+    let enc = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(enc)
         .map_err(|e| format!("enc: {e}"))?;
-    let ciphertext =
-        crate::b64::decode(&sealed.ciphertext).map_err(|e| format!("ciphertext: {e}"))?;
     hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
         &hpke::OpModeR::Base,
         &sk,
         &enc,
         &info(path),
-        &ciphertext,
+        ciphertext,
         path.as_bytes(),
     )
     .map_err(|e| format!("HPKE: {e}"))
 }
 
 /// A fresh X25519 key pair: (private, public).
-pub fn generate_keypair() -> ([u8; 32], [u8; 32]) {
+pub fn generate_keypair() -> (zeroize::Zeroizing<[u8; 32]>, [u8; 32]) {
     let mut rng = rand_core::OsRng.unwrap_err();
     let (sk, pk) = X25519HkdfSha256::gen_keypair(&mut rng);
-    let mut private = [0u8; 32];
+    let mut private = zeroize::Zeroizing::new([0u8; 32]);
     private.copy_from_slice(&sk.to_bytes());
     let mut public = [0u8; 32];
     public.copy_from_slice(&pk.to_bytes());
     (private, public)
+}
+
+/// Runtime data that binds `public` as the TEE's key: `{"tee-pubkey": <X25519 JWK>}`.
+pub fn runtime_data(public: &[u8; 32]) -> Vec<u8> {
+    serde_json::json!({"tee-pubkey": {"kty": "OKP", "crv": "X25519", "x": URL_SAFE_NO_PAD.encode(public)}})
+        .to_string()
+        .into_bytes()
 }
 
 #[cfg(test)]
@@ -128,12 +166,7 @@ mod tests {
         );
         let (other, _) = generate_keypair();
         assert!(open(&other, "vendor/key", &sealed).is_err());
-        let runtime = serde_json::json!({"tee-pubkey": {"kty": "OKP", "crv": "X25519",
-            "x": crate::b64::encode(&pk)}});
-        assert_eq!(
-            tee_public_key(runtime.to_string().as_bytes()).expect("key"),
-            pk
-        );
+        assert_eq!(tee_public_key(&runtime_data(&pk)).expect("key"), pk);
         assert!(tee_public_key(b"not json").is_err());
         assert!(tee_public_key(br#"{"tee-pubkey": {"kty": "EC"}}"#).is_err());
     }
