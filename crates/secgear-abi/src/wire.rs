@@ -47,6 +47,9 @@ pub mod builtin {
     /// `SHA-256(nonce || runtime_data)` (two `Vec<u8>`). The private key
     /// never leaves the enclave.
     pub const KEY_REPORT: u32 = 1;
+    /// A secure-channel handshake frame (`Vec<u8>`) in; the enclave's
+    /// answer (`Vec<u8>`, concatenated frames) out. See `secgear-channel`.
+    pub const CHANNEL_HANDSHAKE: u32 = 2;
 }
 
 const KIND_REPLY: u8 = 3;

@@ -8,12 +8,24 @@ pub(crate) fn serve(function_id: u32, request: &[u8]) -> Vec<u8> {
     let result = match function_id {
         builtin::REPORT => report(request),
         builtin::KEY_REPORT => key_report(request),
+        builtin::CHANNEL_HANDSHAKE => channel_handshake(request),
         other => Err(Error::new(
             ErrorCode::InvalidCmd,
             format!("no built-in call {other}"),
         )),
     };
     result.unwrap_or_else(|e| Writer::error_reply(&e))
+}
+
+/// One step of a secure-channel handshake.
+fn channel_handshake(request: &[u8]) -> Result<Vec<u8>, Error> {
+    let (_, mut r) = Reader::request(request)?;
+    let frame: Vec<u8> = r.get_vec()?;
+    r.finish()?;
+    let replies = crate::channel::handshake(&frame)?;
+    let mut w = Writer::reply();
+    w.put_slice(&replies.concat());
+    Ok(w.finish())
 }
 
 /// Evidence binding the enclave's own key to a verifier's nonce.

@@ -19,6 +19,7 @@
 //! with the `tracing` macros; log events reach the host's subscriber.
 
 mod builtin;
+pub mod channel;
 mod logging;
 mod platform;
 mod runtime;

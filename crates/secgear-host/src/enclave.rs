@@ -147,6 +147,22 @@ impl Enclave {
         Ok((runtime_data, evidence))
     }
 
+    /// Passes one secure-channel handshake frame from a client to the
+    /// enclave (a built-in call); returns the frames to send back. The host
+    /// sees only opaque bytes: see `secgear-channel`.
+    pub fn channel_handshake(&self, frame: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut w = secgear_abi::Writer::request(
+            secgear_abi::CallKind::Builtin,
+            secgear_abi::wire::builtin::CHANNEL_HANDSHAKE,
+        );
+        w.put_slice(frame);
+        let reply = self.call(w.finish())?;
+        let mut r = secgear_abi::Reader::reply(&reply)?;
+        let frames: Vec<u8> = r.get_vec()?;
+        r.finish()?;
+        Ok(frames)
+    }
+
     pub(crate) fn release_shared(&self, offset: u64, reserved: u64) {
         if let Ok(mut list) = self.shared.lock() {
             list.release(offset, reserved);

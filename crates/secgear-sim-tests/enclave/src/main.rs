@@ -211,6 +211,41 @@ impl edl::Trusted for TestEnclave {
         }
     }
 
+    /// Decrypts the records it is given; for each whole message (u64s,
+    /// little-endian) replies with their sum, encrypted. 1 when the client
+    /// closed, a negative or error code on failure.
+    fn channel_sum(&self, frames: &[u8], reply: &mut [u8], reply_len: &mut usize) -> i32 {
+        use secgear_enclave::channel::{self, Received};
+        let Ok(frames) = channel::wire::split(frames) else {
+            return -1;
+        };
+        let mut out = Vec::new();
+        let mut closed = false;
+        for frame in frames {
+            match channel::decrypt(frame) {
+                Ok((session, Received::Message(m))) => {
+                    let sum: u64 = m
+                        .chunks_exact(8)
+                        .filter_map(|c| c.try_into().ok().map(u64::from_le_bytes))
+                        .fold(0u64, u64::wrapping_add);
+                    match channel::encrypt(&session, format!("sum={sum}").as_bytes()) {
+                        Ok(f) => out.extend(f.concat()),
+                        Err(e) => return e.kind().code() as i32,
+                    }
+                }
+                Ok((_, Received::Partial)) => {}
+                Ok((_, Received::Closed)) => closed = true,
+                Err(e) => return e.kind().code() as i32,
+            }
+        }
+        if out.len() > reply.len() {
+            return -2;
+        }
+        reply[..out.len()].copy_from_slice(&out);
+        *reply_len = out.len();
+        i32::from(closed)
+    }
+
     fn ocall_sw_thread(&self) -> u64 {
         host().host_thread_id_sw().unwrap_or(0)
     }

@@ -1,0 +1,50 @@
+//! What ties the Noise session to attestation: the enclave's evidence
+//! carries, in its report data, a digest over a domain-separation label, the
+//! protocol version, the handshake hash and the enclave's static key. A
+//! party in the middle runs two handshakes with two different hashes (and
+//! its own static key), so evidence made for one cannot vouch for the other.
+
+use sha2::{Digest, Sha256};
+
+pub const LABEL: &[u8] = b"secgear-channel attestation binding";
+
+/// Whose evidence: the enclave's, or (mutual attestation) the client's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Enclave = 1,
+    Client = 2,
+}
+
+/// The 64 bytes of report data `role`'s evidence must carry.
+pub fn report_data(role: Role, handshake_hash: &[u8], static_key: &[u8]) -> [u8; 64] {
+    let digest = Sha256::new()
+        .chain_update(LABEL)
+        .chain_update([crate::wire::VERSION, role as u8])
+        .chain_update((handshake_hash.len() as u32).to_le_bytes())
+        .chain_update(handshake_hash)
+        .chain_update((static_key.len() as u32).to_le_bytes())
+        .chain_update(static_key)
+        .finalize();
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&digest);
+    out
+}
+
+/// Produces this side's evidence over report data (inside the enclave:
+/// the runtime's report).
+pub trait EvidenceProvider: Send + Sync {
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, String>;
+}
+
+impl<F: Fn(&[u8; 64]) -> Result<Vec<u8>, String> + Send + Sync> EvidenceProvider for F {
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, String> {
+        self(report_data)
+    }
+}
+
+/// Decides whether evidence is from an acceptable enclave and carries
+/// `report_data` (the binding). See `AppraisalVerifier` for the attestation
+/// core's, peer to peer.
+pub trait EvidenceVerifier: Send + Sync {
+    fn verify(&self, evidence: &[u8], report_data: &[u8; 64]) -> Result<(), String>;
+}

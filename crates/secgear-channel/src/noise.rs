@@ -1,0 +1,27 @@
+//! The Noise parameters, shared by both ends.
+
+use crate::error::{ChannelError, Result};
+
+/// XX: both static keys travel encrypted; the enclave's is then bound to
+/// attestation, the client's optionally checked against an allow list.
+pub const PATTERN: &str = "Noise_XX_25519_AESGCM_SHA256";
+/// The prologue binds the protocol name and version into the handshake hash.
+pub const PROLOGUE: &[u8] = b"secgear-channel/1";
+
+pub fn params() -> Result<snow::params::NoiseParams> {
+    PATTERN
+        .parse()
+        .map_err(|e| ChannelError::Handshake(format!("noise parameters: {e}")))
+}
+
+/// A static X25519 key pair: (private, public).
+pub fn generate_static_key() -> Result<(zeroize::Zeroizing<Vec<u8>>, Vec<u8>)> {
+    let kp = snow::Builder::new(params()?)
+        .generate_keypair()
+        .map_err(|e| ChannelError::Handshake(format!("key generation: {e}")))?;
+    Ok((zeroize::Zeroizing::new(kp.private), kp.public))
+}
+
+pub fn handshake_error(e: snow::Error) -> ChannelError {
+    ChannelError::Handshake(e.to_string())
+}

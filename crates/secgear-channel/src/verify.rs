@@ -1,0 +1,45 @@
+//! Verifying the enclave's evidence with the attestation core, peer to
+//! peer: a trust anchor for the platform, the measurement (or signer) the
+//! client expects, and the binding in the report data.
+
+use crate::binding::EvidenceVerifier;
+use secgear_attest::{Appraiser, Freshness, TeeKind, policy::Status};
+
+/// Accepts evidence of `tee` that the appraiser affirms and that carries the
+/// expected binding.
+pub struct AppraisalVerifier {
+    pub appraiser: Appraiser,
+    pub tee: TeeKind,
+}
+
+impl EvidenceVerifier for AppraisalVerifier {
+    fn verify(&self, evidence: &[u8], report_data: &[u8; 64]) -> Result<(), String> {
+        let appraisal = self
+            .appraiser
+            .appraise(
+                self.tee,
+                evidence,
+                &Freshness::Challenge(report_data.to_vec()),
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+        if !appraisal
+            .verified
+            .checks
+            .get("freshness")
+            .is_some_and(|c| c.is_ok())
+        {
+            return Err(
+                "binding: the evidence does not carry this session's handshake and key".into(),
+            );
+        }
+        if appraisal.status != Status::Affirming {
+            return Err(format!(
+                "the enclave is {} ({:?})",
+                appraisal.status.name(),
+                appraisal.trust_vector
+            ));
+        }
+        Ok(())
+    }
+}
