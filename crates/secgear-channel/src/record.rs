@@ -28,6 +28,9 @@ pub struct RecordLayer {
     recv_counter: u64,
     rekey_after: u64,
     closed: bool,
+    /// Plaintext of the record being sealed or opened, reused (and wiped
+    /// when the session ends).
+    scratch: Zeroizing<Vec<u8>>,
 }
 
 impl std::fmt::Debug for RecordLayer {
@@ -55,6 +58,7 @@ impl RecordLayer {
             recv_counter: 0,
             rekey_after: rekey_after.max(1),
             closed: false,
+            scratch: Zeroizing::new(Vec::new()),
         }
     }
 
@@ -89,16 +93,27 @@ impl RecordLayer {
             length: data.len() as u32,
         }
         .encode();
-        let mut plain = Zeroizing::new(Vec::with_capacity(RECORD_HEADER + data.len()));
-        plain.extend_from_slice(&header);
-        plain.extend_from_slice(data);
-        let mut record = vec![0u8; RECORD_HEADER + plain.len() + TAG];
-        record[..RECORD_HEADER].copy_from_slice(&header);
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&header);
+        self.scratch.extend_from_slice(data);
+        // One buffer: frame header, record header, then the ciphertext
+        // written in place.
+        let sealed_len = self.scratch.len() + TAG;
+        let mut frame = Vec::with_capacity(wire::FRAME_HEADER + RECORD_HEADER + sealed_len);
+        wire::push_header(
+            &mut frame,
+            Kind::Record,
+            &self.session,
+            RECORD_HEADER + sealed_len,
+        );
+        frame.extend_from_slice(&header);
+        let start = frame.len();
+        frame.resize(start + sealed_len, 0);
         let n = self
             .transport
-            .write_message(self.send_counter, &plain, &mut record[RECORD_HEADER..])
+            .write_message(self.send_counter, &self.scratch, &mut frame[start..])
             .map_err(|e| ChannelError::Handshake(format!("seal: {e}")))?;
-        record.truncate(RECORD_HEADER + n);
+        frame.truncate(start + n);
         self.send_counter += 1;
         if self.send_counter.is_multiple_of(self.rekey_after) {
             self.transport.rekey_outgoing();
@@ -106,7 +121,7 @@ impl RecordLayer {
         if rtype == RecordType::Close {
             self.closed = true;
         }
-        Ok(wire::frame(Kind::Record, &self.session, &record))
+        Ok(frame)
     }
 
     /// Opens a record payload (the frame's payload). Every check that needs
@@ -140,10 +155,11 @@ impl RecordLayer {
         if ciphertext.len() != RECORD_HEADER + header.length as usize + TAG {
             return Err(ChannelError::Truncated);
         }
-        let mut plain = Zeroizing::new(vec![0u8; ciphertext.len()]);
+        let plain = &mut self.scratch;
+        plain.resize(ciphertext.len(), 0);
         let n = self
             .transport
-            .read_message(header.counter, ciphertext, &mut plain)
+            .read_message(header.counter, ciphertext, plain)
             .map_err(|_| ChannelError::Tampered)?;
         let inner = plain.get(..RECORD_HEADER).ok_or(ChannelError::Tampered)?;
         if inner != header.encode() || n != RECORD_HEADER + header.length as usize {
@@ -153,7 +169,7 @@ impl RecordLayer {
         if self.recv_counter.is_multiple_of(self.rekey_after) {
             self.transport.rekey_incoming();
         }
-        let data = plain[RECORD_HEADER..n].to_vec();
+        let data = self.scratch[RECORD_HEADER..n].to_vec();
         Ok(match header.rtype {
             RecordType::Attest => Opened::Attest(data),
             RecordType::Data => Opened::Data {

@@ -59,14 +59,19 @@ pub struct Frame<'a> {
 /// Builds a frame.
 pub fn frame(kind: Kind, session: &SessionId, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(FRAME_HEADER + payload.len());
+    push_header(&mut out, kind, session, payload.len());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Appends a frame header for a payload of `len` bytes (written next).
+pub fn push_header(out: &mut Vec<u8>, kind: Kind, session: &SessionId, len: usize) {
     out.extend_from_slice(&MAGIC);
     out.push(VERSION);
     out.push(kind as u8);
     out.extend_from_slice(&[0, 0]);
     out.extend_from_slice(session);
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
+    out.extend_from_slice(&(len as u32).to_le_bytes());
 }
 
 /// The length of the first frame in `bytes`, once its header is complete:
