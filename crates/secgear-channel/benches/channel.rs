@@ -57,7 +57,7 @@ fn throughput(size: usize, to_enclave: bool) -> (f64, f64) {
     let message = vec![0x5au8; size];
     let total = (256 << 20) / size;
     let now = Instant::now();
-    let mut seal = |c: &mut ClientChannel, server: &mut SessionTable| {
+    let seal = |c: &mut ClientChannel, server: &mut SessionTable| {
         if to_enclave {
             c.encrypt(&message).expect("seal")
         } else {
