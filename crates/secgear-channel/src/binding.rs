@@ -8,6 +8,12 @@ use sha2::{Digest, Sha256};
 
 pub const LABEL: &[u8] = b"secgear-channel attestation binding";
 
+/// The second half of the report data of channel evidence. Enclave runtimes
+/// refuse to sign report data ending in it on anyone else's behalf (their
+/// generic report call included), so a host cannot obtain evidence for a
+/// handshake it runs itself.
+pub const REPORT_TAG: [u8; 32] = *b"secgear-channel binding tag v1\0\0";
+
 /// Whose evidence: the enclave's, or (mutual attestation) the client's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -27,6 +33,7 @@ pub fn report_data(role: Role, handshake_hash: &[u8], static_key: &[u8]) -> [u8;
         .finalize();
     let mut out = [0u8; 64];
     out[..32].copy_from_slice(&digest);
+    out[32..].copy_from_slice(&REPORT_TAG);
     out
 }
 

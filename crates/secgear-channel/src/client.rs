@@ -89,10 +89,11 @@ impl ClientChannel {
             Some(pair) => pair.clone(),
             None => noise::generate_static_key()?,
         };
+        let prologue = noise::prologue(config.rekey_after);
         let handshake = snow::Builder::new(noise::params()?)
             .local_private_key(&key)
             .map_err(noise::handshake_error)?
-            .prologue(noise::PROLOGUE)
+            .prologue(&prologue)
             .map_err(noise::handshake_error)?
             .build_initiator()
             .map_err(noise::handshake_error)?;

@@ -8,6 +8,15 @@ pub const PATTERN: &str = "Noise_XX_25519_AESGCM_SHA256";
 /// The prologue binds the protocol name and version into the handshake hash.
 pub const PROLOGUE: &[u8] = b"secgear-channel/1";
 
+/// The prologue with the record settings both sides must share: a client
+/// and an enclave that disagree on them fail the handshake instead of
+/// failing records later.
+pub fn prologue(rekey_after: u64) -> Vec<u8> {
+    let mut p = PROLOGUE.to_vec();
+    p.extend_from_slice(&rekey_after.to_le_bytes());
+    p
+}
+
 pub fn params() -> Result<snow::params::NoiseParams> {
     PATTERN
         .parse()

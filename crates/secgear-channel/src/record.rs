@@ -58,7 +58,9 @@ impl RecordLayer {
             recv_counter: 0,
             rekey_after: rekey_after.max(1),
             closed: false,
-            scratch: Zeroizing::new(Vec::new()),
+            // Sized once for the largest record, so it never reallocates
+            // (a reallocation would free plaintext without wiping it).
+            scratch: Zeroizing::new(Vec::with_capacity(wire::NOISE_MAX)),
         }
     }
 
@@ -203,6 +205,8 @@ impl RecordLayer {
 pub struct Reassembly {
     partial: Zeroizing<Vec<u8>>,
     max_message: usize,
+    /// Dropping the rest of a message that grew too large, up to its last chunk.
+    discarding: bool,
 }
 
 impl Reassembly {
@@ -210,14 +214,28 @@ impl Reassembly {
         Self {
             partial: Zeroizing::new(Vec::new()),
             max_message,
+            discarding: false,
         }
     }
 
-    /// Adds a chunk; the whole message once its last chunk arrived.
+    /// Bytes held for a message still arriving.
+    pub fn buffered(&self) -> usize {
+        self.partial.len()
+    }
+
+    /// Adds a chunk; the whole message once its last chunk arrived. A
+    /// message over the limit is refused once, and its remaining chunks are
+    /// dropped, so no tail of it is ever taken for a message.
     pub fn push(&mut self, chunk: &[u8], last: bool) -> Result<Option<Vec<u8>>> {
+        if self.discarding {
+            self.discarding = !last;
+            return Ok(None);
+        }
         let total = self.partial.len() + chunk.len();
         if total > self.max_message {
-            self.partial.clear();
+            // Wipe what was gathered, not just forget it.
+            self.partial = Zeroizing::new(Vec::new());
+            self.discarding = !last;
             return Err(ChannelError::TooLarge(total));
         }
         self.partial.extend_from_slice(chunk);

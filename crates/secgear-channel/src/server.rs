@@ -23,6 +23,9 @@ pub struct ServerConfig {
     pub max_sessions: usize,
     pub max_handshakes: usize,
     pub idle_timeout: Duration,
+    /// How long a handshake may wait for the client's second message: short,
+    /// so that idle HELLOs cannot hold the handshake slots.
+    pub handshake_timeout: Duration,
     pub rekey_after: u64,
     pub max_message: usize,
 }
@@ -40,6 +43,7 @@ impl ServerConfig {
             max_sessions: 1024,
             max_handshakes: 64,
             idle_timeout: Duration::from_secs(300),
+            handshake_timeout: Duration::from_secs(10),
             rekey_after: crate::DEFAULT_REKEY_AFTER,
             max_message: crate::DEFAULT_MAX_MESSAGE,
         }
@@ -119,11 +123,17 @@ impl SessionTable {
             .count()
     }
 
-    /// Drops sessions idle for longer than the timeout.
+    /// Drops sessions idle for longer than the timeout, and handshakes
+    /// older than the handshake timeout.
     pub fn expire(&mut self, now: Instant) {
-        let timeout = self.config.idle_timeout;
-        self.sessions
-            .retain(|_, s| now.saturating_duration_since(s.last_active) < timeout);
+        let (idle, handshake) = (self.config.idle_timeout, self.config.handshake_timeout);
+        self.sessions.retain(|_, s| {
+            let limit = match s.phase {
+                Phase::Handshaking(_) => handshake,
+                _ => idle,
+            };
+            now.saturating_duration_since(s.last_active) < limit
+        });
     }
 
     /// Handles a handshake frame (HELLO or the client's second message);
@@ -134,16 +144,20 @@ impl SessionTable {
         let frame = wire::parse(bytes)?;
         match frame.kind {
             Kind::Hello => {
+                if frame.session != [0; 16] {
+                    return Err(ChannelError::Malformed("a HELLO carries no session id"));
+                }
                 // Cheap checks before any public-key work.
                 if self.sessions.len() >= self.config.max_sessions
                     || self.handshakes() >= self.config.max_handshakes
                 {
                     return Ok(vec![reject(&ChannelError::Busy)]);
                 }
+                let prologue = noise::prologue(self.config.rekey_after);
                 let mut hs = snow::Builder::new(noise::params()?)
                     .local_private_key(&self.config.static_key.0)
                     .map_err(noise::handshake_error)?
-                    .prologue(noise::PROLOGUE)
+                    .prologue(&prologue)
                     .map_err(noise::handshake_error)?
                     .build_responder()
                     .map_err(noise::handshake_error)?;

@@ -268,8 +268,8 @@ fn a_handshake_flood_is_refused_before_any_key_work() {
         c.handle_message(&reply[0]),
         Err(ChannelError::Rejected(_))
     ));
-    // Idle handshakes expire, and room comes back.
-    server.expire(now() + Duration::from_secs(301));
+    // Unfinished handshakes expire quickly, and room comes back.
+    server.expire(now() + Duration::from_secs(11));
     assert!(server.is_empty());
     connect(&mut server);
 }
@@ -336,4 +336,58 @@ fn rekeying_is_transparent_and_large_messages_are_chunked() {
     );
     assert_eq!(delivered[3], Delivered::Message(big.clone()));
     round_trip(&mut c, &mut server, &big);
+}
+
+#[test]
+fn an_oversized_message_is_refused_and_its_tail_is_never_delivered() {
+    let mut config = ServerConfig::new(
+        generate_static_key().expect("key"),
+        Box::new(evidence_for(MEASUREMENT)),
+    );
+    config.max_message = 100_000;
+    let mut server = SessionTable::new(config);
+    let mut c = connect(&mut server);
+    let frames = c.encrypt(&vec![1u8; 3 * wire::MAX_CHUNK]).expect("seal");
+    let results: Vec<_> = frames.iter().map(|f| deliver(&mut server, f)).collect();
+    assert_eq!(results[0], Ok(Delivered::Partial));
+    assert_eq!(results[1], Err(ChannelError::TooLarge(2 * wire::MAX_CHUNK)));
+    assert_eq!(
+        results[2],
+        Ok(Delivered::Partial),
+        "the tail is dropped, not delivered"
+    );
+    round_trip(&mut c, &mut server, b"the next message is whole");
+}
+
+#[test]
+fn mismatched_record_settings_fail_the_handshake_not_the_records() {
+    let mut config = ServerConfig::new(
+        generate_static_key().expect("key"),
+        Box::new(evidence_for(MEASUREMENT)),
+    );
+    config.rekey_after = 5;
+    let mut server = SessionTable::new(config);
+    let mut c = client();
+    assert!(matches!(
+        handshake(&mut c, &mut server),
+        Err(ChannelError::Handshake(_))
+    ));
+}
+
+#[test]
+fn hellos_with_a_session_id_and_handshakes_for_open_sessions_are_refused() {
+    let mut server = server_with(MEASUREMENT);
+    let mut c = client();
+    let hello = c.start().expect("hello");
+    let mut odd = hello.clone();
+    odd[8] = 1;
+    assert!(matches!(
+        server.handshake(&odd, now()),
+        Err(ChannelError::Malformed(_))
+    ));
+    let mut a = connect(&mut server);
+    // A handshake frame aimed at an established session changes nothing.
+    let stray = wire::frame(wire::Kind::Handshake, &a.session(), &[0u8; 64]);
+    assert!(server.handshake(&stray, now()).is_err());
+    round_trip(&mut a, &mut server, b"unaffected");
 }

@@ -27,14 +27,15 @@ fn table() -> Result<std::sync::MutexGuard<'static, SessionTable>, Error> {
     if TABLE.get().is_none() {
         let key = secgear_channel::generate_static_key().map_err(channel_error)?;
         let evidence = |report_data: &[u8; 64]| {
-            crate::platform::report(report_data)
+            crate::platform::report_reserved(report_data)
                 .map(|e| e.0)
                 .map_err(|e| e.to_string())
         };
-        let _ = TABLE.set(Mutex::new(SessionTable::new(ServerConfig::new(
-            key,
-            Box::new(evidence),
-        ))));
+        let mut config = ServerConfig::new(key, Box::new(evidence));
+        // Enclave memory is scarce: bound what clients can make it hold.
+        config.max_sessions = 256;
+        config.max_message = 1 << 20;
+        let _ = TABLE.set(Mutex::new(SessionTable::new(config)));
     }
     TABLE
         .get()

@@ -12,7 +12,23 @@ pub struct Evidence(pub Vec<u8>);
 /// platform fills in the measurement and signer it recorded when it loaded
 /// the enclave: enclave code cannot choose them. On the simulation TEE the
 /// format is the COSE_Sign1 described in `secgear_sim::evidence`.
+///
+/// Report data ending in a tag the runtime reserves for its own bindings
+/// (secure-channel handshakes, TEE-held keys) is refused: otherwise any code
+/// that signs data on a caller's behalf would let the caller forge them.
 pub fn report(report_data: &[u8; 64]) -> Result<Evidence, Error> {
+    let tail = &report_data[32..];
+    if tail == secgear_channel::binding::REPORT_TAG || tail == secgear_tee_key::REPORT_TAG {
+        return Err(Error::new(
+            ErrorCode::AccessDenied,
+            "this report data is reserved for the runtime's own bindings",
+        ));
+    }
+    report_reserved(report_data)
+}
+
+/// [`report`] without the reservation check: for the runtime's own bindings.
+pub(crate) fn report_reserved(report_data: &[u8; 64]) -> Result<Evidence, Error> {
     let mut w = Writer::request(CallKind::Platform, platform::REPORT);
     w.put(report_data);
     let reply = HostTransport.call(w.finish())?;

@@ -6,7 +6,6 @@
 
 use crate::platform::Evidence;
 use secgear_abi::{Error, ErrorCode};
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
@@ -42,15 +41,10 @@ pub fn open_parts(path: &str, enc: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, 
 }
 
 /// The runtime data carrying the public key, and evidence over
-/// `SHA-256(nonce || runtime_data)`.
+/// `SHA-256(nonce || runtime_data) || REPORT_TAG`.
 pub(crate) fn report(nonce: &[u8]) -> Result<(Vec<u8>, Evidence), Error> {
     let runtime_data = secgear_tee_key::runtime_data(&public_key());
-    let digest = Sha256::new()
-        .chain_update(nonce)
-        .chain_update(&runtime_data)
-        .finalize();
-    let mut report_data = [0u8; 64];
-    report_data[..32].copy_from_slice(&digest);
-    let evidence = crate::platform::report(&report_data)?;
+    let report_data = secgear_tee_key::report_data(nonce, &runtime_data);
+    let evidence = crate::platform::report_reserved(&report_data)?;
     Ok((runtime_data, evidence))
 }

@@ -93,3 +93,21 @@ fn a_client_expecting_another_enclave_refuses_this_one() {
         Err(ChannelError::EvidenceRefused(_))
     ));
 }
+
+#[test]
+fn the_host_cannot_make_the_enclave_sign_a_runtime_binding() {
+    let e = start(1);
+    // The generic report call refuses report data under the tags the runtime
+    // keeps for its own bindings: a host running its own handshake with a
+    // client cannot get evidence for it.
+    for tag in [
+        secgear_channel::binding::REPORT_TAG,
+        secgear_tee_key::REPORT_TAG,
+    ] {
+        let mut data = [0x11u8; 64];
+        data[32..].copy_from_slice(&tag);
+        let err = e.report(&data).expect_err("reserved");
+        assert_eq!(err.kind(), ErrorCode::AccessDenied, "{err}");
+    }
+    assert!(e.report(&[0x11; 64]).is_ok(), "other report data is fine");
+}

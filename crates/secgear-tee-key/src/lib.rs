@@ -141,6 +141,32 @@ pub fn generate_keypair() -> (zeroize::Zeroizing<[u8; 32]>, [u8; 32]) {
     (private, public)
 }
 
+/// The second half of the report data of evidence that binds a key the TEE
+/// itself holds. Enclave runtimes refuse to sign report data ending in it
+/// on anyone else's behalf, so a host cannot pass off a key it chose.
+pub const REPORT_TAG: [u8; 32] = *b"secgear tee-held key binding v1\0";
+
+/// Report data binding a nonce and runtime data that carries a TEE-held
+/// key: `SHA-256(nonce || runtime_data) || REPORT_TAG`.
+pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(nonce)
+        .chain_update(runtime_data)
+        .finalize();
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&digest);
+    out[32..].copy_from_slice(&REPORT_TAG);
+    out
+}
+
+/// Whether runtime data carries a `tee-pubkey` (and so must come with
+/// [`report_data`] evidence).
+pub fn carries_key(runtime_data: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(runtime_data)
+        .is_ok_and(|v| v.get("tee-pubkey").is_some())
+}
+
 /// Runtime data that binds `public` as the TEE's key: `{"tee-pubkey": <X25519 JWK>}`.
 pub fn runtime_data(public: &[u8; 32]) -> Vec<u8> {
     serde_json::json!({"tee-pubkey": {"kty": "OKP", "crv": "X25519", "x": URL_SAFE_NO_PAD.encode(public)}})
