@@ -75,16 +75,10 @@ async fn run(measurement: &str) -> (i32, String, String) {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let work = tempfile::tempdir().expect("dir");
     let sim_dir = work.path().join("sim");
-    let config = secgear_as::Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", work.path().join("as.db").display()),
-        mode: secgear_as::config::Mode::Development,
-        admin_token_sha256: Some(hex::encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            ADMIN.as_bytes(),
-        ))),
-        ..secgear_as::Config::default()
-    };
+    let config = secgear_as::Config::development(
+        format!("sqlite://{}", work.path().join("as.db").display()),
+        ADMIN,
+    );
     let service = secgear_as::start(config).await.expect("service");
     let url = format!("http://{}", service.addr);
     provision(&url, &sim_dir, measurement).await;

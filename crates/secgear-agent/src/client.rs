@@ -36,6 +36,14 @@ impl std::fmt::Debug for ServiceClient {
     }
 }
 
+/// The body of a successful answer, or the service's refusal.
+async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T, AgentError> {
+    if !resp.status().is_success() {
+        return Err(refused(resp).await);
+    }
+    Ok(resp.json().await?)
+}
+
 async fn refused(resp: reqwest::Response) -> AgentError {
     let status = resp.status().as_u16();
     let detail = match resp.json::<secgear_as::error::ErrorBody>().await {
@@ -82,16 +90,14 @@ impl ServiceClient {
             .post(format!("{}/v1/challenge", self.base))
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(refused(resp).await);
-        }
-        Ok(resp.json().await?)
+        json(resp).await
     }
 
     /// Attests `attester`'s TEE: the evidence binds a fresh nonce and
     /// `runtime_data`; the token carries the runtime data. Runtime data
-    /// chosen here is chosen by the host: a key in it protects resources
-    /// from the network, not from the host (see [`Self::attest_tee_key`]).
+    /// with a `tee-pubkey` must be bound by code inside the TEE (an agent in
+    /// a confidential VM); an enclave's runtime refuses to bind a key its
+    /// host chose (see [`Self::attest_tee_key`] for the enclave's own key).
     pub async fn attest(
         &self,
         attester: Arc<dyn Attester>,
@@ -164,10 +170,7 @@ impl ServiceClient {
             .json(&request)
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(refused(resp).await);
-        }
-        let reply: AttestResponse = resp.json().await?;
+        let reply: AttestResponse = json(resp).await?;
         Ok(Attested {
             token: reply.token,
             status: reply.status,
@@ -180,10 +183,7 @@ impl ServiceClient {
             .get(format!("{}/.well-known/jwks.json", self.base))
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(refused(resp).await);
-        }
-        let keys: JwkSet = resp.json().await?;
+        let keys: JwkSet = json(resp).await?;
         *self.jwks.write().await = Some((keys.clone(), std::time::Instant::now()));
         Ok(keys)
     }
@@ -229,10 +229,7 @@ impl ServiceClient {
             .bearer_auth(token)
             .send()
             .await?;
-        if !resp.status().is_success() {
-            return Err(refused(resp).await);
-        }
-        Ok(resp.json().await?)
+        json(resp).await
     }
 
     /// [`Self::sealed_resource`], opened with `private_key`: for an agent

@@ -37,16 +37,10 @@ async fn world(measurement: &str) -> World {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let dir = tempfile::tempdir().expect("dir");
     let sim_dir = dir.path().join("sim");
-    let config = secgear_as::Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url: format!("sqlite://{}", dir.path().join("as.db").display()),
-        mode: secgear_as::config::Mode::Development,
-        admin_token_sha256: Some(hex::encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            ADMIN.as_bytes(),
-        ))),
-        ..secgear_as::Config::default()
-    };
+    let config = secgear_as::Config::development(
+        format!("sqlite://{}", dir.path().join("as.db").display()),
+        ADMIN,
+    );
     let service = secgear_as::start(config).await.expect("service");
     let url = format!("http://{}", service.addr);
     let platform = SimPlatform::open(&sim_dir).expect("platform");

@@ -115,6 +115,22 @@ impl Config {
         })
     }
 
+    /// A development service for examples, tests and benchmarks (never
+    /// production): loopback on a free port, development mode (simulated
+    /// evidence may be affirmed), and `admin_token` as the admin bearer token.
+    pub fn development(database_url: impl Into<String>, admin_token: &str) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            mode: Mode::Development,
+            admin_token_sha256: Some(hex::encode(aws_lc_rs::digest::digest(
+                &aws_lc_rs::digest::SHA256,
+                admin_token.as_bytes(),
+            ))),
+            ..Self::default()
+        }
+    }
+
     /// The file (or the defaults without one) with the process environment's
     /// overrides applied: what the `secgear-as` and `secgear as serve` commands run with.
     pub fn from_file_and_env(path: Option<&Path>) -> Result<Self, ConfigError> {

@@ -23,15 +23,8 @@ pub fn platform_pem() -> String {
 
 pub fn config(database_url: String) -> Config {
     Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url,
-        mode: secgear_as::config::Mode::Development,
-        admin_token_sha256: Some(hex::encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            ADMIN.as_bytes(),
-        ))),
         refresh_seconds: 1,
-        ..Config::default()
+        ..Config::development(database_url, ADMIN)
     }
 }
 

@@ -60,17 +60,11 @@ async fn admin(
 async fn main() -> Result<(), String> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let db = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let config = secgear_as::Config {
-        listen: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
-        database_url: format!("sqlite://{}", db.path().join("as.db").display()),
-        // Simulated evidence is never affirmed in production mode.
-        mode: secgear_as::config::Mode::Development,
-        admin_token_sha256: Some(hex::encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            ADMIN_TOKEN.as_bytes(),
-        ))),
-        ..secgear_as::Config::default()
-    };
+    // Development mode: simulated evidence is never affirmed in production mode.
+    let config = secgear_as::Config::development(
+        format!("sqlite://{}", db.path().join("as.db").display()),
+        ADMIN_TOKEN,
+    );
     let service = secgear_as::start(config).await?;
     let url = format!("http://{}", service.addr);
     println!("attestation service: {url} (SQLite)");
