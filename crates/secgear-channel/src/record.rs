@@ -154,7 +154,10 @@ impl RecordLayer {
             });
         }
         let ciphertext = &record[RECORD_HEADER..];
-        if ciphertext.len() != RECORD_HEADER + header.length as usize + TAG {
+        let expected_len = usize::try_from(header.length)
+            .ok()
+            .and_then(|n| n.checked_add(RECORD_HEADER + TAG));
+        if expected_len != Some(ciphertext.len()) {
             return Err(ChannelError::Truncated);
         }
         let plain = &mut self.scratch;

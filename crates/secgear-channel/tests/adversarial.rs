@@ -391,3 +391,75 @@ fn hellos_with_a_session_id_and_handshakes_for_open_sessions_are_refused() {
     assert!(server.handshake(&stray, now()).is_err());
     round_trip(&mut a, &mut server, b"unaffected");
 }
+
+#[test]
+fn a_tampered_record_at_a_rekey_boundary_does_not_desynchronise_the_keys() {
+    let mut config = ServerConfig::new(
+        generate_static_key().expect("key"),
+        Box::new(evidence_for(MEASUREMENT)),
+    );
+    config.rekey_after = 3;
+    let mut server = SessionTable::new(config);
+    let mut cfg = ClientConfig::new(Box::new(verifier(MEASUREMENT)));
+    cfg.rekey_after = 3;
+    let mut c = ClientChannel::new(cfg).expect("client");
+    handshake(&mut c, &mut server).expect("handshake");
+    for i in 0..2u8 {
+        let f = c.encrypt(&[i]).expect("seal").remove(0);
+        assert_eq!(deliver(&mut server, &f), Ok(Delivered::Message(vec![i])));
+    }
+    // Record 2 is the last under the first key: the receiver rekeys after it.
+    let genuine = c.encrypt(b"boundary").expect("seal").remove(0);
+    let mut bad = genuine.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0x80;
+    assert_eq!(deliver(&mut server, &bad), Err(ChannelError::Tampered));
+    assert_eq!(
+        deliver(&mut server, &genuine),
+        Ok(Delivered::Message(b"boundary".to_vec()))
+    );
+    round_trip(&mut c, &mut server, b"under the second key");
+}
+
+#[test]
+fn a_full_table_refuses_hellos_and_absurd_lengths_are_truncation() {
+    let mut config = ServerConfig::new(
+        generate_static_key().expect("key"),
+        Box::new(evidence_for(MEASUREMENT)),
+    );
+    config.max_sessions = 2;
+    let mut server = SessionTable::new(config);
+    let mut a = connect(&mut server);
+    connect(&mut server);
+    let mut late = client();
+    let reply = server
+        .handshake(&late.start().expect("hello"), now())
+        .expect("reply");
+    assert!(matches!(
+        late.handle_message(&reply[0]),
+        Err(ChannelError::Rejected(_))
+    ));
+
+    let mut huge = a.encrypt(b"x").expect("seal").remove(0);
+    let length_at = wire::FRAME_HEADER + 12;
+    huge[length_at..length_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(deliver(&mut server, &huge), Err(ChannelError::Truncated));
+}
+
+#[test]
+fn with_mutual_attestation_no_data_is_accepted_before_the_clients_evidence() {
+    let mut config = ServerConfig::new(
+        generate_static_key().expect("key"),
+        Box::new(evidence_for(MEASUREMENT)),
+    );
+    config.client_verifier = Some(Box::new(verifier([9; 32])));
+    let mut server = SessionTable::new(config);
+    // A client that sends no evidence of its own.
+    let mut c = client();
+    handshake(&mut c, &mut server).expect("handshake");
+    let data = c.encrypt(b"too early").expect("seal").remove(0);
+    assert_eq!(
+        deliver(&mut server, &data),
+        Err(ChannelError::NotEstablished)
+    );
+}
