@@ -38,6 +38,12 @@ impl SimAttester {
         Self { enclave }
     }
 
+    /// [`Self::load`] from async code: loading starts a process and waits.
+    pub async fn load_async(image: &Path) -> Result<Self, AgentError> {
+        let image = image.to_path_buf();
+        off_thread(move || Self::load(&image)).await
+    }
+
     /// Loads a signed enclave image (debug mode) to attest.
     pub fn load(image: &Path) -> Result<Self, AgentError> {
         let enclave = secgear_host::Enclave::builder(image)
@@ -176,6 +182,15 @@ impl Attester for VirtccaAttester {
             "no virtCCA device binding in this build (use configfs-tsm on a CCA guest)",
         ))
     }
+}
+
+/// Runs TEE work (which blocks on the enclave) on the blocking pool.
+pub(crate) async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AgentError> + Send + 'static,
+) -> Result<T, AgentError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AgentError::Attester(format!("evidence task: {e}")))?
 }
 
 /// The report data binding a nonce and runtime data: SHA-256(nonce || runtime_data),

@@ -2,7 +2,7 @@
 //! and token verification against the service's published keys (cached,
 //! fetched again when a token names a key the cache does not have).
 
-use crate::attester::{Attester, report_data};
+use crate::attester::{Attester, off_thread, report_data};
 use crate::error::AgentError;
 use jsonwebtoken::jwk::JwkSet;
 use secgear_as::sealing::SealedResource;
@@ -93,6 +93,14 @@ impl ServiceClient {
         json(resp).await
     }
 
+    /// A challenge's nonce, as sent and decoded.
+    async fn fresh_nonce(&self) -> Result<(String, Vec<u8>), AgentError> {
+        let challenge = self.challenge().await?;
+        let nonce = secgear_as::b64::decode(&challenge.nonce)
+            .map_err(|_| AgentError::Service("the challenge is not base64".into()))?;
+        Ok((challenge.nonce, nonce))
+    }
+
     /// Attests `attester`'s TEE: the evidence binds a fresh nonce and
     /// `runtime_data`; the token carries the runtime data. Runtime data
     /// with a `tee-pubkey` must be bound by code inside the TEE (an agent in
@@ -104,18 +112,14 @@ impl ServiceClient {
         runtime_data: Option<&[u8]>,
         policy_ids: &[String],
     ) -> Result<Attested, AgentError> {
-        let challenge = self.challenge().await?;
-        let nonce = secgear_as::b64::decode(&challenge.nonce)
-            .map_err(|_| AgentError::Service("the challenge is not base64".into()))?;
+        let (nonce_text, nonce) = self.fresh_nonce().await?;
         let data = report_data(&nonce, runtime_data.unwrap_or_default());
         let tee = attester.tee();
-        let evidence = tokio::task::spawn_blocking(move || attester.evidence(&data))
-            .await
-            .map_err(|e| AgentError::Attester(format!("evidence task: {e}")))??;
+        let evidence = off_thread(move || attester.evidence(&data)).await?;
         self.submit(
             tee,
             evidence,
-            challenge.nonce,
+            nonce_text,
             runtime_data.map(<[u8]>::to_vec),
             policy_ids,
         )
@@ -131,22 +135,11 @@ impl ServiceClient {
         attester: Arc<dyn Attester>,
         policy_ids: &[String],
     ) -> Result<Attested, AgentError> {
-        let challenge = self.challenge().await?;
-        let nonce = secgear_as::b64::decode(&challenge.nonce)
-            .map_err(|_| AgentError::Service("the challenge is not base64".into()))?;
+        let (nonce_text, nonce) = self.fresh_nonce().await?;
         let tee = attester.tee();
-        let (runtime_data, evidence) =
-            tokio::task::spawn_blocking(move || attester.key_evidence(&nonce))
-                .await
-                .map_err(|e| AgentError::Attester(format!("evidence task: {e}")))??;
-        self.submit(
-            tee,
-            evidence,
-            challenge.nonce,
-            Some(runtime_data),
-            policy_ids,
-        )
-        .await
+        let (runtime_data, evidence) = off_thread(move || attester.key_evidence(&nonce)).await?;
+        self.submit(tee, evidence, nonce_text, Some(runtime_data), policy_ids)
+            .await
     }
 
     async fn submit(

@@ -11,6 +11,7 @@
 
 pub mod active;
 pub mod attester;
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod daemon;
@@ -33,12 +34,8 @@ pub async fn attest_enclave(
     policies: &[String],
 ) -> Result<(secgear_attest::token::EarClaims, String), AgentError> {
     let client = ServiceClient::new(service_url)?;
-    let image = image.to_path_buf();
-    let attester: std::sync::Arc<dyn Attester> = std::sync::Arc::new(
-        tokio::task::spawn_blocking(move || SimAttester::load(&image))
-            .await
-            .map_err(|e| AgentError::Attester(e.to_string()))??,
-    );
+    let attester: std::sync::Arc<dyn Attester> =
+        std::sync::Arc::new(SimAttester::load_async(image).await?);
     let attested = client.attest(attester, runtime_data, policies).await?;
     let expect = secgear_attest::token::TokenExpectations {
         accept_non_affirming: true,

@@ -31,20 +31,7 @@ enum Command {
     },
     /// Attest an enclave through the service and print the token's claims.
     /// Exit 0 when affirming, 1 when not, 2 on errors.
-    Attest {
-        /// The attestation service URL.
-        #[arg(long = "as")]
-        service: String,
-        /// The signed enclave image (simulation TEE).
-        #[arg(long)]
-        enclave: PathBuf,
-        /// Runtime data to bind into the evidence (UTF-8).
-        #[arg(long)]
-        runtime_data: Option<String>,
-        /// Appraisal policy ids (repeatable).
-        #[arg(long = "policy")]
-        policies: Vec<String>,
-    },
+    Attest(secgear_agent::cli::AttestArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,36 +53,12 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve { config } => serve(&config).await.map(|()| ExitCode::SUCCESS),
-            Command::Attest {
-                service,
-                enclave,
-                runtime_data,
-                policies,
-            } => attest(&service, &enclave, runtime_data.as_deref(), &policies).await,
+            Command::Attest(args) => secgear_agent::cli::attest(&args).await,
         }
     });
     result.unwrap_or_else(|e| {
         eprintln!("secgear-agent: {e}");
         ExitCode::from(2)
-    })
-}
-
-async fn attest(
-    service: &str,
-    enclave: &Path,
-    runtime_data: Option<&str>,
-    policies: &[String],
-) -> Result<ExitCode, AgentError> {
-    let (claims, status) =
-        secgear_agent::attest_enclave(service, enclave, runtime_data.map(str::as_bytes), policies)
-            .await?;
-    let text =
-        serde_json::to_string_pretty(&claims).map_err(|e| AgentError::Service(e.to_string()))?;
-    println!("{text}");
-    Ok(if status == "affirming" {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     })
 }
 
@@ -118,14 +81,7 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
         }
     };
     let attester: Arc<dyn Attester> = match &config.enclave {
-        Some(image) => {
-            let image = image.clone();
-            Arc::new(
-                tokio::task::spawn_blocking(move || SimAttester::load(&image))
-                    .await
-                    .map_err(|e| AgentError::Attester(e.to_string()))??,
-            )
-        }
+        Some(image) => Arc::new(SimAttester::load_async(image).await?),
         None => Arc::new(TsmAttester::new(&config.tsm_root)),
     };
     let service = config

@@ -147,16 +147,7 @@ pub enum ResourceCommand {
 pub enum AgentCommand {
     /// Attest a sim enclave through the service and print the token's
     /// claims. Exit 0 affirming, 1 not affirming, 2 on errors.
-    Attest {
-        #[arg(long = "as", env = "SECGEAR_AS_URL")]
-        service: String,
-        #[arg(long)]
-        enclave: PathBuf,
-        #[arg(long)]
-        runtime_data: Option<String>,
-        #[arg(long = "policy")]
-        policies: Vec<String>,
-    },
+    Attest(secgear_agent::cli::AttestArgs),
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
@@ -363,34 +354,11 @@ fn url_encode(text: &str) -> String {
 }
 
 pub fn run_agent(cmd: AgentCommand) -> ExitCode {
-    let AgentCommand::Attest {
-        service,
-        enclave,
-        runtime_data,
-        policies,
-    } = cmd;
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    match rt.block_on(secgear_agent::attest_enclave(
-        &service,
-        &enclave,
-        runtime_data.as_deref().map(str::as_bytes),
-        &policies,
-    )) {
-        Ok((claims, status)) => {
-            match serde_json::to_string_pretty(&claims) {
-                Ok(text) => println!("{text}"),
-                Err(e) => return fail(e),
-            }
-            if status == "affirming" {
-                ExitCode::SUCCESS
-            } else {
-                eprintln!("the attestation result is {status}");
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => fail(e),
+    let AgentCommand::Attest(args) = cmd;
+    match runtime() {
+        Ok(rt) => rt
+            .block_on(secgear_agent::cli::attest(&args))
+            .unwrap_or_else(fail),
+        Err(code) => code,
     }
 }
