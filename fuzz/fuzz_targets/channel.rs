@@ -3,16 +3,16 @@
 //! enclave session table and a client mid-handshake fed arbitrary bytes.
 
 use secgear_channel::{
-    ClientChannel, ClientConfig, EvidenceVerifier, ServerConfig, SessionTable, generate_static_key,
-    wire,
+    ClientChannel, ClientConfig, EvidenceVerifier, Refusal, ServerConfig, SessionTable,
+    generate_static_key, wire,
 };
 use std::sync::OnceLock;
 use std::time::Instant;
 
 struct Refuse;
 impl EvidenceVerifier for Refuse {
-    fn verify(&self, _: &[u8], _: &[u8; 64]) -> Result<(), String> {
-        Err("fuzzing".into())
+    fn verify(&self, _: &[u8], _: &[u8; 64]) -> Result<(), Refusal> {
+        Err(Refusal::Evidence("fuzzing".into()))
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 /// Accepts any evidence: the handshake without attestation's cost.
 struct AcceptAll;
 impl EvidenceVerifier for AcceptAll {
-    fn verify(&self, _: &[u8], _: &[u8; 64]) -> std::result::Result<(), String> {
+    fn verify(&self, _: &[u8], _: &[u8; 64]) -> std::result::Result<(), Refusal> {
         Ok(())
     }
 }

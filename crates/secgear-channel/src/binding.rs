@@ -49,9 +49,36 @@ impl<F: Fn(&[u8; 64]) -> Result<Vec<u8>, String> + Send + Sync> EvidenceProvider
     }
 }
 
+/// Why a verifier refused evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Genuine evidence that does not carry this session's binding: made
+    /// for another handshake or key, i.e. someone is in the middle.
+    Binding,
+    /// Anything else: unknown platform, wrong measurement, malformed, ...
+    Evidence(String),
+}
+
+impl From<String> for Refusal {
+    fn from(why: String) -> Self {
+        Refusal::Evidence(why)
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Binding => {
+                f.write_str("binding: the evidence does not carry this session's handshake and key")
+            }
+            Refusal::Evidence(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Decides whether evidence is from an acceptable enclave and carries
 /// `report_data` (the binding). See `AppraisalVerifier` for the attestation
 /// core's, peer to peer.
 pub trait EvidenceVerifier: Send + Sync {
-    fn verify(&self, evidence: &[u8], report_data: &[u8; 64]) -> Result<(), String>;
+    fn verify(&self, evidence: &[u8], report_data: &[u8; 64]) -> Result<(), Refusal>;
 }

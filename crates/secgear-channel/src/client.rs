@@ -9,7 +9,7 @@
 //! verify evidence + binding → established (optionally: own ATTEST for mutual attestation)
 //! ```
 
-use crate::binding::{EvidenceProvider, EvidenceVerifier, Role, report_data};
+use crate::binding::{EvidenceProvider, EvidenceVerifier, Refusal, Role, report_data};
 use crate::error::{ChannelError, Result};
 use crate::noise;
 use crate::record::{Opened, Reassembly, RecordLayer};
@@ -215,11 +215,10 @@ impl ClientChannel {
                     }
                     Err(e) => return Err(self.fail(e)),
                 };
-                if let Err(why) = self.config.verifier.verify(&evidence, &binding) {
-                    let e = if why.contains("binding") {
-                        ChannelError::BindingMismatch
-                    } else {
-                        ChannelError::EvidenceRefused(why)
+                if let Err(refusal) = self.config.verifier.verify(&evidence, &binding) {
+                    let e = match refusal {
+                        Refusal::Binding => ChannelError::BindingMismatch,
+                        Refusal::Evidence(why) => ChannelError::EvidenceRefused(why),
                     };
                     return Err(self.fail(e));
                 }

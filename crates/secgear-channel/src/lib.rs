@@ -31,7 +31,7 @@ pub mod server;
 pub mod verify;
 pub mod wire;
 
-pub use binding::{EvidenceProvider, EvidenceVerifier, Role};
+pub use binding::{EvidenceProvider, EvidenceVerifier, Refusal, Role};
 pub use client::{ClientChannel, ClientConfig, Event};
 pub use error::{ChannelError, Result};
 pub use host::{ChannelHost, ConnId, Route};

@@ -268,10 +268,10 @@ impl SessionTable {
                         .client_verifier
                         .as_ref()
                         .ok_or(ChannelError::NotEstablished)?;
-                    if let Err(why) = verifier.verify(&evidence, binding) {
+                    if let Err(refusal) = verifier.verify(&evidence, binding) {
                         // The client failed to prove itself: the session ends.
                         self.sessions.remove(&id);
-                        return Err(ChannelError::EvidenceRefused(why));
+                        return Err(ChannelError::EvidenceRefused(refusal.to_string()));
                     }
                     let Some(Session { phase, .. }) = self.sessions.remove(&id) else {
                         return Err(ChannelError::UnknownSession);

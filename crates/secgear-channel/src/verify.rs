@@ -2,7 +2,7 @@
 //! peer: a trust anchor for the platform, the measurement (or signer) the
 //! client expects, and the binding in the report data.
 
-use crate::binding::EvidenceVerifier;
+use crate::binding::{EvidenceVerifier, Refusal};
 use secgear_attest::{Appraiser, Freshness, TeeKind, policy::Status};
 
 /// Accepts evidence of `tee` that the appraiser affirms and that carries the
@@ -13,7 +13,7 @@ pub struct AppraisalVerifier {
 }
 
 impl EvidenceVerifier for AppraisalVerifier {
-    fn verify(&self, evidence: &[u8], report_data: &[u8; 64]) -> Result<(), String> {
+    fn verify(&self, evidence: &[u8], report_data: &[u8; 64]) -> Result<(), Refusal> {
         let appraisal = self
             .appraiser
             .appraise(
@@ -29,16 +29,14 @@ impl EvidenceVerifier for AppraisalVerifier {
             .get("freshness")
             .is_some_and(|c| c.is_ok())
         {
-            return Err(
-                "binding: the evidence does not carry this session's handshake and key".into(),
-            );
+            return Err(Refusal::Binding);
         }
         if appraisal.status != Status::Affirming {
-            return Err(format!(
+            return Err(Refusal::Evidence(format!(
                 "the enclave is {} ({:?})",
                 appraisal.status.name(),
                 appraisal.trust_vector
-            ));
+            )));
         }
         Ok(())
     }
