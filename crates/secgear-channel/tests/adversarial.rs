@@ -38,7 +38,7 @@ fn round_trip(c: &mut ClientChannel, server: &mut SessionTable, msg: &[u8]) {
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
 impl EvidenceVerifier for Capture {
-    fn verify(&self, evidence: &[u8], _: &[u8; 64]) -> std::result::Result<(), String> {
+    fn verify(&self, evidence: &[u8], _: &[u8; 64]) -> std::result::Result<(), Refusal> {
         if let Ok(mut c) = self.0.lock() {
             *c = evidence.to_vec();
         }
@@ -240,10 +240,7 @@ fn version_downgrades_are_refused() {
 
 #[test]
 fn a_handshake_flood_is_refused_before_any_key_work() {
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
+    let mut config = server_config(MEASUREMENT);
     config.max_handshakes = 4;
     let mut server = SessionTable::new(config);
     for _ in 0..4 {
@@ -277,10 +274,7 @@ fn a_handshake_flood_is_refused_before_any_key_work() {
 #[test]
 fn client_keys_can_be_required_and_mutual_attestation_works() {
     let known = generate_static_key().expect("key");
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
+    let mut config = server_config(MEASUREMENT);
     config.client_keys = Some(vec![known.1.clone()]);
     config.client_verifier = Some(Box::new(verifier([9; 32])));
     let mut server = SessionTable::new(config);
@@ -310,16 +304,7 @@ fn client_keys_can_be_required_and_mutual_attestation_works() {
 
 #[test]
 fn rekeying_is_transparent_and_large_messages_are_chunked() {
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
-    config.rekey_after = 3;
-    let mut server = SessionTable::new(config);
-    let mut cfg = ClientConfig::new(Box::new(verifier(MEASUREMENT)));
-    cfg.rekey_after = 3;
-    let mut c = ClientChannel::new(cfg).expect("client");
-    handshake(&mut c, &mut server).expect("handshake");
+    let (mut c, mut server) = connect_rekeying(3);
     for i in 0..20u8 {
         round_trip(&mut c, &mut server, &[i; 100]);
     }
@@ -340,10 +325,7 @@ fn rekeying_is_transparent_and_large_messages_are_chunked() {
 
 #[test]
 fn an_oversized_message_is_refused_and_its_tail_is_never_delivered() {
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
+    let mut config = server_config(MEASUREMENT);
     config.max_message = 100_000;
     let mut server = SessionTable::new(config);
     let mut c = connect(&mut server);
@@ -361,10 +343,7 @@ fn an_oversized_message_is_refused_and_its_tail_is_never_delivered() {
 
 #[test]
 fn mismatched_record_settings_fail_the_handshake_not_the_records() {
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
+    let mut config = server_config(MEASUREMENT);
     config.rekey_after = 5;
     let mut server = SessionTable::new(config);
     let mut c = client();
@@ -394,16 +373,7 @@ fn hellos_with_a_session_id_and_handshakes_for_open_sessions_are_refused() {
 
 #[test]
 fn a_tampered_record_at_a_rekey_boundary_does_not_desynchronise_the_keys() {
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
-    config.rekey_after = 3;
-    let mut server = SessionTable::new(config);
-    let mut cfg = ClientConfig::new(Box::new(verifier(MEASUREMENT)));
-    cfg.rekey_after = 3;
-    let mut c = ClientChannel::new(cfg).expect("client");
-    handshake(&mut c, &mut server).expect("handshake");
+    let (mut c, mut server) = connect_rekeying(3);
     for i in 0..2u8 {
         let f = c.encrypt(&[i]).expect("seal").remove(0);
         assert_eq!(deliver(&mut server, &f), Ok(Delivered::Message(vec![i])));
@@ -423,10 +393,7 @@ fn a_tampered_record_at_a_rekey_boundary_does_not_desynchronise_the_keys() {
 
 #[test]
 fn a_full_table_refuses_hellos_and_absurd_lengths_are_truncation() {
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
+    let mut config = server_config(MEASUREMENT);
     config.max_sessions = 2;
     let mut server = SessionTable::new(config);
     let mut a = connect(&mut server);
@@ -448,10 +415,7 @@ fn a_full_table_refuses_hellos_and_absurd_lengths_are_truncation() {
 
 #[test]
 fn with_mutual_attestation_no_data_is_accepted_before_the_clients_evidence() {
-    let mut config = ServerConfig::new(
-        generate_static_key().expect("key"),
-        Box::new(evidence_for(MEASUREMENT)),
-    );
+    let mut config = server_config(MEASUREMENT);
     config.client_verifier = Some(Box::new(verifier([9; 32])));
     let mut server = SessionTable::new(config);
     // A client that sends no evidence of its own.

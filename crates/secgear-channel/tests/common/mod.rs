@@ -51,9 +51,26 @@ pub fn verifier(measurement: [u8; 32]) -> AppraisalVerifier {
     }
 }
 
-pub fn server_with(measurement: [u8; 32]) -> SessionTable {
+/// An enclave's configuration: a fresh key, evidence for `measurement`.
+pub fn server_config(measurement: [u8; 32]) -> ServerConfig {
     let key = generate_static_key().expect("key");
-    SessionTable::new(ServerConfig::new(key, Box::new(evidence_for(measurement))))
+    ServerConfig::new(key, Box::new(evidence_for(measurement)))
+}
+
+pub fn server_with(measurement: [u8; 32]) -> SessionTable {
+    SessionTable::new(server_config(measurement))
+}
+
+/// A connected client and enclave that rekey every `records` records.
+pub fn connect_rekeying(records: u64) -> (ClientChannel, SessionTable) {
+    let mut config = server_config(MEASUREMENT);
+    config.rekey_after = records;
+    let mut server = SessionTable::new(config);
+    let mut cfg = ClientConfig::new(Box::new(verifier(MEASUREMENT)));
+    cfg.rekey_after = records;
+    let mut c = ClientChannel::new(cfg).expect("client");
+    handshake(&mut c, &mut server).expect("handshake");
+    (c, server)
 }
 
 pub fn client() -> ClientChannel {
