@@ -4,7 +4,7 @@
 
 use crate::sandbox;
 use secgear_abi::{EcallContext, Error, ErrorCode, FunctionInfo, Reader, Transport, Writer};
-use secgear_sim::channel::{Channel, RESULT_SPIN, Slot, state};
+use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, Slot, state};
 use std::cell::RefCell;
 use std::sync::{Arc, Barrier, OnceLock};
 
@@ -223,7 +223,7 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
             Ok(request) => serve_top_level(shared, &request),
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
-        post_reply(&slot, state::ECALL_DONE, reply);
+        slot.post_or_error(state::ECALL_DONE, &reply);
     }
 }
 
@@ -280,12 +280,8 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
         CURRENT.with(|c| *c.borrow_mut() = None);
-        post_reply(&task, state::ECALL_DONE, reply);
+        task.post_or_error(state::ECALL_DONE, &reply);
     });
-}
-
-fn post_reply(slot: &Slot<'_>, new_state: u32, reply: Vec<u8>) {
-    slot.post_or_error(new_state, &reply);
 }
 
 /// Carries the enclave's OCALLs (and platform calls) to the host over the
@@ -299,7 +295,7 @@ pub fn host() -> HostTransport {
 }
 
 /// Tasks of the switchless OCALL pool this enclave is not using.
-static OCALL_TASKS: OnceLock<std::sync::Mutex<Vec<usize>>> = OnceLock::new();
+static OCALL_TASKS: OnceLock<FreeTasks> = OnceLock::new();
 
 /// Hands an OCALL to the host's workers; `None` when it must take the normal
 /// path (no pool, too large, pool full, or no worker took it in time).
@@ -307,14 +303,9 @@ fn switchless_ocall(request: &[u8]) -> Option<Result<Vec<u8>, Error>> {
     let channel = CHANNEL.get()?;
     let pool = channel.ocall_pool()?;
     CURRENT.with(|c| *c.borrow())?;
-    let tasks = OCALL_TASKS.get_or_init(|| std::sync::Mutex::new((0..pool.tasks()).collect()));
-    let release = |index| {
-        if let Ok(mut free) = tasks.lock() {
-            free.push(index);
-        }
-    };
+    let tasks = OCALL_TASKS.get_or_init(|| FreeTasks::new(pool.tasks()));
     let index = if request.len() <= pool.task_capacity() {
-        tasks.lock().ok().and_then(|mut free| free.pop())
+        tasks.take()
     } else {
         None
     };
@@ -323,13 +314,13 @@ fn switchless_ocall(request: &[u8]) -> Option<Result<Vec<u8>, Error>> {
         return None;
     };
     if task.post(state::ECALL, request).is_err() {
-        release(index);
+        tasks.release(index);
         pool.count_fallback();
         return None;
     }
     pool.publish(index);
     if !pool.await_claim(index, pool.fallback_budget()) {
-        release(index);
+        tasks.release(index);
         pool.count_fallback();
         return None;
     }
@@ -351,7 +342,7 @@ fn switchless_ocall(request: &[u8]) -> Option<Result<Vec<u8>, Error>> {
     let reply = task
         .take_message()
         .map_err(|e| Error::malformed(e.to_string()));
-    release(index);
+    tasks.release(index);
     Some(reply)
 }
 
@@ -398,7 +389,7 @@ impl Transport for HostTransport {
                         Ok(nested) => serve_nested(&nested, info),
                         Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
                     };
-                    post_reply(&slot, state::ECALL_DONE, reply);
+                    slot.post_or_error(state::ECALL_DONE, &reply);
                 }
                 None if orphaned() => std::process::exit(4),
                 None => {}

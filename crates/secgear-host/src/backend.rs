@@ -52,7 +52,6 @@ pub(crate) trait Backend: Send + Sync {
         _wait: Option<Duration>,
         _ocalls: &dyn OcallDispatch,
     ) -> Result<Option<Vec<u8>>, Error> {
-        let _ = _wait;
         Err(secgear_abi::async_call::unknown_call(id))
     }
 

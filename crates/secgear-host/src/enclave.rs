@@ -118,49 +118,50 @@ impl Enclave {
     /// Asks the enclave for evidence over `report_data` (a built-in call
     /// every enclave answers): what attestation agents send to a verifier.
     pub fn report(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, Error> {
-        let mut w = secgear_abi::Writer::request(
-            secgear_abi::CallKind::Builtin,
+        self.builtin(
             secgear_abi::wire::builtin::REPORT,
-        );
-        w.put(report_data);
-        let reply = self.call(w.finish())?;
-        let mut r = secgear_abi::Reader::reply(&reply)?;
-        let evidence: Vec<u8> = r.get_vec()?;
-        r.finish()?;
-        Ok(evidence)
+            |w| w.put(report_data),
+            |r| r.get_vec(),
+        )
     }
 
     /// Asks the enclave for evidence that binds its own key (made and kept
     /// inside the enclave) to `nonce`: returns the runtime data carrying the
     /// public key and the evidence over `SHA-256(nonce || runtime_data)`.
     pub fn key_report(&self, nonce: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
-        let mut w = secgear_abi::Writer::request(
-            secgear_abi::CallKind::Builtin,
+        self.builtin(
             secgear_abi::wire::builtin::KEY_REPORT,
-        );
-        w.put_slice(nonce);
-        let reply = self.call(w.finish())?;
-        let mut r = secgear_abi::Reader::reply(&reply)?;
-        let runtime_data: Vec<u8> = r.get_vec()?;
-        let evidence: Vec<u8> = r.get_vec()?;
-        r.finish()?;
-        Ok((runtime_data, evidence))
+            |w| w.put_slice(nonce),
+            |r| Ok((r.get_vec()?, r.get_vec()?)),
+        )
     }
 
     /// Passes one secure-channel handshake frame from a client to the
     /// enclave (a built-in call); returns the frames to send back. The host
     /// sees only opaque bytes: see `secgear-channel`.
     pub fn channel_handshake(&self, frame: &[u8]) -> Result<Vec<u8>, Error> {
-        let mut w = secgear_abi::Writer::request(
-            secgear_abi::CallKind::Builtin,
+        self.builtin(
             secgear_abi::wire::builtin::CHANNEL_HANDSHAKE,
-        );
-        w.put_slice(frame);
+            |w| w.put_slice(frame),
+            |r| r.get_vec(),
+        )
+    }
+
+    /// One call the enclave runtime itself answers: `put` writes the
+    /// arguments, `get` reads the whole reply.
+    fn builtin<R>(
+        &self,
+        id: u32,
+        put: impl FnOnce(&mut secgear_abi::Writer),
+        get: impl FnOnce(&mut secgear_abi::Reader<'_>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut w = secgear_abi::Writer::request(secgear_abi::CallKind::Builtin, id);
+        put(&mut w);
         let reply = self.call(w.finish())?;
         let mut r = secgear_abi::Reader::reply(&reply)?;
-        let frames: Vec<u8> = r.get_vec()?;
+        let value = get(&mut r)?;
         r.finish()?;
-        Ok(frames)
+        Ok(value)
     }
 
     pub(crate) fn release_shared(&self, offset: u64, reserved: u64) {

@@ -529,8 +529,8 @@ impl Arena<'_> {
         self.len == 0
     }
 
-    /// `offset..offset + len` as region offsets, if it lies inside the arena.
-    pub fn check(&self, offset: u64, len: u64) -> Result<(usize, usize), ChannelError> {
+    /// Where `offset..offset + len` starts in the region, if it lies inside the arena.
+    pub fn check(&self, offset: u64, len: u64) -> Result<usize, ChannelError> {
         let outside = ChannelError::OutsideArena {
             offset,
             len,
@@ -538,22 +538,43 @@ impl Arena<'_> {
         };
         match (usize::try_from(offset), usize::try_from(len)) {
             (Ok(o), Ok(l)) if o.checked_add(l).is_some_and(|end| end <= self.len) => {
-                Ok((self.base + o, l))
+                Ok(self.base + o)
             }
             _ => Err(outside),
         }
     }
 
     pub fn read(&self, offset: u64, dst: &mut [u8]) -> Result<(), ChannelError> {
-        let (at, _) = self.check(offset, dst.len() as u64)?;
+        let at = self.check(offset, dst.len() as u64)?;
         self.channel.region.read(at, dst);
         Ok(())
     }
 
     pub fn write(&self, offset: u64, src: &[u8]) -> Result<(), ChannelError> {
-        let (at, _) = self.check(offset, src.len() as u64)?;
+        let at = self.check(offset, src.len() as u64)?;
         self.channel.region.write(at, src);
         Ok(())
+    }
+}
+
+/// The tasks of a pool that one side is not using: each caller takes one and
+/// gives it back, so no two of its calls share a task.
+#[derive(Debug)]
+pub struct FreeTasks(std::sync::Mutex<Vec<usize>>);
+
+impl FreeTasks {
+    pub fn new(tasks: usize) -> Self {
+        Self(std::sync::Mutex::new((0..tasks).rev().collect()))
+    }
+
+    pub fn take(&self) -> Option<usize> {
+        self.0.lock().ok()?.pop()
+    }
+
+    pub fn release(&self, task: usize) {
+        if let Ok(mut free) = self.0.lock() {
+            free.push(task);
+        }
     }
 }
 

@@ -197,14 +197,15 @@ pub fn generate(program: &Program, side: Side, options: &GenOptions) -> Result<S
                 pub struct Ocalls<I>(pub I);
 
                 impl<I: Untrusted> #abi::OcallDispatch for Ocalls<I> {
-                                        fn dispatch_ocall(&self, request: &[u8]) -> ::std::vec::Vec<u8> {
+                    fn dispatch_ocall(&self, request: &[u8]) -> ::std::vec::Vec<u8> {
                         dispatch_ocall(&self.0, request)
                     }
-                                        fn has_switchless(&self) -> bool {
+                    fn has_switchless(&self) -> bool {
                         OCALLS.iter().any(|f| f.switchless)
                     }
+                    // A function's id is its index in the table (the dispatcher relies on it too).
                     fn is_switchless(&self, function_id: u32) -> bool {
-                        OCALLS.iter().any(|f| f.id == function_id && f.switchless)
+                        OCALLS.get(function_id as usize).is_some_and(|f| f.switchless)
                     }
                 }
             }

@@ -224,10 +224,16 @@ fn start_host_workers(
         .host_workers
         .lock()
         .map_err(|_| refuse(ErrorCode::BadState, "poisoned".into()))?;
+    // From the host's configuration, never from the pool header the enclave can write.
+    let settings = secgear_sim::channel::WorkerSettings {
+        workers: cfg.num_uworkers,
+        wakeup: cfg.workers_policy == crate::WorkersPolicy::Wakeup,
+        sleep_after: std::time::Duration::from_micros(cfg.retries_before_sleep.into()),
+        cores: 0,
+    };
     for n in 0..cfg.num_uworkers {
         let (channel, ocalls) = (enclave.channel.clone(), ocalls.clone());
         let (dead, served) = (enclave.dead.clone(), sl.ocalls_served.clone());
-        let settings = sl.host_workers;
         let worker = std::thread::Builder::new()
             .name(format!("secgear-uworker-{n}"))
             .spawn(move || {

@@ -5,9 +5,9 @@
 use super::{LIVENESS_POLL, SimEnclave};
 use crate::backend::Backend;
 use secgear_abi::{AsyncId, CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
-use secgear_sim::channel::{Channel, RESULT_SPIN, WorkerSettings, state};
+use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, WorkerSettings, state};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Generations of asynchronous calls, unique in the process: an id from one
@@ -26,7 +26,7 @@ struct AsyncTask {
 
 /// Host-side state of the switchless pools.
 pub(crate) struct SwitchlessState {
-    free: Mutex<Vec<usize>>,
+    free: FreeTasks,
     fallback_after: Duration,
     rollback_to_common: bool,
     /// Per task.
@@ -38,15 +38,12 @@ pub(crate) struct SwitchlessState {
     pool_full: AtomicU64,
     oversized: AtomicU64,
     pub(super) ocalls_served: Arc<AtomicU64>,
-    /// How host workers behave (from the host's configuration, not from
-    /// anything the enclave can write).
-    pub(super) host_workers: WorkerSettings,
 }
 
 impl SwitchlessState {
     pub(crate) fn new(cfg: &crate::SwitchlessConfig) -> Self {
         Self {
-            free: Mutex::new((0..cfg.tasks()).rev().collect()),
+            free: FreeTasks::new(cfg.tasks()),
             fallback_after: Duration::from_micros(cfg.retries_before_fallback.into()),
             rollback_to_common: cfg.rollback_to_common,
             async_tasks: (0..cfg.tasks()).map(|_| AsyncTask::default()).collect(),
@@ -56,22 +53,6 @@ impl SwitchlessState {
             pool_full: AtomicU64::new(0),
             oversized: AtomicU64::new(0),
             ocalls_served: Arc::new(AtomicU64::new(0)),
-            host_workers: WorkerSettings {
-                workers: cfg.num_uworkers,
-                wakeup: cfg.workers_policy == crate::WorkersPolicy::Wakeup,
-                sleep_after: Duration::from_micros(cfg.retries_before_sleep.into()),
-                cores: 0,
-            },
-        }
-    }
-
-    fn take_task(&self) -> Option<usize> {
-        self.free.lock().ok().and_then(|mut f| f.pop())
-    }
-
-    fn release(&self, task: usize) {
-        if let Ok(mut free) = self.free.lock() {
-            free.push(task);
         }
     }
 }
@@ -107,7 +88,7 @@ impl SimEnclave {
             sl.oversized.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        let Some(index) = sl.take_task() else {
+        let Some(index) = sl.free.take() else {
             sl.pool_full.fetch_add(1, Ordering::Relaxed);
             return Some(Err(()));
         };
@@ -115,7 +96,7 @@ impl SimEnclave {
             .task(index)
             .is_some_and(|task| task.post(state::ECALL, request).is_ok());
         if !posted {
-            sl.release(index);
+            sl.free.release(index);
             return None;
         }
         Some(Ok(index))
@@ -137,7 +118,7 @@ impl SimEnclave {
         if !pool.await_claim(index, sl.fallback_after) {
             // No worker took it: ours again, run it the normal way.
             sl.fallbacks.fetch_add(1, Ordering::Relaxed);
-            sl.release(index);
+            sl.free.release(index);
             return None;
         }
         let result = self.complete(&task, ocalls, RESULT_SPIN);
@@ -146,7 +127,7 @@ impl SimEnclave {
         }
         // A task left mid-call by a dead enclave is never reused.
         if !self.is_dead() {
-            sl.release(index);
+            sl.free.release(index);
         }
         Some(result)
     }
@@ -171,7 +152,7 @@ impl SimEnclave {
             }
         };
         let (Ok(task), Some(slot)) = (u32::try_from(index), sl.async_tasks.get(index)) else {
-            sl.release(index);
+            sl.free.release(index);
             return None;
         };
         let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
@@ -235,7 +216,7 @@ impl SimEnclave {
                             .map_err(|e| Error::malformed(e.to_string()));
                         slot.generation.store(0, Ordering::Release);
                         sl.outstanding.fetch_sub(1, Ordering::Relaxed);
-                        sl.release(index);
+                        sl.free.release(index);
                         sl.served.fetch_add(1, Ordering::Relaxed);
                         return reply.map(Some);
                     }
@@ -246,10 +227,11 @@ impl SimEnclave {
                     _ => {}
                 }
             }
-            if sl.outstanding.load(Ordering::Relaxed) > 1 {
+            let others_outstanding = sl.outstanding.load(Ordering::Relaxed) > 1;
+            if others_outstanding {
                 self.answer_other_ocalls(sl, index, ocalls);
             }
-            let limit = if sl.outstanding.load(Ordering::Relaxed) > 1 {
+            let limit = if others_outstanding {
                 SHARED_POLL
             } else {
                 LIVENESS_POLL
