@@ -198,14 +198,9 @@ pub(crate) async fn off_thread<T: Send + 'static>(
 pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
     // Runtime data with a TEE key is bound under the TEE-key tag, which only
     // code inside the TEE (a CVM's agent, an enclave's runtime) can sign.
-    if secgear_as::sealing::carries_key(runtime_data) {
-        return secgear_as::sealing::report_data(nonce, runtime_data);
-    }
+    let challenge = secgear_as::sealing::expected_challenge(nonce, runtime_data);
     let mut out = [0u8; 64];
-    out[..32].copy_from_slice(&secgear_attest::appraise::challenge_binding(
-        nonce,
-        runtime_data,
-    ));
+    out[..challenge.len()].copy_from_slice(&challenge);
     out
 }
 

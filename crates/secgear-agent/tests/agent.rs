@@ -196,11 +196,21 @@ async fn peer_to_peer_mode_appraises_locally() {
     )
     .expect("local");
     let attester = w.attester.clone();
-    let appraisal = tokio::task::spawn_blocking(move || local.attest_locally(attester.as_ref()))
-        .await
-        .expect("join")
-        .expect("appraise");
-    assert_eq!(appraisal.status.name(), "affirming");
+    let (appraisal, key_bound, key_replayed) = tokio::task::spawn_blocking(move || {
+        let plain = local.attest_locally(attester.as_ref());
+        // Evidence binding the enclave's own key carries the TEE-key tag in
+        // its report data; a peer checks it against the same nonce.
+        let nonce = [5u8; 32];
+        let (runtime, evidence) = attester.key_evidence(&nonce).expect("key evidence");
+        let bound = local.appraise(attester.tee(), &evidence, &nonce, &runtime);
+        let replayed = local.appraise(attester.tee(), &evidence, &[6u8; 32], &runtime);
+        (plain, bound, replayed)
+    })
+    .await
+    .expect("join");
+    assert_eq!(appraisal.expect("appraise").status.name(), "affirming");
+    assert_eq!(key_bound.expect("appraise").status.name(), "affirming");
+    assert_ne!(key_replayed.expect("appraise").status.name(), "affirming");
 }
 
 #[tokio::test(flavor = "multi_thread")]

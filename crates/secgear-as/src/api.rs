@@ -138,11 +138,7 @@ pub async fn attest(
     // A runtime key must be one the TEE holds: such evidence ends in the
     // TEE-key tag, which enclave runtimes never sign for a host.
     let runtime = runtime_data.as_deref().unwrap_or_default();
-    let freshness = if secgear_tee_key::carries_key(runtime) {
-        Freshness::Challenge(secgear_tee_key::report_data(&nonce, runtime).to_vec())
-    } else {
-        Freshness::Challenge(secgear_attest::appraise::challenge_binding(&nonce, runtime).to_vec())
-    };
+    let freshness = Freshness::Challenge(secgear_tee_key::expected_challenge(&nonce, runtime));
 
     let work = state.clone();
     let issued = tokio::task::spawn_blocking(move || {

@@ -160,6 +160,17 @@ pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
     out
 }
 
+/// The challenge evidence for `nonce` and `runtime_data` must carry, for
+/// service and peer verifiers and the agents that make it alike:
+/// `SHA-256(nonce || runtime_data)`, followed by [`REPORT_TAG`] when the
+/// runtime data carries a `tee-pubkey`. A longer report-data field holds it
+/// zero-padded.
+pub fn expected_challenge(nonce: &[u8], runtime_data: &[u8]) -> Vec<u8> {
+    let bound = report_data(nonce, runtime_data);
+    let len = if carries_key(runtime_data) { 64 } else { 32 };
+    bound[..len].to_vec()
+}
+
 /// Whether runtime data carries a `tee-pubkey` (and so must come with
 /// [`report_data`] evidence).
 pub fn carries_key(runtime_data: &[u8]) -> bool {
@@ -195,5 +206,18 @@ mod tests {
         assert_eq!(tee_public_key(&runtime_data(&pk)).expect("key"), pk);
         assert!(tee_public_key(b"not json").is_err());
         assert!(tee_public_key(br#"{"tee-pubkey": {"kty": "EC"}}"#).is_err());
+    }
+
+    #[test]
+    fn the_challenge_carries_the_tag_exactly_when_runtime_data_carries_a_key() {
+        let (_, pk) = generate_keypair();
+        let keyed = runtime_data(&pk);
+        assert_eq!(
+            expected_challenge(b"nonce", &keyed),
+            report_data(b"nonce", &keyed).to_vec()
+        );
+        let plain = expected_challenge(b"nonce", b"{}");
+        assert_eq!(plain, report_data(b"nonce", b"{}")[..32].to_vec());
+        assert_ne!(plain, expected_challenge(b"other", b"{}"));
     }
 }
