@@ -49,7 +49,7 @@ impl AppState {
                     std::fs::read(path)
                         .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?,
                 );
-                TokenSigner::from_pem(&pem, signing_algorithm(&pem))
+                TokenSigner::from_pkcs8_pem(&pem)
                     .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?
             }
             None => {
@@ -155,19 +155,6 @@ impl AppState {
         self.loaded.store(generation, Ordering::Release);
         tracing::debug!(target: "secgear::as", generation, "appraisal data reloaded");
         Ok(())
-    }
-}
-
-/// The JWT algorithm for a PKCS#8 PEM key: ES256, ES384 or PS256.
-fn signing_algorithm(pem: &[u8]) -> jsonwebtoken::Algorithm {
-    use p384::pkcs8::DecodePrivateKey;
-    let text = String::from_utf8_lossy(pem);
-    if p384::SecretKey::from_pkcs8_pem(&text).is_ok() {
-        jsonwebtoken::Algorithm::ES384
-    } else if text.contains("RSA") {
-        jsonwebtoken::Algorithm::PS256
-    } else {
-        jsonwebtoken::Algorithm::ES256
     }
 }
 

@@ -137,6 +137,25 @@ impl TokenSigner {
         Self::from_key(key, alg)
     }
 
+    /// From a PKCS#8 PEM key, with the algorithm its type calls for: EC P-256
+    /// (ES256), EC P-384 (ES384), anything else as RSA (PS256).
+    pub fn from_pkcs8_pem(pem: &[u8]) -> Result<Self, TokenError> {
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+        };
+        let der = x509_parser::pem::parse_x509_pem(pem)
+            .map(|(_, p)| zeroize::Zeroizing::new(p.contents))
+            .map_err(|e| TokenError::Key(format!("not a PEM key: {e}")))?;
+        let alg = if EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).is_ok() {
+            Algorithm::ES256
+        } else if EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &der).is_ok() {
+            Algorithm::ES384
+        } else {
+            Algorithm::PS256
+        };
+        Self::from_pem(pem, alg)
+    }
+
     /// A fresh key (for tests and single-process use): ES256 or ES384.
     pub fn generate(alg: Algorithm) -> Result<Self, TokenError> {
         use aws_lc_rs::signature::{
@@ -260,4 +279,47 @@ pub fn verify_token(
         return Err(TokenError::NotAffirming(status.name()));
     }
     Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn pkcs8_pem(der: &[u8]) -> Vec<u8> {
+        let body = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
+            .collect();
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            lines.join("\n")
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_pkcs8_key_signs_with_the_algorithm_of_its_type() {
+        use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+        };
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        for (curve, alg) in [
+            (&ECDSA_P256_SHA256_FIXED_SIGNING, Algorithm::ES256),
+            (&ECDSA_P384_SHA384_FIXED_SIGNING, Algorithm::ES384),
+        ] {
+            let doc = EcdsaKeyPair::generate_pkcs8(curve, &rng).expect("key");
+            let signer = TokenSigner::from_pkcs8_pem(&pkcs8_pem(doc.as_ref())).expect("signer");
+            assert_eq!(signer.algorithm(), alg);
+        }
+        // PKCS#8 RSA says "PRIVATE KEY", not "RSA PRIVATE KEY".
+        let rsa = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("rsa");
+        let der: Pkcs8V1Der<'static> = rsa.as_der().expect("der");
+        let signer = TokenSigner::from_pkcs8_pem(&pkcs8_pem(der.as_ref())).expect("signer");
+        assert_eq!(signer.algorithm(), Algorithm::PS256);
+        assert!(TokenSigner::from_pkcs8_pem(b"not a key").is_err());
+    }
 }

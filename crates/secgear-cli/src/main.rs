@@ -205,24 +205,9 @@ fn platform_key(state_dir: Option<&std::path::Path>) -> ExitCode {
     }
 }
 
-/// The token algorithm a PKCS#8 PEM key is for.
 fn token_signer(path: &std::path::Path) -> Result<secgear_attest::token::TokenSigner, ExitCode> {
-    use aws_lc_rs::signature::{
-        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
-    };
-    use jsonwebtoken::Algorithm;
-    let pem = read(path)?;
-    let der = x509_parser::pem::parse_x509_pem(&pem)
-        .map(|(_, p)| p.contents)
-        .map_err(|e| fail(2, format!("{}: {e}", path.display())))?;
-    let alg = if EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).is_ok() {
-        Algorithm::ES256
-    } else if EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &der).is_ok() {
-        Algorithm::ES384
-    } else {
-        Algorithm::PS256
-    };
-    secgear_attest::token::TokenSigner::from_pem(&pem, alg)
+    let pem = zeroize::Zeroizing::new(read(path)?);
+    secgear_attest::token::TokenSigner::from_pkcs8_pem(&pem)
         .map_err(|e| fail(2, format!("{}: {e}", path.display())))
 }
 
