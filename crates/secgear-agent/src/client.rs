@@ -194,9 +194,7 @@ impl ServiceClient {
         };
         match verify_token(token, &keys, expect) {
             // The service may have rotated its key since the cache was filled.
-            Err(TokenError::Invalid(m))
-                if m.starts_with("unknown key id") && fetched.elapsed() >= self.refetch_after =>
-            {
+            Err(TokenError::UnknownKey(_)) if fetched.elapsed() >= self.refetch_after => {
                 let keys = self.fetch_jwks().await?;
                 Ok(verify_token(token, &keys, expect)?)
             }

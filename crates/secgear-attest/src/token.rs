@@ -100,6 +100,9 @@ pub enum TokenError {
     Sign(String),
     #[error("token refused: {0}")]
     Invalid(String),
+    /// Signed with a key the verifier does not have (perhaps a newer one).
+    #[error("token refused: unknown key id {0}")]
+    UnknownKey(String),
     #[error("the token's result is {0}, not affirming")]
     NotAffirming(&'static str),
 }
@@ -242,7 +245,7 @@ pub fn verify_token(
         .ok_or_else(|| invalid("no `kid` in the header".into()))?;
     let jwk = keys
         .find(&kid)
-        .ok_or_else(|| invalid(format!("unknown key id {kid}")))?;
+        .ok_or_else(|| TokenError::UnknownKey(kid.clone()))?;
     if let Some(alg) = jwk.common.key_algorithm
         && format!("{alg:?}") != format!("{:?}", header.alg)
     {
