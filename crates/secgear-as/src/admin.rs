@@ -97,8 +97,7 @@ pub async fn put_policy(
     admin(&state, &headers)?;
     checked_id(&id)?;
     let Json(body) = body?;
-    secgear_attest::policy::PolicyStore::new()
-        .add(&id, &body.rego)
+    secgear_attest::policy::PolicyStore::check(&id, &body.rego)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     state.0.store.put_policy(&id, &body.rego).await?;
     reload(&state).await?;

@@ -14,24 +14,13 @@ use crate::error::ApiError;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+const PACKAGE: &str = "secgear.resource";
 const RULE: &str = "data.secgear.resource.allow";
 const CACHE_LIMIT: usize = 256;
 
 /// Compiles a resource policy; the error is Rego's own message.
 pub fn compile(source: &str) -> Result<regorus::Engine, String> {
-    let mut engine = regorus::Engine::new();
-    let package = engine
-        .add_policy("resource.rego".into(), source.into())
-        .map_err(|e| e.to_string())?;
-    if package != "data.secgear.resource" {
-        return Err(format!(
-            "a resource policy must be `package secgear.resource`, not `{package}`"
-        ));
-    }
-    let mut probe = engine.clone();
-    probe.set_input(regorus::Value::from(serde_json::json!({})));
-    probe.eval_rule(RULE.into()).map_err(|e| e.to_string())?;
-    Ok(engine)
+    secgear_attest::policy::compile_rego("resource.rego", source, PACKAGE, RULE)
 }
 
 fn cache() -> &'static Mutex<HashMap<String, regorus::Engine>> {

@@ -4,7 +4,6 @@
 use crate::config::{Config, Mode};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoredAnchor};
-use secgear_attest::policy::PolicyStore;
 use secgear_attest::reference::ReferenceValue;
 use secgear_attest::token::TokenSigner;
 use secgear_attest::{Appraiser, ReferenceValues, TeeKind, TrustAnchors};
@@ -19,8 +18,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The storage generation the appraiser reflects.
     loaded: AtomicI64,
-    /// The built-in policies, to restore a default whose override is deleted.
-    builtin: PolicyStore,
     refresh: tokio::sync::Mutex<()>,
 }
 
@@ -79,7 +76,6 @@ impl AppState {
             appraiser,
             metrics: Metrics::new(),
             loaded: AtomicI64::new(-1),
-            builtin: PolicyStore::new(),
             refresh: tokio::sync::Mutex::new(()),
         };
         state.refresh().await?;
@@ -107,6 +103,7 @@ impl AppState {
             if self.appraiser.policies.source(&p.id).as_deref() != Some(p.source.as_str())
                 && let Err(e) = self.appraiser.policies.add(&p.id, &p.source)
             {
+        // A deleted override of a built-in policy restores the built-in.
                 tracing::warn!(target: "secgear::as", id = %p.id, "stored policy does not compile: {e}");
             }
         }
@@ -114,11 +111,11 @@ impl AppState {
             if policies.iter().any(|p| p.id == id) {
                 continue;
             }
-            match self.builtin.source(&id) {
+            match secgear_attest::policy::builtin_source(&id) {
                 Some(builtin)
-                    if self.appraiser.policies.source(&id).as_deref() != Some(&builtin) =>
+                    if self.appraiser.policies.source(&id).as_deref() != Some(builtin) =>
                 {
-                    let _ = self.appraiser.policies.add(&id, &builtin);
+                    let _ = self.appraiser.policies.add(&id, builtin);
                 }
                 Some(_) => {}
                 None => {

@@ -121,24 +121,42 @@ impl Default for PolicyStore {
     }
 }
 
-fn compile(source: &str) -> Result<regorus::Engine, PolicyError> {
+/// Compiles Rego (named `file` in messages) that must declare `package` and
+/// whose `rule` (a full path such as `data.secgear.appraisal.trust_vector`)
+/// must evaluate once with an empty input, which catches errors the parser
+/// does not (undefined functions, type errors in rule bodies). The error is
+/// Rego's own message.
+pub fn compile_rego(
+    file: &str,
+    source: &str,
+    package: &str,
+    rule: &str,
+) -> Result<regorus::Engine, String> {
     let mut engine = regorus::Engine::new();
-    let package = engine
-        .add_policy("policy.rego".into(), source.into())
-        .map_err(|e| PolicyError::Compile(e.to_string()))?;
-    if package != format!("data.{PACKAGE}") {
-        return Err(PolicyError::Compile(format!(
-            "the policy must be `package {PACKAGE}`, not `{package}`"
-        )));
+    let declared = engine
+        .add_policy(file.into(), source.into())
+        .map_err(|e| e.to_string())?;
+    if declared != format!("data.{package}") {
+        return Err(format!(
+            "the policy must be `package {package}`, not `{declared}`"
+        ));
     }
-    // Evaluating once with an empty input catches errors the parser does
-    // not (undefined functions, type errors in rule bodies).
     let mut probe = engine.clone();
     probe.set_input(regorus::Value::from(serde_json::json!({})));
-    probe
-        .eval_rule(RULE.into())
-        .map_err(|e| PolicyError::Compile(e.to_string()))?;
+    probe.eval_rule(rule.into()).map_err(|e| e.to_string())?;
     Ok(engine)
+}
+
+fn compile(source: &str) -> Result<regorus::Engine, PolicyError> {
+    compile_rego("policy.rego", source, PACKAGE, RULE).map_err(PolicyError::Compile)
+}
+
+/// The source of the built-in policy stored under `id`, if it is one.
+pub fn builtin_source(id: &str) -> Option<&'static str> {
+    TeeKind::ALL
+        .into_iter()
+        .find(|tee| default_id(*tee) == id)
+        .map(default_source)
 }
 
 impl PolicyStore {
@@ -162,12 +180,21 @@ impl PolicyStore {
         }
     }
 
-    /// Compiles and stores a policy; a policy that does not compile is refused.
-    pub fn add(&self, id: &str, source: &str) -> Result<(), PolicyError> {
+    /// What [`Self::add`] would refuse, without storing anything.
+    pub fn check(id: &str, source: &str) -> Result<(), PolicyError> {
+        Self::compile_checked(id, source).map(drop)
+    }
+
+    fn compile_checked(id: &str, source: &str) -> Result<regorus::Engine, PolicyError> {
         if !crate::reference::valid_name(id) {
             return Err(PolicyError::BadId(id.to_string()));
         }
-        let engine = compile(source)?;
+        compile(source)
+    }
+
+    /// Compiles and stores a policy; a policy that does not compile is refused.
+    pub fn add(&self, id: &str, source: &str) -> Result<(), PolicyError> {
+        let engine = Self::compile_checked(id, source)?;
         if let Ok(mut map) = self.policies.write() {
             map.insert(
                 id.to_string(),
