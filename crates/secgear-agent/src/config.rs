@@ -22,7 +22,7 @@ pub struct LocalConfig {
     pub anchors: Vec<String>,
     pub references: Option<PathBuf>,
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: secgear_attest::Mode,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -103,15 +103,10 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
             }
             let borrowed: Vec<(secgear_attest::TeeKind, &Path)> =
                 anchors.iter().map(|(t, p)| (*t, p.as_path())).collect();
-            let mode = match l.mode.as_deref() {
-                Some("development") => secgear_attest::Mode::Development,
-                None | Some("production") => secgear_attest::Mode::Production,
-                Some(other) => return Err(AgentError::Config(format!("mode {other:?}"))),
-            };
             Some(LocalVerifier::from_files(
                 &borrowed,
                 l.references.as_deref(),
-                mode,
+                l.mode,
             )?)
         }
     };

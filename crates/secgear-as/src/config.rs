@@ -26,15 +26,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Simulated evidence is never affirmed.
-    #[default]
-    Production,
-    /// Simulated evidence may be affirmed: for development machines only.
-    Development,
-}
+/// `production` (the default: simulated evidence is never affirmed) or
+/// `development` (for development machines only).
+pub use secgear_attest::Mode;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,7 @@
 //! What every request handler shares: storage, the appraisal pipeline (kept
 //! in step with storage), the token key, and metrics.
 
-use crate::config::{Config, Mode};
+use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoredAnchor};
 use secgear_attest::reference::ReferenceValue;
@@ -62,12 +62,9 @@ impl AppState {
                     .map_err(|e| format!("stored signing key: {e}"))?
             }
         };
-        let mode = match config.mode {
-            Mode::Production => secgear_attest::Mode::Production,
-            Mode::Development => secgear_attest::Mode::Development,
-        };
-        let mut appraiser = Appraiser::new(TrustAnchors::default(), ReferenceValues::new(), mode)
-            .with_signer(signer);
+        let mut appraiser =
+            Appraiser::new(TrustAnchors::default(), ReferenceValues::new(), config.mode)
+                .with_signer(signer);
         appraiser.issuer = config.issuer.clone();
         appraiser.token_ttl_seconds = config.token_ttl_seconds;
         let state = Self {
@@ -103,10 +100,10 @@ impl AppState {
             if self.appraiser.policies.source(&p.id).as_deref() != Some(p.source.as_str())
                 && let Err(e) = self.appraiser.policies.add(&p.id, &p.source)
             {
-        // A deleted override of a built-in policy restores the built-in.
                 tracing::warn!(target: "secgear::as", id = %p.id, "stored policy does not compile: {e}");
             }
         }
+        // A deleted override of a built-in policy restores the built-in.
         for id in self.appraiser.policies.ids() {
             if policies.iter().any(|p| p.id == id) {
                 continue;

@@ -7,13 +7,13 @@ use crate::policy::{PolicyError, PolicyStore, Status, default_id};
 use crate::reference::ReferenceValues;
 use crate::token::{EAR_PROFILE, EarClaims, Submod, TokenError, TokenSigner, VerifierId};
 use crate::verifier::{Freshness, TeeKind, Verified, Verifier, VerifyError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 
 /// Whether simulated evidence may be affirmed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Simulated evidence is never affirmed.
