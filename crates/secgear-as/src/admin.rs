@@ -5,6 +5,7 @@
 use crate::api::Shared;
 use crate::auth::require_admin;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::{checked_id, checked_path};
 use crate::store::{StoredAnchor, StoredResource};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -17,16 +18,6 @@ use serde_json::{Value, json};
 
 fn admin(state: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
     require_admin(headers, state.0.config.admin_token_sha256.as_deref())
-}
-
-fn checked_id(id: &str) -> Result<(), ApiError> {
-    if crate::ids::valid_id(id) {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(format!(
-            "invalid id {id:?}: 1-64 of [A-Za-z0-9._-], starting with a letter or digit"
-        )))
-    }
 }
 
 async fn reload(state: &Shared) -> Result<(), ApiError> {
@@ -320,11 +311,7 @@ pub async fn put_resource(
     body: Result<Json<ResourceBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     admin(&state, &headers)?;
-    if !crate::ids::valid_path(&path) {
-        return Err(ApiError::BadRequest(format!(
-            "invalid resource path {path:?}"
-        )));
-    }
+    checked_path(&path)?;
     let Json(body) = body?;
     crate::b64::decode(&body.content)
         .map_err(|_| ApiError::BadRequest("content is not base64".into()))?;
@@ -346,11 +333,7 @@ pub async fn delete_resource(
     Path(path): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     admin(&state, &headers)?;
-    if !crate::ids::valid_path(&path) {
-        return Err(ApiError::BadRequest(format!(
-            "invalid resource path {path:?}"
-        )));
-    }
+    checked_path(&path)?;
     if !state.0.store.delete_resource(&path).await? {
         return Err(ApiError::NotFound(format!("no resource {path}")));
     }

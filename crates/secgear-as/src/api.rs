@@ -219,11 +219,7 @@ pub async fn get_resource(
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<secgear_tee_key::SealedResource>, ApiError> {
-    if !crate::ids::valid_path(&path) {
-        return Err(ApiError::BadRequest(format!(
-            "invalid resource path {path:?}"
-        )));
-    }
+    crate::ids::checked_path(&path)?;
     let token = crate::auth::bearer(&headers)
         .ok_or_else(|| ApiError::Unauthorized("an attestation token is required".into()))?;
     let signer = state

@@ -6,6 +6,8 @@
 //! id       = segment
 //! path     = segment ("/" segment){0,7}
 
+use crate::error::ApiError;
+
 const MAX_SEGMENT: usize = 64;
 const MAX_SEGMENTS: usize = 8;
 
@@ -23,6 +25,28 @@ fn segment(s: &str) -> bool {
 /// A policy or trust-anchor id.
 pub fn valid_id(s: &str) -> bool {
     segment(s)
+}
+
+/// [`valid_id`], as the answer to a request naming one.
+pub(crate) fn checked_id(id: &str) -> Result<(), ApiError> {
+    if valid_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "invalid id {id:?}: 1-64 of [A-Za-z0-9._-], starting with a letter or digit"
+        )))
+    }
+}
+
+/// [`valid_path`], as the answer to a request naming a resource.
+pub(crate) fn checked_path(path: &str) -> Result<(), ApiError> {
+    if valid_path(path) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "invalid resource path {path:?}"
+        )))
+    }
 }
 
 /// A resource path such as `vendor/app/key`.
