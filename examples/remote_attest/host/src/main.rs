@@ -125,7 +125,6 @@ async fn main() -> Result<(), String> {
         json!({"reference_values": [{"name": "sim.measurement", "value": "00".repeat(32)}]}),
     )
     .await?;
-    service.state.refresh().await?;
     let (_, status) = secgear_agent::attest_enclave(&url, image, None, &["sim-strict".to_string()])
         .await
         .map_err(|e| e.to_string())?;

@@ -95,6 +95,8 @@ fn serve_connection(
     host: &Mutex<ChannelHost>,
 ) -> Result<(), Failure> {
     let client = edl::Client::new(enclave);
+    // One buffer for the enclave's replies, not 1 MiB made and zeroed per record.
+    let mut out = vec![0u8; 1 << 20];
     while let Some(frame) = read_frame(&mut stream)? {
         eprintln!(
             "[host] conn {conn} → enclave, {} bytes: {}…",
@@ -114,7 +116,6 @@ fn serve_connection(
                 reply
             }
             Route::Record(_) => {
-                let mut out = vec![0u8; 1 << 20];
                 let mut len = 0usize;
                 let status = client.process(&frame, &mut out, &mut len)?;
                 if status == 1 {
@@ -124,8 +125,9 @@ fn serve_connection(
                 if status != 0 {
                     return Err(format!("the enclave refused a record ({status:#x})").into());
                 }
-                out.truncate(len);
-                out
+                out.get(..len)
+                    .ok_or("the enclave reported more bytes than its buffer holds")?
+                    .to_vec()
             }
         };
         if !reply.is_empty() {
