@@ -16,6 +16,10 @@
 //! contend for one lock), then signed with `enclave.toml` from the enclave
 //! crate and a key: `$SECGEAR_SIGNING_KEY`, or a development key created
 //! once under the target directory.
+//!
+//! Enclave images are built without debug info unless
+//! `CARGO_PROFILE_<PROFILE>_DEBUG` says otherwise: it was nine tenths of an
+//! image, and every enclave creation reads, measures and copies the whole image.
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -104,6 +108,12 @@ impl EnclaveBuild {
         let target_root = target_dir(&out_dir);
         let enclave_target = target_root.join("secgear-enclaves");
         let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
+        let debug_info_env = if release {
+            "CARGO_PROFILE_RELEASE_DEBUG"
+        } else {
+            "CARGO_PROFILE_DEV_DEBUG"
+        };
+        println!("cargo:rerun-if-env-changed={debug_info_env}");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
         command
@@ -118,6 +128,10 @@ impl EnclaveBuild {
             // must still be compiled for real (clippy lints it as a member).
             .env_remove("RUSTC_WORKSPACE_WRAPPER")
             .env_remove("CLIPPY_ARGS");
+        if std::env::var_os(debug_info_env).is_none() {
+            // Without debug info cargo also strips what std brings.
+            command.env(debug_info_env, "false");
+        }
         if release {
             command.arg("--release");
         }

@@ -132,6 +132,23 @@ fn unsigned_tampered_and_wrongly_signed_images_are_refused() {
 }
 
 #[test]
+fn signed_images_carry_no_debug_info() {
+    use object::{Object, ObjectSection};
+    let verified = secgear_sign::verify(&signed_image()).expect("valid");
+    let elf = object::File::parse(verified.executable.as_slice()).expect("an ELF executable");
+    let debug: Vec<&str> = elf
+        .sections()
+        .filter_map(|s| s.name().ok())
+        .filter(|name| name.starts_with(".debug_"))
+        .collect();
+    assert!(debug.is_empty(), "debug sections in the image: {debug:?}");
+    assert!(
+        elf.section_by_name(".text").is_some(),
+        "the parse saw the sections"
+    );
+}
+
+#[test]
 fn a_non_debug_enclave_refuses_debug_mode() {
     let verified = secgear_sign::verify(&signed_image()).expect("valid");
     let mut config = verified.config;
