@@ -232,16 +232,6 @@ impl Appraiser {
     }
 }
 
-/// The challenge evidence must carry: `SHA-256(nonce || runtime_data)`.
-pub fn challenge_binding(nonce: &[u8], runtime_data: &[u8]) -> [u8; 32] {
-    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    ctx.update(nonce);
-    ctx.update(runtime_data);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    out
-}
-
 /// Whether the evidence's own integrity holds whatever a policy says: every
 /// signature, binding and freshness check that ran passed, and at least one
 /// signature was actually verified. (Endorsement is left to policies: an
