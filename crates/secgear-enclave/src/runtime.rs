@@ -219,7 +219,7 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
             }
             continue;
         }
-        let reply = match slot.take_message() {
+        let reply = match slot.accept() {
             Ok(request) => serve_top_level(shared, &request),
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
@@ -273,7 +273,7 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
             return;
         };
         CURRENT.with(|c| *c.borrow_mut() = Some(SlotRef::Task(index)));
-        let reply = match task.take_message() {
+        let reply = match task.accept() {
             Ok(request) => {
                 (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request)
             }
@@ -313,7 +313,7 @@ fn switchless_ocall(request: &[u8]) -> Option<Result<Vec<u8>, Error>> {
         pool.count_fallback();
         return None;
     };
-    if task.post(state::ECALL, request).is_err() {
+    if task.begin(state::ECALL, request).is_err() {
         tasks.release(index);
         pool.count_fallback();
         return None;
@@ -385,7 +385,7 @@ impl Transport for HostTransport {
                 }
                 Some(_) => {
                     // The host made an ECALL from inside this OCALL.
-                    let reply = match slot.take_message() {
+                    let reply = match slot.accept() {
                         Ok(nested) => serve_nested(&nested, info),
                         Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
                     };

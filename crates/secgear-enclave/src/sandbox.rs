@@ -29,20 +29,16 @@ pub fn take_channel() -> Result<Channel, String> {
     Channel::attach(fd).map_err(|e| e.to_string())
 }
 
+/// Closes every descriptor but the channel: the standard streams and
+/// whatever a loader left open. By number, not by listing /proc/self/fd,
+/// which the host's confinement may already hide.
 fn close_inherited() {
-    let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
-        .map(|dir| {
-            dir.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    for fd in open.into_iter().filter(|fd| *fd != CHANNEL_FD) {
-        // SAFETY: these descriptors were inherited; no object in this
-        // process owns them. The directory handle used to list them is
-        // already closed, so its stale number fails with a harmless EBADF,
-        // which `libc::close` reports (and we ignore) rather than asserts.
-        unsafe { libc::close(fd) };
+    let channel = CHANNEL_FD as libc::c_uint;
+    for (first, last) in [(0, channel - 1), (channel + 1, libc::c_uint::MAX)] {
+        // SAFETY: close_range acts on descriptor numbers only. These were
+        // inherited; no object in this process owns them yet (this runs
+        // first in `main`, before anything opens a descriptor).
+        unsafe { libc::syscall(libc::SYS_close_range, first, last, 0 as libc::c_uint) };
     }
 }
 

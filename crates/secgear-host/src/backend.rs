@@ -17,6 +17,12 @@ pub(crate) trait Backend: Send + Sync {
         ocalls: &dyn OcallDispatch,
     ) -> Result<Vec<u8>, Error>;
 
+    /// Whether `slot` was taken out of service (its enclave side broke the
+    /// call protocol); such a slot is never handed to a caller again.
+    fn slot_retired(&self, _slot: usize) -> bool {
+        false
+    }
+
     /// Whether the enclave has died (every call now fails with `EnclaveDead`).
     fn is_dead(&self) -> bool;
 

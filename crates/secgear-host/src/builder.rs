@@ -34,6 +34,7 @@ pub struct EnclaveBuilder {
     expected_measurement: Option<[u8; 32]>,
     state_dir: Option<PathBuf>,
     switchless: Option<crate::SwitchlessConfig>,
+    confinement: sim::confine::SimConfinement,
 }
 
 impl EnclaveBuilder {
@@ -50,6 +51,7 @@ impl EnclaveBuilder {
             expected_measurement: None,
             state_dir: None,
             switchless: None,
+            confinement: sim::confine::SimConfinement::Required,
         }
     }
 
@@ -117,6 +119,13 @@ impl EnclaveBuilder {
         self
     }
 
+    /// Whether a simulation enclave may start where the kernel cannot
+    /// confine its filesystem before its runtime starts (default: refused).
+    pub fn sim_confinement(mut self, confinement: sim::confine::SimConfinement) -> Self {
+        self.confinement = confinement;
+        self
+    }
+
     pub fn create(self) -> Result<Enclave, Error> {
         let tee = match self.tee {
             TeeType::Auto => detect()?,
@@ -157,8 +166,9 @@ impl EnclaveBuilder {
             start_timeout: Duration::from_secs(10),
             switchless: self.switchless.clone(),
             ocalls: self.ocalls.clone(),
+            confinement: self.confinement,
         };
-        let (backend, image) = sim::loader::create(&self.image, options)?;
+        let (backend, image, confinement) = sim::loader::create(&self.image, options)?;
         tracing::warn!(
             target: "secgear::sim",
             "enclave {} runs on the simulation TEE: isolated as a process, not by hardware; not secure",
@@ -173,6 +183,7 @@ impl EnclaveBuilder {
             debug: self.debug,
             threads: backend.slots(),
             process_id: Some(backend.process_id()),
+            confinement: Some(confinement),
         };
         Ok((Box::new(backend), info))
     }

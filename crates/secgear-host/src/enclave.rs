@@ -21,6 +21,8 @@ pub struct EnclaveInfo {
     pub threads: usize,
     /// The enclave's process on the simulation TEE.
     pub process_id: Option<u32>,
+    /// What confines that process, and from when (simulation TEE only).
+    pub confinement: Option<crate::Confinement>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -268,7 +270,9 @@ impl Drop for SlotLease<'_> {
                 held.remove(pos);
             }
         });
-        if let Ok(mut free) = self.enclave.free.lock() {
+        if !self.enclave.backend.slot_retired(self.slot)
+            && let Ok(mut free) = self.enclave.free.lock()
+        {
             free.push(self.slot);
         }
         self.enclave.freed.notify_one();

@@ -21,6 +21,7 @@ mod enclave;
 mod shared;
 pub(crate) mod switchless;
 
+pub use backends::sim::confine::{Confinement, Protection, SimConfinement};
 pub use backends::sim::platform::{STATE_DIR_ENV, SimPlatform};
 pub use builder::{EnclaveBuilder, TeeType};
 pub use enclave::{Enclave, EnclaveInfo};

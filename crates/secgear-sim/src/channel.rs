@@ -4,7 +4,8 @@
 //! ```text
 //! header (4 KiB): magic u64 | version u32 | slots u32 | capacity u64 |
 //!                 shutdown u32 | ready u32 | death-note length u32 | death note (1 KiB)
-//! slot i        : state u32 (the futex word) | pad | length u64 | pad to 64 | data[capacity]
+//! slot i        : state u32 (the futex word) | sleepers u32 | length u64 | call tag u64 |
+//!                 pad to 64 | data[capacity]
 //! ```
 //!
 //! A slot's state says whose turn it is:
@@ -19,16 +20,25 @@
 //! Both sides treat everything in the region as hostile: lengths are
 //! checked against the capacity, and a state a side did not expect is a
 //! protocol error, never trusted.
+//!
+//! Every message carries the **call tag** of the exchange it belongs to.
+//! Whoever starts an exchange ([`Slot::begin`]: the host's ECALLs, nested
+//! ones included; the enclave's switchless OCALLs) draws a fresh tag, the
+//! side that serves it adopts it ([`Slot::accept`]), and every later message
+//! of the exchange must carry it ([`Slot::take_message`]). Each process keeps
+//! the tag it expects in its own memory, so a reply left over from an earlier
+//! call (or written for one) is refused as [`ChannelError::WrongCall`]
+//! instead of being taken for the current call's.
 
 use crate::futex;
 use crate::shm::SharedRegion;
 use rustix::fd::{BorrowedFd, OwnedFd};
 use std::io;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub const MAGIC: u64 = u64::from_le_bytes(*b"SGSIMCH1");
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER_LEN: usize = 4096;
 const SLOT_DATA: usize = 64;
 const DEATH_NOTE_MAX: usize = 1024;
@@ -107,10 +117,20 @@ pub enum ChannelError {
     TooLarge { len: usize, capacity: usize },
     #[error("peer wrote a length of {len} into a slot of {capacity} bytes")]
     BadLength { len: u64, capacity: usize },
+    #[error("peer answered call {found}, but the call in progress is {expected}")]
+    WrongCall { expected: u64, found: u64 },
     #[error(
         "{len} bytes at shared offset {offset} do not lie inside the {arena}-byte shared arena"
     )]
     OutsideArena { offset: u64, len: u64, arena: usize },
+}
+
+impl ChannelError {
+    /// Whether the peer broke the slot protocol (rather than a local limit
+    /// being hit): the slot it did so on can no longer be trusted.
+    pub fn is_protocol_violation(&self) -> bool {
+        matches!(self, Self::BadLength { .. } | Self::WrongCall { .. })
+    }
 }
 
 pub struct Channel {
@@ -122,6 +142,11 @@ pub struct Channel {
     ocall_pool: Option<PoolGeometry>,
     /// (offset, length) of the shared-buffer arena.
     arena: Option<(usize, usize)>,
+    /// This process's record of the call each slot and task is carrying:
+    /// slots first, then the ECALL pool's tasks, then the OCALL pool's.
+    /// Private memory: the peer cannot change what is expected of it.
+    tags: Box<[AtomicU64]>,
+    next_tag: AtomicU64,
 }
 
 /// How the enclave's switchless workers behave, as the host set them.
@@ -173,6 +198,19 @@ struct PoolGeometry {
     tasks: usize,
     capacity: usize,
     stride: usize,
+}
+
+/// One tag cell per slot and per task; `Pool::task` finds its own after the
+/// slots (ECALL pool) or after the slots and the ECALL pool (OCALL pool).
+fn tag_cells(
+    slots: usize,
+    pool: Option<PoolGeometry>,
+    ocall_pool: Option<PoolGeometry>,
+) -> Box<[AtomicU64]> {
+    let tasks = |p: Option<PoolGeometry>| p.map_or(0, |g| g.tasks);
+    (0..slots + tasks(pool) + tasks(ocall_pool))
+        .map(|_| AtomicU64::new(0))
+        .collect()
 }
 
 fn stride_for(capacity: usize) -> Option<usize> {
@@ -271,6 +309,8 @@ impl Channel {
             pool: pools.map(|p| p.0),
             ocall_pool: pools.and_then(|p| p.1),
             arena,
+            tags: tag_cells(slots, pools.map(|p| p.0), pools.and_then(|p| p.1)),
+            next_tag: AtomicU64::new(1),
         })
     }
 
@@ -300,6 +340,7 @@ impl Channel {
         }
         let pool = read_pool(&region, OFF_POOL)?;
         let ocall_pool = read_pool(&region, OFF_OCALL_POOL)?;
+        let tags = tag_cells(slots, pool, ocall_pool);
         let arena = read_arena(&region)?;
         Ok(Self {
             region,
@@ -309,6 +350,8 @@ impl Channel {
             pool,
             ocall_pool,
             arena,
+            tags,
+            next_tag: AtomicU64::new(1),
         })
     }
 
@@ -317,6 +360,7 @@ impl Channel {
         self.ocall_pool.map(|geometry| Pool {
             channel: self,
             geometry,
+            first_tag: self.slots + self.pool.map_or(0, |g| g.tasks),
         })
     }
 
@@ -334,6 +378,7 @@ impl Channel {
         self.pool.map(|geometry| Pool {
             channel: self,
             geometry,
+            first_tag: self.slots,
         })
     }
 
@@ -355,6 +400,7 @@ impl Channel {
             channel: self,
             base: HEADER_LEN + i * self.stride,
             capacity: self.capacity,
+            expected: &self.tags[i],
         })
     }
 
@@ -411,7 +457,8 @@ impl Channel {
             .store(bytes.len() as u32, Ordering::Release);
     }
 
-    /// The enclave's last message, if it left one.
+    /// The enclave's last message, if it left one, without the control
+    /// characters a hostile enclave could use to forge or hide log lines.
     pub fn death_note(&self) -> Option<String> {
         let len = (self.region.u32_at(OFF_DEATH_LEN).load(Ordering::Acquire) as usize)
             .min(DEATH_NOTE_MAX);
@@ -420,7 +467,12 @@ impl Channel {
         }
         let mut buf = vec![0u8; len];
         self.region.read(OFF_DEATH, &mut buf);
-        Some(String::from_utf8_lossy(&buf).into_owned())
+        Some(
+            String::from_utf8_lossy(&buf)
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect(),
+        )
     }
 }
 
@@ -585,6 +637,8 @@ impl FreeTasks {
 pub struct Pool<'c> {
     channel: &'c Channel,
     geometry: PoolGeometry,
+    /// Where this pool's tasks start in the channel's tag cells.
+    first_tag: usize,
 }
 
 impl<'c> Pool<'c> {
@@ -601,6 +655,7 @@ impl<'c> Pool<'c> {
             channel: self.channel,
             base: self.geometry.base + POOL_HEADER + i * self.geometry.stride,
             capacity: self.geometry.capacity,
+            expected: &self.channel.tags[self.first_tag + i],
         })
     }
 
@@ -784,7 +839,12 @@ pub struct Slot<'c> {
     base: usize,
     /// Bytes of message this slot holds: a call slot's or a task's size.
     capacity: usize,
+    /// The tag of the exchange this process has the slot carrying.
+    expected: &'c AtomicU64,
 }
+
+/// Where a slot's call tag lies, after its length.
+const SLOT_TAG: usize = 16;
 
 impl Slot<'_> {
     fn state_word(&self) -> &std::sync::atomic::AtomicU32 {
@@ -799,7 +859,33 @@ impl Slot<'_> {
         self.channel.region.u32_at(self.base + 4)
     }
 
-    /// Writes a message and hands the slot over by setting `new_state`.
+    /// Starts an exchange: draws a fresh call tag, which every message of
+    /// the exchange must carry, and posts `message` with it.
+    pub fn begin(&self, new_state: u32, message: &[u8]) -> Result<(), ChannelError> {
+        let tag = self.channel.next_tag.fetch_add(1, Ordering::Relaxed);
+        self.expected.store(tag, Ordering::Relaxed);
+        self.post(new_state, message)
+    }
+
+    /// Takes the message that starts an exchange the peer began, adopting
+    /// its call tag for the replies.
+    pub fn accept(&self) -> Result<Vec<u8>, ChannelError> {
+        let tag = self.tag_word().load(Ordering::Acquire);
+        self.expected.store(tag, Ordering::Relaxed);
+        self.take_message()
+    }
+
+    /// The tag of the exchange in progress, as this process knows it.
+    pub fn call_tag(&self) -> u64 {
+        self.expected.load(Ordering::Relaxed)
+    }
+
+    fn tag_word(&self) -> &AtomicU64 {
+        self.channel.region.u64_at(self.base + SLOT_TAG)
+    }
+
+    /// Writes a message of the exchange in progress and hands the slot over
+    /// by setting `new_state`.
     pub fn post(&self, new_state: u32, message: &[u8]) -> Result<(), ChannelError> {
         if message.len() > self.capacity {
             return Err(ChannelError::TooLarge {
@@ -812,6 +898,8 @@ impl Slot<'_> {
             .region
             .u64_at(self.base + 8)
             .store(message.len() as u64, Ordering::Relaxed);
+        self.tag_word()
+            .store(self.expected.load(Ordering::Relaxed), Ordering::Relaxed);
         self.set_state(new_state);
         Ok(())
     }
@@ -838,8 +926,14 @@ impl Slot<'_> {
         }
     }
 
-    /// Copies the current message out, checking the peer's length.
+    /// Copies the current message out, checking the peer's length and that
+    /// it belongs to the exchange in progress.
     pub fn take_message(&self) -> Result<Vec<u8>, ChannelError> {
+        let expected = self.expected.load(Ordering::Relaxed);
+        let found = self.tag_word().load(Ordering::Acquire);
+        if found != expected {
+            return Err(ChannelError::WrongCall { expected, found });
+        }
         let len = self
             .channel
             .region
@@ -969,6 +1063,72 @@ mod tests {
         assert_eq!(c.death_note(), None);
         c.write_death_note(&"x".repeat(5000));
         assert_eq!(c.death_note().map(|n| n.len()), Some(DEATH_NOTE_MAX));
+    }
+
+    #[test]
+    fn a_death_note_loses_its_control_characters() {
+        let c = Channel::create(1, 64).expect("create");
+        c.write_death_note("panicked\n2026-12-01 INFO forged line\r\x1b[2Kgone\0");
+        assert_eq!(
+            c.death_note().as_deref(),
+            Some("panicked 2026-12-01 INFO forged line  [2Kgone ")
+        );
+    }
+
+    fn pair() -> (Channel, Channel) {
+        let host = Channel::create(1, 100).expect("create");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        (host, enclave)
+    }
+
+    #[test]
+    fn replies_must_carry_the_tag_of_the_call_in_progress() {
+        let (host, enclave) = pair();
+        let (h, e) = (host.slot(0).expect("slot"), enclave.slot(0).expect("slot"));
+        h.begin(state::ECALL, b"first").expect("post");
+        assert_eq!(e.accept().expect("request"), b"first");
+        let first_tag = e.call_tag();
+        assert_eq!(first_tag, h.call_tag());
+        // The enclave answers an OCALL and the reply in the same exchange.
+        e.post(state::OCALL, b"ocall").expect("post");
+        assert_eq!(h.take_message().expect("ocall"), b"ocall");
+        h.post(state::OCALL_DONE, b"done").expect("post");
+        assert_eq!(e.take_message().expect("ocall reply"), b"done");
+        e.post(state::ECALL_DONE, b"reply 1").expect("post");
+        assert_eq!(h.take_message().expect("reply"), b"reply 1");
+
+        // The next call: a reply still tagged for the first one is refused.
+        h.begin(state::ECALL, b"second").expect("post");
+        assert_ne!(h.call_tag(), first_tag);
+        let stale = Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let stale_slot = stale.slot(0).expect("slot");
+        stale_slot.expected.store(first_tag, Ordering::Relaxed);
+        stale_slot.post(state::ECALL_DONE, b"stale").expect("post");
+        assert!(matches!(
+            h.take_message(),
+            Err(ChannelError::WrongCall { expected, found }) if found == first_tag && expected == h.call_tag()
+        ));
+        assert!(
+            h.take_message()
+                .err()
+                .is_some_and(|e| e.is_protocol_violation())
+        );
+    }
+
+    #[test]
+    fn the_server_refuses_a_reply_to_an_exchange_it_did_not_start() {
+        let (host, enclave) = pair();
+        let (h, e) = (host.slot(0).expect("slot"), enclave.slot(0).expect("slot"));
+        h.begin(state::ECALL, b"call").expect("post");
+        e.accept().expect("request");
+        e.post(state::OCALL, b"ocall").expect("post");
+        // A host that answers with another call's tag (here: a fresh one).
+        h.begin(state::OCALL_DONE, b"forged").expect("post");
+        assert!(matches!(
+            e.take_message(),
+            Err(ChannelError::WrongCall { .. })
+        ));
     }
 }
 

@@ -7,10 +7,15 @@ use secgear_sim_tests::edl;
 use std::path::Path;
 use std::sync::{Arc, OnceLock, Weak};
 
+/// A private directory (0700, as the sim platform demands) made for it.
 pub fn state_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("state dir"))
-        .path()
+    static DIR: OnceLock<(tempfile::TempDir, std::path::PathBuf)> = OnceLock::new();
+    let (_, dir) = DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().expect("state dir");
+        let dir = tmp.path().join("sim-state");
+        (tmp, dir)
+    });
+    dir
 }
 
 /// The host side of the test EDL's OCALLs.

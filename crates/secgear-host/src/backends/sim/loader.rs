@@ -3,17 +3,16 @@
 //! process that holds nothing but its channel.
 
 use super::SimEnclave;
+use super::confine::{self, Confinement, LoaderPaths, Protection, SimConfinement};
 use super::platform::{Identity, SimPlatform};
 use secgear_abi::{Error, ErrorCode};
 use secgear_sign::{SignError, SignedImage};
-use secgear_sim::CHANNEL_FD;
 use secgear_sim::channel::{Channel, ready};
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::ffi::CString;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub(crate) struct LoadOptions {
@@ -27,6 +26,7 @@ pub(crate) struct LoadOptions {
     pub switchless: Option<crate::SwitchlessConfig>,
     /// Serves switchless OCALLs on host workers.
     pub ocalls: Arc<dyn secgear_abi::OcallDispatch>,
+    pub confinement: SimConfinement,
 }
 
 fn refuse(code: ErrorCode, detail: String) -> Error {
@@ -53,11 +53,12 @@ pub(crate) fn verify_image(path: &Path) -> Result<SignedImage, Error> {
     })
 }
 
-/// Creates the enclave: returns it with the verified image's identity.
+/// Creates the enclave: returns it with the verified image's identity and
+/// what confines it.
 pub(crate) fn create(
     path: &Path,
     options: LoadOptions,
-) -> Result<(SimEnclave, SignedImage), Error> {
+) -> Result<(SimEnclave, SignedImage, Confinement), Error> {
     let image = verify_image(path)?;
     if let Some(signer) = options.expected_signer.filter(|s| *s != image.signer_id) {
         return Err(refuse(
@@ -111,36 +112,29 @@ pub(crate) fn create(
             )
         })?,
     );
-    let mut child = spawn(&image, &channel, options.debug)?;
-    let pid = rustix::process::Pid::from_raw(child.id() as i32)
-        .ok_or_else(|| refuse(ErrorCode::Unexpected, "child has no pid".into()))?;
-    // Opened before anything reaps the child, so it names this process only.
-    let pidfd = match rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()) {
-        Ok(fd) => fd,
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(refuse(ErrorCode::Generic, format!("pidfd_open: {e}")));
-        }
-    };
+    let mut confinement = Confinement::plan(super::spawn::landlock_abi());
+    confinement
+        .check(options.confinement)
+        .map_err(|e| refuse(ErrorCode::NotSupported, e))?;
+    if !confinement.holds(Protection::Filesystem) {
+        tracing::warn!(
+            target: "secgear::sim",
+            "the kernel offers no Landlock: enclave code can read this user's files before its runtime starts"
+        );
+    }
+    let paths = LoaderPaths::for_image(&image.executable, &[options.platform.dir()])
+        .map_err(|e| refuse(ErrorCode::InvalidEnclave, e))?;
     let dead = Arc::new(AtomicBool::new(false));
-    let monitor = {
-        let (dead, channel) = (dead.clone(), channel.clone());
-        std::thread::Builder::new()
-            .name("secgear-sim-monitor".into())
-            .spawn(move || {
-                let status = child.wait();
-                dead.store(true, Ordering::Release);
-                channel.wake_everyone();
-                tracing::debug!(target: "secgear::sim", ?status, "enclave process exited");
-            })
-            .map_err(|e| {
-                refuse(
-                    ErrorCode::OutOfMemory,
-                    format!("cannot start the enclave monitor: {e}"),
-                )
-            })?
-    };
+    let exit = Arc::new(OnceLock::new());
+    let (pid, pidfd, monitor) = start_process(
+        &image,
+        &channel,
+        options.debug,
+        &confinement,
+        &paths,
+        &dead,
+        &exit,
+    )?;
     let identity = Identity {
         measurement: image.measurement,
         signer_id: image.signer_id,
@@ -149,10 +143,12 @@ pub(crate) fn create(
         debug: options.debug,
     };
     let enclave = SimEnclave {
+        retired: (0..threads).map(|_| AtomicBool::new(false)).collect(),
         channel,
         platform: options.platform,
         identity,
         dead,
+        exit,
         pid,
         pidfd,
         monitor: Mutex::new(Some(monitor)),
@@ -164,7 +160,15 @@ pub(crate) fn create(
         match enclave.channel.wait_ready(Duration::from_millis(50)) {
             ready::SERVING => {
                 start_host_workers(&enclave, options.switchless.as_ref(), &options.ocalls)?;
-                return Ok((enclave, image));
+                confinement.protections.push(Protection::RuntimeSandbox);
+                tracing::info!(
+                    target: "secgear::sim",
+                    pid = enclave.process_id(),
+                    landlock_abi = confinement.landlock_abi,
+                    protections = %confinement.describe(),
+                    "enclave confined"
+                );
+                return Ok((enclave, image, confinement));
             }
             ready::FAILED => break,
             _ if enclave.dead.load(Ordering::Acquire) => break,
@@ -177,10 +181,19 @@ pub(crate) fn create(
             _ => {}
         }
     }
-    let note = enclave
-        .channel
-        .death_note()
-        .unwrap_or_else(|| "the enclave process exited while starting".into());
+    // The monitor records the exit as soon as it reaps the process.
+    let waited = Instant::now();
+    while enclave.exit.get().is_none() && waited.elapsed() < Duration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let exit = enclave
+        .exit
+        .get()
+        .map_or_else(|| "exited".to_string(), Clone::clone);
+    let note = match enclave.channel.death_note() {
+        Some(note) => format!("{note} (the enclave process {exit} while starting)"),
+        None => format!("the enclave process {exit} while starting"),
+    };
     Err(refuse(ErrorCode::EnclaveLost, note))
 }
 
@@ -255,13 +268,20 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Starts the verified executable from a memfd (the exact bytes that were
-/// verified, not a path that could change), with an empty environment, no
-/// standard input or output, and the channel at descriptor 3.
-fn spawn(
+/// verified, not a path that could change) with an empty environment, no
+/// standard input or output, the channel at descriptor 3, and confined as
+/// `confinement` says from its first instruction. The process is started by
+/// its monitor thread, which lives exactly as long as the process: the
+/// parent-death signal follows the thread that forked, not the process.
+fn start_process(
     image: &SignedImage,
-    channel: &Channel,
+    channel: &Arc<Channel>,
     debug: bool,
-) -> Result<std::process::Child, Error> {
+    confinement: &Confinement,
+    paths: &LoaderPaths,
+    dead: &Arc<AtomicBool>,
+    exit: &Arc<OnceLock<String>>,
+) -> Result<(rustix::process::Pid, OwnedFd, std::thread::JoinHandle<()>), Error> {
     let fail =
         |what: &str, e: &dyn std::fmt::Display| refuse(ErrorCode::Generic, format!("{what}: {e}"));
     // MFD_EXEC where the kernel knows it (hardened kernels refuse to
@@ -272,52 +292,107 @@ fn spawn(
     )
     .or_else(|_| rustix::fs::memfd_create("secgear-enclave", rustix::fs::MemfdFlags::CLOEXEC))
     .map_err(|e| fail("memfd", &e))?;
-    // A high number, so placing the channel at 3 cannot overwrite it.
-    let exe: OwnedFd = rustix::io::fcntl_dupfd_cloexec(&exe, 16).map_err(|e| fail("dup", &e))?;
     write_all(&exe, &image.executable).map_err(|e| fail("writing the enclave image", &e))?;
-    let channel_fd = channel.fd().as_raw_fd();
-    let exe_fd = exe.as_raw_fd() as u32;
-    let mut command = Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
-    command
-        .arg0("secgear-enclave")
-        .arg(if debug { "debug" } else { "production" })
-        .arg(image.config.heap_limit.to_string())
-        .arg(std::process::id().to_string())
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        // A debug enclave keeps stderr until it closes it on entering the
-        // sandbox, so failures before then are visible.
-        .stderr(if debug {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        });
-    // SAFETY: the closure runs in the forked child before exec and only makes
-    // async-signal-safe system calls (dup2/fcntl/close_range) on descriptor
-    // numbers: it places the channel at CHANNEL_FD without close-on-exec and
-    // closes every other inherited descriptor except the image to execute.
-    unsafe {
-        command.pre_exec(move || {
-            let rc = if channel_fd == CHANNEL_FD {
-                libc::fcntl(CHANNEL_FD, libc::F_SETFD, 0)
-            } else {
-                libc::dup2(channel_fd, CHANNEL_FD)
+    let null = rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| fail("/dev/null", &e))?;
+    // A debug enclave keeps stderr until it closes it on entering the
+    // sandbox, so failures before then are visible.
+    let stderr = if debug {
+        rustix::io::fcntl_dupfd_cloexec(std::io::stderr().as_fd(), 3)
+            .map_err(|e| fail("dup stderr", &e))?
+    } else {
+        null.try_clone().map_err(|e| fail("dup", &e))?
+    };
+    let ruleset = confine::ruleset(confinement, paths).map_err(|e| fail("confinement", &e))?;
+    let argv = [
+        "secgear-enclave".to_string(),
+        if debug { "debug" } else { "production" }.to_string(),
+        image.config.heap_limit.to_string(),
+        std::process::id().to_string(),
+    ]
+    .into_iter()
+    .map(|a| CString::new(a).map_err(|e| fail("argument", &e)))
+    .collect::<Result<Vec<_>, _>>()?;
+    let (started_tx, started_rx) = std::sync::mpsc::sync_channel(1);
+    let (channel, dead, exit) = (channel.clone(), dead.clone(), exit.clone());
+    let monitor = std::thread::Builder::new()
+        .name("secgear-sim-monitor".into())
+        .spawn(move || {
+            let prepared = super::spawn::Prepared {
+                exe: exe.as_fd(),
+                channel: channel.fd(),
+                stderr: stderr.as_fd(),
+                null: null.as_fd(),
+                ruleset: ruleset.as_ref().map(AsFd::as_fd),
+                argv: &argv,
             };
-            if rc < 0 {
-                return Err(std::io::Error::last_os_error());
+            // clone3's refusal first: once the allow-list is in, prctl
+            // cannot install another filter (the runtime uses seccomp(2)).
+            let filters = |pid| Ok(vec![confine::clone3_filter()?, confine::first_filter(pid)?]);
+            let pid = match super::spawn::spawn(&prepared, filters) {
+                Ok(pid) => pid,
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return;
+                }
+            };
+            drop((exe, stderr, null, ruleset));
+            // Opened before this thread reaps the child, so it names it alone.
+            let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())
+                .map_err(|e| format!("pidfd_open: {e}"));
+            let opened = pidfd.is_ok();
+            let _ = started_tx.send(pidfd.map(|fd| (pid, fd)));
+            if !opened {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
             }
-            let first = CHANNEL_FD as u32 + 1;
-            libc::syscall(libc::SYS_close_range, first, exe_fd - 1, 0u32);
-            libc::syscall(libc::SYS_close_range, exe_fd + 1, u32::MAX, 0u32);
-            Ok(())
-        });
+            let status = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
+            let _ = exit.set(describe_exit(status));
+            dead.store(true, Ordering::Release);
+            channel.wake_everyone();
+            tracing::debug!(target: "secgear::sim", ?status, "enclave process exited");
+        })
+        .map_err(|e| {
+            refuse(
+                ErrorCode::OutOfMemory,
+                format!("cannot start the enclave monitor: {e}"),
+            )
+        })?;
+    match started_rx.recv() {
+        Ok(Ok((pid, pidfd))) => Ok((pid, pidfd, monitor)),
+        Ok(Err(e)) => {
+            let _ = monitor.join();
+            Err(refuse(ErrorCode::Generic, e))
+        }
+        Err(_) => {
+            let _ = monitor.join();
+            Err(refuse(
+                ErrorCode::Generic,
+                "the enclave monitor ended before starting the enclave".into(),
+            ))
+        }
     }
-    let child = command
-        .spawn()
-        .map_err(|e| fail("cannot start the enclave process", &e))?;
-    drop(exe);
-    Ok(child)
+}
+
+fn describe_exit(
+    status: rustix::io::Result<Option<(rustix::process::Pid, rustix::process::WaitStatus)>>,
+) -> String {
+    match status {
+        Ok(Some((_, status))) => {
+            if let Some(code) = status.exit_status() {
+                format!("exited with status {code}")
+            } else if let Some(signal) = status.terminating_signal() {
+                format!("was killed by signal {signal}")
+            } else {
+                "ended".into()
+            }
+        }
+        Ok(None) => "ended".into(),
+        Err(e) => format!("could not be waited for ({e})"),
+    }
 }
 
 fn write_all(fd: &OwnedFd, mut bytes: &[u8]) -> std::io::Result<()> {

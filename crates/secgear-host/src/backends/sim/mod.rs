@@ -3,8 +3,10 @@
 //! It is as isolated as an ordinary process, not as a hardware enclave:
 //! it is for development and tests, never for secrets.
 
+pub mod confine;
 pub mod loader;
 pub mod platform;
+mod spawn;
 mod switchless;
 
 pub(crate) use switchless::SwitchlessState;
@@ -35,11 +37,22 @@ fn dispatch_guarded(ocalls: &dyn OcallDispatch, request: &[u8]) -> Vec<u8> {
     })
 }
 
+/// What a call travels through: a call slot, or a task of the ECALL pool.
+#[derive(Debug, Clone, Copy)]
+enum Carrier {
+    Slot(usize),
+    Task(usize),
+}
+
 pub(crate) struct SimEnclave {
     channel: Arc<Channel>,
+    /// Slots whose enclave side broke the protocol: never used again.
+    retired: Box<[AtomicBool]>,
     platform: Arc<SimPlatform>,
     identity: Identity,
     dead: Arc<AtomicBool>,
+    /// How the process ended, once its monitor reaped it.
+    exit: Arc<std::sync::OnceLock<String>>,
     pid: rustix::process::Pid,
     /// Signals the child without racing pid reuse after it is reaped.
     pub(crate) pidfd: std::os::fd::OwnedFd,
@@ -59,6 +72,7 @@ impl SimEnclave {
     /// microseconds), then sleeps, re-checking that the enclave lives.
     fn complete(
         &self,
+        carrier: Carrier,
         slot: &secgear_sim::channel::Slot<'_>,
         ocalls: &dyn OcallDispatch,
         spin: Duration,
@@ -73,27 +87,91 @@ impl SimEnclave {
                 slot.spin_for(accept, spin)
                     .or_else(|| slot.wait_for(accept, Some(LIVENESS_POLL)))
             };
+            // A nested call on this slot may have found it broken.
+            if self.is_retired(carrier) {
+                return Err(retired_error(carrier));
+            }
             match seen {
                 Some(state::ECALL_DONE) => {
                     return slot
                         .take_message()
-                        .map_err(|e| Error::malformed(e.to_string()));
+                        .map_err(|e| self.protocol_violation(carrier, &e));
                 }
-                Some(_) => self.answer_ocall(slot, ocalls),
+                Some(_) => self
+                    .answer_ocall(slot, ocalls)
+                    .map_err(|e| self.protocol_violation(carrier, &e))?,
                 None if self.is_dead() => return Err(self.dead_error()),
                 None => {}
             }
         }
     }
 
-    /// Serves the OCALL waiting on `slot`. Whatever happens here, the
-    /// enclave gets an OCALL_DONE: a slot must never be left waiting.
-    fn answer_ocall(&self, slot: &secgear_sim::channel::Slot<'_>, ocalls: &dyn OcallDispatch) {
-        let reply = match slot.take_message() {
-            Ok(ocall) => self.serve_ocall(&ocall, ocalls),
-            Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
-        };
+    /// Serves the OCALL waiting on `slot`. Whatever the handler does, the
+    /// enclave gets an OCALL_DONE: a slot must never be left waiting. An
+    /// OCALL that breaks the protocol gets none: the slot is then retired.
+    fn answer_ocall(
+        &self,
+        slot: &secgear_sim::channel::Slot<'_>,
+        ocalls: &dyn OcallDispatch,
+    ) -> Result<(), secgear_sim::channel::ChannelError> {
+        let ocall = slot.take_message()?;
+        let reply = self.serve_ocall(&ocall, ocalls);
         slot.post_or_error(state::OCALL_DONE, &reply);
+        Ok(())
+    }
+
+    fn is_retired(&self, carrier: Carrier) -> bool {
+        match carrier {
+            Carrier::Slot(i) => self
+                .retired
+                .get(i)
+                .is_none_or(|r| r.load(Ordering::Acquire)),
+            Carrier::Task(i) => self.switchless.as_ref().is_none_or(|sl| sl.is_retired(i)),
+        }
+    }
+
+    /// The enclave broke the protocol on `carrier` (a reply of the wrong
+    /// length, or for another call): that slot or task is never used again,
+    /// so whatever the enclave still writes there reaches no later call.
+    /// Without a slot left the enclave is useless and is ended.
+    fn protocol_violation(
+        &self,
+        carrier: Carrier,
+        e: &secgear_sim::channel::ChannelError,
+    ) -> Error {
+        if !e.is_protocol_violation() {
+            return Error::malformed(e.to_string());
+        }
+        tracing::warn!(target: "secgear::sim", ?carrier, error = %e, "enclave broke the call protocol; retiring it");
+        match carrier {
+            Carrier::Slot(i) => {
+                if let Some(flag) = self.retired.get(i) {
+                    flag.store(true, Ordering::Release);
+                }
+                if self.retired.iter().all(|r| r.load(Ordering::Acquire)) {
+                    self.end("every call slot broke the call protocol");
+                }
+            }
+            Carrier::Task(i) => {
+                if let Some(sl) = &self.switchless {
+                    sl.retire(i);
+                }
+            }
+        }
+        Error::new(
+            ErrorCode::BadFormat,
+            format!("the enclave broke the call protocol: {e}"),
+        )
+    }
+
+    /// Marks the enclave dead and kills its process.
+    fn end(&self, why: &str) {
+        if self.channel.death_note().is_none() {
+            self.channel.write_death_note(why);
+        }
+        self.dead.store(true, Ordering::Release);
+        let _ = rustix::process::pidfd_send_signal(&self.pidfd, rustix::process::Signal::KILL);
+        self.channel.wake_everyone();
     }
 
     fn serve_ocall(&self, request: &[u8], ocalls: &dyn OcallDispatch) -> Vec<u8> {
@@ -113,7 +191,7 @@ impl Backend for SimEnclave {
 
     fn call(
         &self,
-        slot: usize,
+        index: usize,
         request: &[u8],
         ocalls: &dyn OcallDispatch,
     ) -> Result<Vec<u8>, Error> {
@@ -122,11 +200,18 @@ impl Backend for SimEnclave {
         }
         let slot = self
             .channel
-            .slot(slot)
+            .slot(index)
             .ok_or_else(|| Error::new(ErrorCode::OutOfTcs, "no such slot"))?;
-        slot.post(state::ECALL, request)
+        if self.is_retired(Carrier::Slot(index)) {
+            return Err(retired_error(Carrier::Slot(index)));
+        }
+        slot.begin(state::ECALL, request)
             .map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
-        self.complete(&slot, ocalls, Duration::ZERO)
+        self.complete(Carrier::Slot(index), &slot, ocalls, Duration::ZERO)
+    }
+
+    fn slot_retired(&self, slot: usize) -> bool {
+        self.is_retired(Carrier::Slot(slot))
     }
 
     fn try_switchless(
@@ -175,10 +260,11 @@ impl Backend for SimEnclave {
     }
 
     fn dead_error(&self) -> Error {
-        let note = self
-            .channel
-            .death_note()
-            .unwrap_or_else(|| "the enclave process exited".into());
+        let exit = self.exit.get().map_or("exited", String::as_str);
+        let note = match self.channel.death_note() {
+            Some(note) => format!("{note} (the enclave process {exit})"),
+            None => format!("the enclave process {exit}"),
+        };
         Error::new(ErrorCode::EnclaveDead, note)
     }
 
@@ -213,6 +299,13 @@ impl Backend for SimEnclave {
         }
         Ok(())
     }
+}
+
+fn retired_error(carrier: Carrier) -> Error {
+    Error::new(
+        ErrorCode::BadFormat,
+        format!("{carrier:?} was retired after the enclave broke the call protocol on it"),
+    )
 }
 
 impl Drop for SimEnclave {

@@ -29,6 +29,7 @@ pub(crate) struct Identity {
 }
 
 pub struct SimPlatform {
+    dir: PathBuf,
     attestation_key: SigningKey,
     sealing_root: Zeroizing<[u8; 32]>,
     platform_id: [u8; 32],
@@ -72,6 +73,40 @@ fn create_once(path: &Path, contents: &[u8]) -> Result<(), Error> {
     linked.map_err(|e| io_error("cannot create", path, e))
 }
 
+/// Refuses a state directory another user could read or replace: it holds
+/// the keys every simulated enclave's sealing and attestation rest on.
+fn check_private(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| io_error("cannot inspect", dir, e))?;
+    let refuse = |why: String| {
+        Err(Error::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "sim platform: refusing state directory {}: {why}",
+                dir.display()
+            ),
+        ))
+    };
+    if !meta.is_dir() {
+        return refuse("not a directory (a symbolic link is not accepted)".into());
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return refuse(format!(
+            "owned by uid {}, not by this user ({me})",
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o077 != 0 {
+        return refuse(format!(
+            "mode {:o} lets others in; it must be 0700 (chmod 700 {})",
+            meta.mode() & 0o777,
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 impl SimPlatform {
     /// `$SECGEAR_SIM_STATE_DIR`, else `$XDG_STATE_HOME/secgear-sim`, else
     /// `~/.local/state/secgear-sim`.
@@ -96,6 +131,7 @@ impl SimPlatform {
         builder
             .create(dir)
             .map_err(|e| io_error("cannot create", dir, e))?;
+        check_private(dir)?;
         let key_path = dir.join(KEY_FILE);
         if !key_path.exists() {
             let key = secgear_sign::generate_key()
@@ -124,10 +160,16 @@ impl SimPlatform {
         sealing_root.copy_from_slice(&raw);
         let platform_id = evidence::platform_id(attestation_key.verifying_key());
         Ok(Self {
+            dir: dir.to_path_buf(),
             attestation_key,
             sealing_root,
             platform_id,
         })
+    }
+
+    /// The state directory the secrets are kept in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The platform in the default state directory.
@@ -272,14 +314,39 @@ mod tests {
     }
 
     #[test]
-    fn secrets_persist_with_owner_only_permissions() {
+    fn a_state_directory_others_can_enter_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tmp");
-        let a = SimPlatform::open(dir.path()).expect("create");
-        let b = SimPlatform::open(dir.path()).expect("reopen");
+        for mode in [0o750, 0o705, 0o777] {
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode))
+                .expect("chmod");
+            let refused = SimPlatform::open(dir.path()).expect_err("refused");
+            assert_eq!(refused.kind(), ErrorCode::AccessDenied);
+            assert!(refused.to_string().contains("0700"), "{refused}");
+        }
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+        assert!(SimPlatform::open(dir.path()).is_ok());
+        // A symbolic link to a private directory is refused too: whoever
+        // owns the link's directory could point it elsewhere.
+        let link = dir.path().join("link");
+        let target = dir.path().join("target");
+        std::fs::create_dir(&target).expect("mkdir");
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert!(SimPlatform::open(&link).is_err());
+    }
+
+    #[test]
+    fn secrets_persist_with_owner_only_permissions() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("state");
+        let a = SimPlatform::open(&dir).expect("create");
+        let b = SimPlatform::open(&dir).expect("reopen");
         assert_eq!(a.platform_id(), b.platform_id());
         for f in [KEY_FILE, ROOT_FILE] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(f))
+            let mode = std::fs::metadata(dir.join(f))
                 .expect("meta")
                 .permissions()
                 .mode();
@@ -296,8 +363,9 @@ mod tests {
 
     #[test]
     fn seal_keys_separate_identities_policies_and_modes() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = SimPlatform::open(dir.path()).expect("create");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("state");
+        let p = SimPlatform::open(&dir).expect("create");
         let salt = [9; 32];
         let base = p
             .seal_key(&identity(), SealPolicy::Measurement, &salt, 0)
@@ -336,8 +404,9 @@ mod tests {
 
     #[test]
     fn signer_keys_follow_the_security_version_downward_only() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = SimPlatform::open(dir.path()).expect("create");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("state");
+        let p = SimPlatform::open(&dir).expect("create");
         let salt = [1; 32];
         let v3 = Identity {
             svn: 3,
@@ -367,8 +436,9 @@ mod tests {
 
     #[test]
     fn reports_verify_against_the_platform_key() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = SimPlatform::open(dir.path()).expect("create");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("state");
+        let p = SimPlatform::open(&dir).expect("create");
         let ev = p.report(&identity(), [5; 64]);
         let parsed = evidence::parse(&ev).expect("parse");
         parsed.verify(&p.public_key()).expect("verify");

@@ -2,7 +2,7 @@
 //! ECALLs through the enclave's task pool, host workers serving the
 //! switchless OCALL pool, and the shared-buffer arena.
 
-use super::{LIVENESS_POLL, SimEnclave};
+use super::{Carrier, LIVENESS_POLL, SimEnclave};
 use crate::backend::Backend;
 use secgear_abi::{AsyncId, CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
 use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, WorkerSettings, state};
@@ -31,6 +31,8 @@ pub(crate) struct SwitchlessState {
     rollback_to_common: bool,
     /// Per task.
     async_tasks: Box<[AsyncTask]>,
+    /// Tasks whose enclave side broke the protocol: never used again.
+    retired: Box<[AtomicBool]>,
     /// Asynchronous calls submitted and not yet collected.
     outstanding: AtomicUsize,
     served: AtomicU64,
@@ -47,12 +49,34 @@ impl SwitchlessState {
             fallback_after: Duration::from_micros(cfg.retries_before_fallback.into()),
             rollback_to_common: cfg.rollback_to_common,
             async_tasks: (0..cfg.tasks()).map(|_| AsyncTask::default()).collect(),
+            retired: (0..cfg.tasks()).map(|_| AtomicBool::new(false)).collect(),
             outstanding: AtomicUsize::new(0),
             served: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
             pool_full: AtomicU64::new(0),
             oversized: AtomicU64::new(0),
             ocalls_served: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl SwitchlessState {
+    pub(super) fn is_retired(&self, task: usize) -> bool {
+        self.retired
+            .get(task)
+            .is_none_or(|r| r.load(Ordering::Acquire))
+    }
+
+    pub(super) fn retire(&self, task: usize) {
+        if let Some(flag) = self.retired.get(task) {
+            flag.store(true, Ordering::Release);
+        }
+    }
+
+    /// Gives a task back for reuse, unless it was retired.
+    fn release(&self, task: usize) {
+        if !self.is_retired(task) {
+            self.free.release(task);
         }
     }
 }
@@ -94,9 +118,9 @@ impl SimEnclave {
         };
         let posted = pool
             .task(index)
-            .is_some_and(|task| task.post(state::ECALL, request).is_ok());
+            .is_some_and(|task| task.begin(state::ECALL, request).is_ok());
         if !posted {
-            sl.free.release(index);
+            sl.release(index);
             return None;
         }
         Some(Ok(index))
@@ -118,16 +142,16 @@ impl SimEnclave {
         if !pool.await_claim(index, sl.fallback_after) {
             // No worker took it: ours again, run it the normal way.
             sl.fallbacks.fetch_add(1, Ordering::Relaxed);
-            sl.free.release(index);
+            sl.release(index);
             return None;
         }
-        let result = self.complete(&task, ocalls, RESULT_SPIN);
+        let result = self.complete(Carrier::Task(index), &task, ocalls, RESULT_SPIN);
         if result.is_ok() {
             sl.served.fetch_add(1, Ordering::Relaxed);
         }
         // A task left mid-call by a dead enclave is never reused.
         if !self.is_dead() {
-            sl.free.release(index);
+            sl.release(index);
         }
         Some(result)
     }
@@ -152,7 +176,7 @@ impl SimEnclave {
             }
         };
         let (Ok(task), Some(slot)) = (u32::try_from(index), sl.async_tasks.get(index)) else {
-            sl.free.release(index);
+            sl.release(index);
             return None;
         };
         let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
@@ -174,9 +198,12 @@ impl SimEnclave {
             }
             if let (Some(task), Some(_busy)) = (pool.task(index), Busy::try_take(other))
                 && other.generation.load(Ordering::Acquire) != 0
+                && !sl.is_retired(index)
                 && task.state() == state::OCALL
+                && let Err(e) = self.answer_ocall(&task, ocalls)
             {
-                self.answer_ocall(&task, ocalls);
+                // Its collector finds the task retired and fails the call.
+                self.protocol_violation(Carrier::Task(index), &e);
             }
         }
     }
@@ -209,19 +236,31 @@ impl SimEnclave {
                 if slot.generation.load(Ordering::Acquire) != id.generation {
                     return Err(unknown());
                 }
+                let retire_call = || {
+                    slot.generation.store(0, Ordering::Release);
+                    sl.outstanding.fetch_sub(1, Ordering::Relaxed);
+                };
+                if sl.is_retired(index) {
+                    retire_call();
+                    return Err(super::retired_error(Carrier::Task(index)));
+                }
                 match task.state() {
                     state::ECALL_DONE => {
                         let reply = task
                             .take_message()
-                            .map_err(|e| Error::malformed(e.to_string()));
-                        slot.generation.store(0, Ordering::Release);
-                        sl.outstanding.fetch_sub(1, Ordering::Relaxed);
-                        sl.free.release(index);
-                        sl.served.fetch_add(1, Ordering::Relaxed);
+                            .map_err(|e| self.protocol_violation(Carrier::Task(index), &e));
+                        retire_call();
+                        sl.release(index);
+                        if reply.is_ok() {
+                            sl.served.fetch_add(1, Ordering::Relaxed);
+                        }
                         return reply.map(Some);
                     }
                     state::OCALL => {
-                        self.answer_ocall(&task, ocalls);
+                        if let Err(e) = self.answer_ocall(&task, ocalls) {
+                            retire_call();
+                            return Err(self.protocol_violation(Carrier::Task(index), &e));
+                        }
                         continue;
                     }
                     _ => {}
@@ -306,7 +345,7 @@ pub(super) fn serve_ocall_pool(
         let Some(task) = pool.task(index) else {
             return;
         };
-        let reply = match task.take_message() {
+        let reply = match task.accept() {
             Ok(request) => serve_one(&request, ocalls.as_ref()),
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
