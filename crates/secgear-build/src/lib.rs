@@ -67,6 +67,7 @@ pub struct EnclaveBuild {
     crate_dir: PathBuf,
     key: Option<PathBuf>,
     watch: Vec<PathBuf>,
+    bin: Option<String>,
 }
 
 impl EnclaveBuild {
@@ -76,7 +77,17 @@ impl EnclaveBuild {
             crate_dir: crate_dir.into(),
             key: None,
             watch: Vec::new(),
+            bin: None,
         }
+    }
+
+    /// Signs this binary of the crate instead of the one named after the
+    /// package (for a crate with several enclave binaries). The image
+    /// constants `include_enclave_image!` reads are written for the last
+    /// build a script runs.
+    pub fn bin(mut self, name: impl Into<String>) -> Self {
+        self.bin = Some(name.into());
+        self
     }
 
     /// Signs with this key instead of `$SECGEAR_SIGNING_KEY` or the development key.
@@ -97,7 +108,10 @@ impl EnclaveBuild {
         let out_dir = env_path("OUT_DIR")?;
         let crate_dir = manifest_dir.join(&self.crate_dir);
         let manifest = crate_dir.join("Cargo.toml");
-        let name = package_name(&manifest)?;
+        let name = match &self.bin {
+            Some(bin) => bin.clone(),
+            None => package_name(&manifest)?,
+        };
         for path in std::iter::once(&crate_dir).chain(&self.watch) {
             println!(
                 "cargo:rerun-if-changed={}",

@@ -5,4 +5,15 @@ pub mod edl {
     secgear_abi::include_host!("tests");
 }
 
+/// The probe image's bindings (`hostile/probe.edl`).
+pub mod probe_edl {
+    secgear_abi::include_host!("probe");
+}
+
+/// Hostile images (`hostile/`): a probe that starts the runtime, one that
+/// never does, and one that breaks the call protocol.
+pub const PROBE_ENTRY_IMAGE: &str = env!("SECGEAR_PROBE_ENTRY_IMAGE");
+pub const PROBE_NO_ENTRY_IMAGE: &str = env!("SECGEAR_PROBE_NO_ENTRY_IMAGE");
+pub const ROGUE_IMAGE: &str = env!("SECGEAR_ROGUE_IMAGE");
+
 secgear_host::include_enclave_image!();

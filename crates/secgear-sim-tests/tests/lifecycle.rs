@@ -186,11 +186,16 @@ fn gone(pid: u32) -> bool {
     }
 }
 
-#[test]
-fn an_enclave_whose_host_dies_ends_itself() {
+/// Starts `hold_enclave`, SIGKILLs it once its enclave runs, and checks
+/// the enclave process is gone within a second.
+fn enclave_dies_with_its_host(busy: bool) {
     use std::io::BufRead;
-    let mut host = std::process::Command::new(env!("CARGO_BIN_EXE_hold_enclave"))
-        .arg(common::state_dir())
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hold_enclave"));
+    command.arg(common::state_dir());
+    if busy {
+        command.arg("busy");
+    }
+    let mut host = command
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("spawn host");
@@ -205,9 +210,19 @@ fn an_enclave_whose_host_dies_ends_itself() {
     let started = Instant::now();
     while !gone(enclave_pid) {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(1),
             "orphaned enclave {enclave_pid} kept running"
         );
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn an_idle_enclave_dies_with_its_host() {
+    enclave_dies_with_its_host(false);
+}
+
+#[test]
+fn an_enclave_in_an_endless_ecall_dies_with_its_host() {
+    enclave_dies_with_its_host(true);
 }
