@@ -37,10 +37,10 @@ struct Failure(StatusCode, String);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let kind = if self.0.is_client_error() {
-            "bad_request"
-        } else {
-            "failed"
+        let kind = match self.0 {
+            StatusCode::FORBIDDEN => "forbidden",
+            s if s.is_client_error() => "bad_request",
+            _ => "failed",
         };
         (self.0, Json(json!({"error": kind, "detail": self.1}))).into_response()
     }
@@ -186,22 +186,40 @@ async fn verify(
     ))
 }
 
+fn is_loopback_name(authority: &str) -> bool {
+    let name = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    matches!(name, "localhost" | "127.0.0.1" | "::1")
+}
+
 /// Refuses requests whose `Host` is not this machine's loopback name: a web
 /// page that rebinds its own domain to 127.0.0.1 must not reach the agent.
+/// A request must name its host once: with two `Host` headers, or an
+/// absolute-form target naming another host, a proxy and the agent could
+/// each read a different one.
 async fn loopback_host(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Result<Response, Failure> {
-    let host = request
-        .headers()
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
+    let mut hosts = request.headers().get_all(axum::http::header::HOST).iter();
+    let (Some(host), None) = (hosts.next(), hosts.next()) else {
+        return Err(bad("a request must carry exactly one Host header"));
     };
-    if matches!(name, "localhost" | "127.0.0.1" | "::1") {
+    let host = host
+        .to_str()
+        .map_err(|_| bad("the Host header is not text"))?
+        .to_string();
+    if let Some(target) = request.uri().authority()
+        && !is_loopback_name(target.as_str())
+    {
+        return Err(bad(format!(
+            "the request target names {:?}, its Host header {host:?}",
+            target.as_str()
+        )));
+    }
+    if is_loopback_name(&host) {
         Ok(next.run(request).await)
     } else {
         Err(Failure(
@@ -209,6 +227,45 @@ async fn loopback_host(
             format!("Host {host:?} is not a loopback name"),
         ))
     }
+}
+
+/// Binds a Unix socket at `path` that only its owner can use from the
+/// first moment: it is made inside a fresh 0700 directory beside `path`,
+/// set to 0600 there, and linked into place, which never replaces a file.
+/// A stale socket at `path` is removed first; anything else there is an
+/// error, never deleted.
+fn bind_private_socket(path: &std::path::Path) -> std::io::Result<tokio::net::UnixListener> {
+    use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => std::fs::remove_file(path)?,
+        Ok(_) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists and is not a socket: not replacing it",
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let private = parent.join(format!(".secgear-agent-{}.d", std::process::id()));
+    std::fs::DirBuilder::new().mode(0o700).create(&private)?;
+    let staged = private.join("socket");
+    let bound = (|| {
+        let listener = tokio::net::UnixListener::bind(&staged)?;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o600))?;
+        std::fs::hard_link(&staged, path)?;
+        Ok(listener)
+    })();
+    let _ = std::fs::remove_file(&staged);
+    let _ = std::fs::remove_dir(&private);
+    bound
 }
 
 pub fn router(daemon: Arc<Daemon>) -> Router {
@@ -250,10 +307,7 @@ pub async fn serve(
                 .map_err(io)
         }
         Listen::Unix(path) => {
-            let _ = std::fs::remove_file(&path);
-            let listener = tokio::net::UnixListener::bind(&path).map_err(io)?;
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-                .map_err(io)?;
+            let listener = bind_private_socket(&path).map_err(io)?;
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

@@ -426,6 +426,109 @@ async fn the_tcp_daemon_stays_on_loopback_and_refuses_foreign_host_names() {
         .await
         .expect("send");
     assert_eq!(rebound.status(), 403, "DNS rebinding is refused");
+    let body: Value = rebound.json().await.expect("json");
+    assert_eq!(body["error"], "forbidden", "{body}");
+    let addr = format!("127.0.0.1:{port}");
+    // Two Host headers, or a target naming another host: which one a proxy
+    // and the agent each read could differ.
+    for head in [
+        format!("POST /v1/evidence HTTP/1.1\r\nhost: {addr}\r\nhost: attacker.example\r\n"),
+        format!("POST /v1/evidence HTTP/1.1\r\nhost: attacker.example\r\nhost: {addr}\r\n"),
+        format!("POST http://attacker.example/v1/evidence HTTP/1.1\r\nhost: {addr}\r\n"),
+        format!("POST http://attacker.example:{port}/v1/evidence HTTP/1.1\r\nhost: {addr}\r\n"),
+    ] {
+        let (status, body) = raw_tcp(&addr, &head).await;
+        assert_eq!(status, 400, "{head:?} → {status} {body}");
+        assert_eq!(body["error"], "bad_request", "{body}");
+    }
+    let (status, _) = raw_tcp(
+        &addr,
+        &format!("POST http://{addr}/v1/evidence HTTP/1.1\r\nhost: {addr}\r\n"),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "an absolute-form target naming this host is fine"
+    );
+    let _ = stop.send(());
+    server.await.expect("join").expect("served");
+}
+
+/// `head` (request line and headers) with an empty JSON body, as sent:
+/// the status and the JSON body of the answer.
+async fn raw_tcp(addr: &str, head: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "{head}content-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let body = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_unix_socket_is_private_and_never_replaces_another_file() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let w = world(&known()).await;
+    let daemon = Arc::new(Daemon {
+        attester: w.attester.clone(),
+        service: None,
+        local: None,
+        active: None,
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    // A file that is not a socket stays, and the daemon says why it stops.
+    let precious = dir.path().join("precious");
+    std::fs::write(&precious, b"keep me").expect("write");
+    let refused =
+        secgear_agent::daemon::serve(daemon.clone(), Listen::Unix(precious.clone()), async {})
+            .await
+            .expect_err("not a socket");
+    assert!(refused.to_string().contains("not a socket"), "{refused}");
+    assert_eq!(std::fs::read(&precious).expect("still there"), b"keep me");
+
+    // A stale socket is replaced; the new one is 0600 and nothing is left
+    // of the staging directory.
+    let socket = dir.path().join("agent.sock");
+    drop(std::os::unix::net::UnixListener::bind(&socket).expect("stale socket"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(secgear_agent::daemon::serve(
+        daemon,
+        Listen::Unix(socket.clone()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut answer = Value::Null;
+    for _ in 0..100 {
+        if tokio::net::UnixStream::connect(&socket).await.is_ok() {
+            answer = unix_post(socket.clone(), "/v1/evidence", json!({})).await;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(answer["tee"], "sim", "{answer}");
+    let meta = std::fs::symlink_metadata(&socket).expect("socket");
+    assert!(meta.file_type().is_socket());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
     let _ = stop.send(());
     server.await.expect("join").expect("served");
 }

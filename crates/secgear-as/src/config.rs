@@ -12,7 +12,8 @@
 //! request_timeout_ms = 10000              # slower requests get 408
 //! refresh_seconds = 5                     # reload what other instances changed
 //! admin_token_sha256 = "…"                # hex SHA-256 of the admin bearer token; unset: admin API off
-//! signing_key_file = "as-key.pem"         # PKCS#8 P-256 key; unset: generated once, kept in the database
+//! signing_key_file = "as-key.pem"         # PKCS#8 key (P-256, P-384, RSA), mode 0600; generated there (0600) if
+//!                                         # absent; unset: beside a SQLite database; required for PostgreSQL
 //! [tls]                                   # unset: plain HTTP (put TLS in front)
 //! cert = "cert.pem"
 //! key = "key.pem"
@@ -205,6 +206,12 @@ impl Config {
                 "must be 64 hex digits (sha256sum of the token)",
             ));
         }
+        if self.signing_key_file.is_none() && !self.database_url.starts_with("sqlite:") {
+            return Err(invalid(
+                "signing_key_file",
+                "must be set for a database that is not a local SQLite file: every instance on it signs with the key it names",
+            ));
+        }
         if !(self.database_url.starts_with("sqlite:")
             || self.database_url.starts_with("postgres://")
             || self.database_url.starts_with("postgresql://"))
@@ -233,10 +240,21 @@ mod tests {
         assert_eq!(cfg.listen.port(), 9000);
         assert_eq!(cfg.mode, Mode::Development);
         assert_eq!(cfg.token_ttl_seconds, 300, "absent fields keep defaults");
-        let cfg = cfg
-            .with_env(|k| (k == "SECGEAR_AS_DATABASE_URL").then(|| "postgres://x/y".into()))
-            .expect("env");
+        let env = |k: &str| match k {
+            "SECGEAR_AS_DATABASE_URL" => Some("postgres://x/y".into()),
+            "SECGEAR_AS_SIGNING_KEY_FILE" => Some("/etc/secgear/as-key.pem".into()),
+            _ => None,
+        };
+        let cfg = cfg.clone().with_env(env).expect("env");
         assert_eq!(cfg.database_url, "postgres://x/y");
+        let no_key = |k: &str| (k == "SECGEAR_AS_DATABASE_URL").then(|| "postgres://x/y".into());
+        assert!(
+            Config::default()
+                .with_env(no_key)
+                .expect_err("PostgreSQL needs a key file")
+                .to_string()
+                .contains("signing_key_file")
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod ids;
 mod metrics;
 mod resource_policy;
 mod server;
+pub mod signing_key;
 pub mod state;
 pub mod store;
 

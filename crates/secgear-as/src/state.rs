@@ -40,28 +40,7 @@ pub fn load_anchor(anchors: &mut TrustAnchors, a: &StoredAnchor) -> Result<(), S
 
 impl AppState {
     pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, String> {
-        let signer = match &config.signing_key_file {
-            Some(path) => {
-                let pem = zeroize::Zeroizing::new(
-                    std::fs::read(path)
-                        .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?,
-                );
-                TokenSigner::from_pkcs8_pem(&pem)
-                    .map_err(|e| format!("signing_key_file {}: {e}", path.display()))?
-            }
-            None => {
-                // One key for every instance on this database, made by the first.
-                let candidate = zeroize::Zeroizing::new(generate_p256_pem()?);
-                let pem = zeroize::Zeroizing::new(
-                    store
-                        .signing_key(&candidate)
-                        .await
-                        .map_err(|e| format!("database: {e}"))?,
-                );
-                TokenSigner::from_pem(pem.as_bytes(), jsonwebtoken::Algorithm::ES256)
-                    .map_err(|e| format!("stored signing key: {e}"))?
-            }
-        };
+        let signer = crate::signing_key::load(&config, store.as_ref()).await?;
         let mut appraiser =
             Appraiser::new(TrustAnchors::default(), ReferenceValues::new(), config.mode)
                 .with_signer(signer);
@@ -150,20 +129,4 @@ impl AppState {
         tracing::debug!(target: "secgear::as", generation, "appraisal data reloaded");
         Ok(())
     }
-}
-
-fn generate_p256_pem() -> Result<String, String> {
-    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
-    let rng = aws_lc_rs::rand::SystemRandom::new();
-    let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-        .map_err(|_| "cannot generate a signing key".to_string())?;
-    let body = zeroize::Zeroizing::new(crate::b64::encode_std(doc.as_ref()));
-    let mut pem = String::with_capacity(body.len() + 80);
-    pem.push_str("-----BEGIN PRIVATE KEY-----\n");
-    for line in body.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).map_err(|e| e.to_string())?);
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    Ok(pem)
 }

@@ -358,3 +358,38 @@ async fn encoded_traversal_reaching_the_server_is_refused() {
     }
     assert_eq!(snapshot(&s).await, before);
 }
+
+/// A request that declares a body above the limit and never sends it is
+/// answered 413 at once, not 408 once the request timeout has passed.
+#[tokio::test]
+async fn a_declared_length_above_the_limit_is_refused_without_waiting_for_the_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("dir");
+    let s = start_with(secgear_as::Config {
+        // Far longer than the read below waits: a 408 cannot pass for a 413.
+        request_timeout_ms: 600_000,
+        ..config(format!("sqlite://{}", dir.path().join("as.db").display()))
+    })
+    .await;
+    for (method, path) in [("POST", "/v1/attest"), ("PUT", "/v1/policies/p")] {
+        let mut stream = tokio::net::TcpStream::connect(s.running.addr)
+            .await
+            .expect("connect");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {ADMIN}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{{",
+            64 << 20
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let mut response = vec![0u8; 512];
+        let n = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            stream.read(&mut response),
+        )
+        .await
+        .expect("an answer before the body arrives")
+        .expect("read");
+        let text = String::from_utf8_lossy(&response[..n]);
+        assert!(text.starts_with("HTTP/1.1 413"), "{method} {path}: {text}");
+        assert!(text.contains("too_large") || text.contains("413"), "{text}");
+    }
+}

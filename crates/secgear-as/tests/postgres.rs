@@ -13,8 +13,14 @@ async fn a_nonce_is_redeemable_exactly_once_across_instances() {
         );
         return;
     };
-    let a = start_with(config(url.clone())).await;
-    let b = start_with(config(url)).await;
+    // One key file for both: the first creates it, the second signs with it.
+    let keys = tempfile::tempdir().expect("dir");
+    let with_key = |url: String| secgear_as::Config {
+        signing_key_file: Some(keys.path().join("as-key.pem")),
+        ..config(url)
+    };
+    let a = start_with(with_key(url.clone())).await;
+    let b = start_with(with_key(url)).await;
     a.provision().await;
     // B learns what A stored when it next attests: no manual reload.
     for round in 0..20 {

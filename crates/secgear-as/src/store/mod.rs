@@ -69,9 +69,9 @@ pub trait Store: Send + Sync {
     async fn delete_resource(&self, path: &str) -> StoreResult<bool>;
     async fn list_resources(&self) -> StoreResult<Vec<String>>;
 
-    /// The token-signing key every instance uses: `candidate` if none was
-    /// stored yet, else the stored one.
-    async fn signing_key(&self, candidate_pem: &str) -> StoreResult<String>;
+    /// Removes and returns the token-signing key an older version kept here
+    /// (keys now live in a file: see `signing_key`).
+    async fn take_legacy_signing_key(&self) -> StoreResult<Option<String>>;
 
     async fn log_token(
         &self,

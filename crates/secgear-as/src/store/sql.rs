@@ -360,17 +360,12 @@ impl super::Store for SqlStore {
             .collect()
     }
 
-    async fn signing_key(&self, candidate_pem: &str) -> StoreResult<String> {
-        sqlx::query(
-            "INSERT INTO signing_keys (slot, pem) VALUES ('current', $1) ON CONFLICT (slot) DO NOTHING",
-        )
-        .bind(candidate_pem)
-        .execute(&self.pool)
-        .await?;
-        sqlx::query("SELECT pem FROM signing_keys WHERE slot = 'current'")
-            .fetch_one(&self.pool)
+    async fn take_legacy_signing_key(&self) -> StoreResult<Option<String>> {
+        sqlx::query("DELETE FROM signing_keys WHERE slot = 'current' RETURNING pem")
+            .fetch_optional(&self.pool)
             .await?
-            .try_get("pem")
+            .map(|row| row.try_get("pem"))
+            .transpose()
     }
 
     async fn log_token(
@@ -430,8 +425,15 @@ mod tests {
             .await
             .expect("ref");
         assert_eq!(s.generation().await.expect("gen"), g0 + 2);
-        let key = s.signing_key("first").await.expect("key");
-        assert_eq!(s.signing_key("second").await.expect("key"), key);
+        sqlx::query("INSERT INTO signing_keys (slot, pem) VALUES ('current', 'old key')")
+            .execute(&s.pool)
+            .await
+            .expect("a legacy key");
+        assert_eq!(
+            s.take_legacy_signing_key().await.expect("take").as_deref(),
+            Some("old key")
+        );
+        assert_eq!(s.take_legacy_signing_key().await.expect("take"), None);
         drop(s);
         let url = format!("sqlite://{}", dir.path().join("as.db").display());
         let again = SqlStore::connect(&url)
