@@ -51,7 +51,7 @@ fn null_and_invalid_arguments_are_refused_with_a_message() {
         // A live agent (no service) with bad arguments.
         let state = tempfile::tempdir().expect("dir");
         // SAFETY (env): the test sets it before the agent starts its enclave.
-        std::env::set_var("SECGEAR_SIM_STATE_DIR", state.path());
+        std::env::set_var("SECGEAR_SIM_STATE_DIR", state.path().join("sim"));
         let agent = sg_agent_new(std::ptr::null(), image.as_ptr());
         assert!(!agent.is_null(), "{}", last_error());
         assert_eq!(

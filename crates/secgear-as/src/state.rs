@@ -5,7 +5,6 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoredAnchor};
 use secgear_attest::reference::ReferenceValue;
-use secgear_attest::token::TokenSigner;
 use secgear_attest::{Appraiser, ReferenceValues, TeeKind, TrustAnchors};
 use std::str::FromStr;
 use std::sync::Arc;

@@ -1350,5 +1350,30 @@ mod arena_tests {
             prop_assert_eq!(arena.read(offset, &mut buf).is_ok(), inside);
             prop_assert_eq!(arena.write(offset, &buf).is_ok(), inside);
         }
+
+        /// Whatever length and tag a hostile peer writes into a slot, the
+        /// host takes a message only when the tag is the call's and the
+        /// length fits; anything else is a protocol violation.
+        #[test]
+        fn hostile_lengths_and_tags_never_pass(len in prop_oneof![0u64..200, any::<u64>()], stale in any::<bool>(), tag in any::<u64>()) {
+            let host = Channel::create(1, 100).expect("create");
+            let slot = host.slot(0).expect("slot");
+            slot.begin(state::ECALL, b"request").expect("post");
+            let current = slot.call_tag();
+            let written = if stale { current } else { tag };
+            host.region.u64_at(HEADER_LEN + 8).store(len, Ordering::Relaxed);
+            host.region.u64_at(HEADER_LEN + SLOT_TAG).store(written, Ordering::Relaxed);
+            match slot.take_message() {
+                Ok(message) => {
+                    prop_assert_eq!(written, current);
+                    prop_assert!(len <= 100);
+                    prop_assert_eq!(message.len() as u64, len);
+                }
+                Err(e) => {
+                    prop_assert!(e.is_protocol_violation());
+                    prop_assert!(written != current || len > 100);
+                }
+            }
+        }
     }
 }

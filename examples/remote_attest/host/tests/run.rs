@@ -5,7 +5,7 @@
 fn attests_then_refuses_a_wrong_reference_and_a_replay() {
     let state = tempfile::tempdir().expect("state");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_remote_attest"))
-        .env("SECGEAR_SIM_STATE_DIR", state.path())
+        .env("SECGEAR_SIM_STATE_DIR", state.path().join("sim"))
         .output()
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -5,7 +5,7 @@
 fn the_client_gets_sums_and_the_server_sees_only_ciphertext() {
     let state = tempfile::tempdir().expect("state");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_secure_channel"))
-        .env("SECGEAR_SIM_STATE_DIR", state.path())
+        .env("SECGEAR_SIM_STATE_DIR", state.path().join("sim"))
         .output()
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -79,13 +79,13 @@ impl Raw {
     }
 
     fn u64_at(&self, offset: usize) -> &AtomicU64 {
-        assert!(offset % 8 == 0 && offset + 8 <= self.len);
+        assert!(offset.is_multiple_of(8) && offset + 8 <= self.len);
         // SAFETY: aligned, inside the mapping, which lives as long as self.
         unsafe { AtomicU64::from_ptr(self.base.add(offset).cast()) }
     }
 
     fn u32_at(&self, offset: usize) -> &AtomicU32 {
-        assert!(offset % 4 == 0 && offset + 4 <= self.len);
+        assert!(offset.is_multiple_of(4) && offset + 4 <= self.len);
         // SAFETY: as for u64_at.
         unsafe { AtomicU32::from_ptr(self.base.add(offset).cast()) }
     }
