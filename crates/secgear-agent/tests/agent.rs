@@ -283,21 +283,41 @@ async fn the_daemon_serves_evidence_tokens_and_verification_on_a_unix_socket() {
 
 /// One HTTP/1.1 request over a Unix socket; the JSON body of the answer.
 async fn unix_post(socket: std::path::PathBuf, path: &str, body: Value) -> Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::UnixStream::connect(&socket)
+    let stream = tokio::net::UnixStream::connect(&socket)
         .await
         .expect("connect");
     let body = body.to_string();
+    let head = format!("POST {path} HTTP/1.1\r\nhost: agent\r\n");
+    exchange(stream, &head, &body).await.1
+}
+
+/// Sends `head` (request line and headers) and a JSON `body` as written,
+/// without a client normalising anything; the status and JSON body of the
+/// answer.
+async fn exchange(
+    mut stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    head: &str,
+    body: &str,
+) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let request = format!(
-        "POST {path} HTTP/1.1\r\nhost: agent\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "{head}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
     let text = String::from_utf8_lossy(&response);
-    let (_, body) = text.split_once("\r\n\r\n").expect("headers end");
-    serde_json::from_str(body).unwrap_or(Value::Null)
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let body = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (status, body)
 }
 
 /// How often the service's JWKS was fetched, from its own metrics.
@@ -454,28 +474,10 @@ async fn the_tcp_daemon_stays_on_loopback_and_refuses_foreign_host_names() {
     server.await.expect("join").expect("served");
 }
 
-/// `head` (request line and headers) with an empty JSON body, as sent:
-/// the status and the JSON body of the answer.
+/// `head` with an empty JSON body, over TCP to `addr`.
 async fn raw_tcp(addr: &str, head: &str) -> (u16, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!(
-        "{head}content-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
-    );
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let text = String::from_utf8_lossy(&response);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status line");
-    let body = text
-        .split_once("\r\n\r\n")
-        .and_then(|(_, b)| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    (status, body)
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    exchange(stream, head, "{}").await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,17 +7,6 @@ use reqwest::Method;
 use secgear_attest::token::{TokenExpectations, verify_token};
 use serde_json::{Value, json};
 
-async fn jwks(s: &Service) -> jsonwebtoken::jwk::JwkSet {
-    s.http
-        .get(format!("{}/.well-known/jwks.json", s.url))
-        .send()
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("json")
-}
-
 #[tokio::test]
 async fn attestation_affirms_a_known_enclave_and_a_nonce_works_once() {
     let s = start_sqlite().await;
@@ -30,7 +19,7 @@ async fn attestation_affirms_a_known_enclave_and_a_nonce_works_once() {
     let token = reply["token"].as_str().expect("token");
     let claims = verify_token(
         token,
-        &jwks(&s).await,
+        &s.jwks().await,
         &TokenExpectations {
             issuer: Some("secgear-as".into()),
             ..Default::default()
@@ -62,7 +51,7 @@ async fn a_wrong_measurement_is_not_affirmed_and_bad_evidence_is_422() {
     assert_ne!(reply["status"], "affirming");
     let claims = verify_token(
         reply["token"].as_str().expect("token"),
-        &jwks(&s).await,
+        &s.jwks().await,
         &TokenExpectations::default(),
     )
     .expect_err("a relying party refuses it by default");
@@ -285,7 +274,7 @@ async fn expired_nonces_conflict_and_several_policies_are_all_reported() {
     assert_eq!(reply["status"], "warning", "the worst of both: {reply}");
     let claims = verify_token(
         reply["token"].as_str().expect("token"),
-        &jwks(&s).await,
+        &s.jwks().await,
         &TokenExpectations {
             accept_non_affirming: true,
             ..Default::default()

@@ -4,17 +4,6 @@ mod common;
 use common::*;
 use std::os::unix::fs::PermissionsExt;
 
-async fn jwks(s: &Service) -> serde_json::Value {
-    s.http
-        .get(format!("{}/.well-known/jwks.json", s.url))
-        .send()
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("json")
-}
-
 async fn stored_keys(url: &str) -> i64 {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url)
@@ -34,7 +23,7 @@ async fn a_generated_key_is_kept_in_a_private_file_and_not_in_the_database() {
     let db = dir.path().join("as.db");
     let url = format!("sqlite://{}", db.display());
     let first = start_with(config(url.clone())).await;
-    let published = jwks(&first).await;
+    let published = first.jwks().await;
     first.running.shutdown().await.expect("stop");
 
     let key_file = dir.path().join("as.db.signing-key.pem");
@@ -62,7 +51,7 @@ async fn a_generated_key_is_kept_in_a_private_file_and_not_in_the_database() {
 
     // The next start signs with the same key.
     let again = start_with(config(url.clone())).await;
-    assert_eq!(jwks(&again).await, published);
+    assert_eq!(again.jwks().await, published);
     again.running.shutdown().await.expect("stop");
 
     // A key file others may read is refused.

@@ -56,6 +56,18 @@ pub async fn start_with(config: Config) -> Service {
 }
 
 impl Service {
+    /// The published token-signing keys.
+    pub async fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        self.http
+            .get(format!("{}/.well-known/jwks.json", self.url))
+            .send()
+            .await
+            .expect("jwks")
+            .json()
+            .await
+            .expect("json")
+    }
+
     pub async fn admin(
         &self,
         method: reqwest::Method,
