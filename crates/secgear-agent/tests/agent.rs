@@ -397,15 +397,20 @@ async fn service_keys_are_cached_and_fetched_again_for_an_unknown_key_id() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_tcp_daemon_stays_on_loopback_and_refuses_foreign_host_names() {
-    let w = world(&known()).await;
-    let daemon = Arc::new(Daemon {
+/// A daemon that only hands out evidence (no service, no local verifier).
+fn evidence_only_daemon(w: &World) -> Arc<Daemon> {
+    Arc::new(Daemon {
         attester: w.attester.clone(),
         service: None,
         local: None,
         active: None,
-    });
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tcp_daemon_stays_on_loopback_and_refuses_foreign_host_names() {
+    let w = world(&known()).await;
+    let daemon = evidence_only_daemon(&w);
     let public = secgear_agent::daemon::serve(
         daemon.clone(),
         Listen::Tcp("0.0.0.0:0".parse().expect("addr")),
@@ -484,12 +489,7 @@ async fn raw_tcp(addr: &str, head: &str) -> (u16, Value) {
 async fn the_unix_socket_is_private_and_never_replaces_another_file() {
     use std::os::unix::fs::{FileTypeExt, PermissionsExt};
     let w = world(&known()).await;
-    let daemon = Arc::new(Daemon {
-        attester: w.attester.clone(),
-        service: None,
-        local: None,
-        active: None,
-    });
+    let daemon = evidence_only_daemon(&w);
     let dir = tempfile::tempdir().expect("dir");
     // A file that is not a socket stays, and the daemon says why it stops.
     let precious = dir.path().join("precious");
