@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 const ATTEMPTS: &[&str] = &[
     "state_file",
     "state_key",
+    "state_stat",
     "hostname",
     "host_environ",
     "host_mem",

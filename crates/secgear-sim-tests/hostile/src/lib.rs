@@ -61,6 +61,10 @@ fn run() -> String {
             "state_key",
             read_file(&format!("{dir}/state/platform-key.pem")),
         ),
+        (
+            "state_stat",
+            std::fs::metadata(format!("{dir}/state/sealing-root.bin")).map(drop),
+        ),
         ("hostname", read_file("/etc/hostname")),
         ("host_environ", read_file(&format!("/proc/{host}/environ"))),
         ("host_mem", read_file(&format!("/proc/{host}/mem"))),

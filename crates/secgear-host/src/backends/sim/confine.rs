@@ -301,9 +301,7 @@ const ALLOWED: &[libc::c_long] = &[
     libc::SYS_close,
     libc::SYS_close_range,
     libc::SYS_openat,
-    libc::SYS_newfstatat,
     libc::SYS_fstat,
-    libc::SYS_statx,
     libc::SYS_lseek,
     libc::SYS_faccessat,
     libc::SYS_faccessat2,
@@ -323,7 +321,6 @@ const ALLOWED: &[libc::c_long] = &[
     libc::SYS_sigaltstack,
     libc::SYS_sched_getaffinity,
     libc::SYS_sched_yield,
-    libc::SYS_futex,
     libc::SYS_gettid,
     libc::SYS_getpid,
     libc::SYS_getppid,
@@ -377,6 +374,43 @@ pub(super) fn first_filter(own_pid: u32) -> Result<BpfProgram, String> {
         libc::SYS_mprotect,
         vec![rule(vec![condition32(2, MaskedEq(exec), 0)?])?],
     );
+    // Metadata of open descriptors only (what the loader asks): no probing
+    // of paths the filesystem rules would not let it open.
+    let empty_path = libc::AT_EMPTY_PATH as u64;
+    rules.insert(
+        libc::SYS_newfstatat,
+        vec![rule(vec![condition32(
+            3,
+            MaskedEq(empty_path),
+            empty_path,
+        )?])?],
+    );
+    rules.insert(
+        libc::SYS_statx,
+        vec![rule(vec![condition32(
+            2,
+            MaskedEq(empty_path),
+            empty_path,
+        )?])?],
+    );
+    // Only the futex operations the C library and std use: priority-
+    // inheritance locks on the shared channel could name host threads.
+    let futex_ops = [
+        libc::FUTEX_WAIT,
+        libc::FUTEX_WAKE,
+        libc::FUTEX_WAIT_BITSET,
+        libc::FUTEX_WAKE_BITSET,
+    ]
+    .into_iter()
+    .map(|op| {
+        rule(vec![condition32(
+            1,
+            MaskedEq(libc::FUTEX_CMD_MASK as u64),
+            op as u64,
+        )?])
+    })
+    .collect::<Result<Vec<_>, _>>()?;
+    rules.insert(libc::SYS_futex, futex_ops);
     // Threads only: a clone without CLONE_THREAD would be a new process.
     let thread = libc::CLONE_THREAD as u64;
     rules.insert(
