@@ -18,6 +18,8 @@ const ATTEMPTS: &[&str] = &[
     "tcp_connect",
     "fork",
     "execve",
+    "execveat_absolute",
+    "execveat_loader",
     "ptrace_host",
     "signal_host",
     "write_cwd",
@@ -181,8 +183,8 @@ fn the_enclave_process_runs_confined_and_says_how() {
     let pid = info.process_id.expect("pid");
     assert_eq!(status_field(pid, "NoNewPrivs"), "1");
     assert_eq!(status_field(pid, "Seccomp"), "2");
-    // The host's two filters and the runtime's.
-    assert_eq!(status_field(pid, "Seccomp_filters"), "3");
+    // The host's three (clone3, exec gate, allow-list) and the runtime's.
+    assert_eq!(status_field(pid, "Seccomp_filters"), "4");
     for caps in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"] {
         assert_eq!(status_field(pid, caps), "0000000000000000", "{caps}");
     }

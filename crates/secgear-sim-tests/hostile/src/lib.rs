@@ -74,6 +74,13 @@ fn run() -> String {
         ),
         ("fork", raw::fork()),
         ("execve", raw::execve()),
+        // The descriptor the host's one exec used, with paths the kernel
+        // takes instead of it.
+        ("execveat_absolute", raw::execveat(c"/bin/true")),
+        (
+            "execveat_loader",
+            raw::execveat(c"/lib64/ld-linux-x86-64.so.2"),
+        ),
         ("ptrace_host", raw::ptrace(host)),
         ("signal_host", raw::signal(host)),
         (
@@ -117,6 +124,23 @@ mod raw {
         // static C strings; on success the image is replaced (and the test
         // notices that the probe never reported).
         check(unsafe { libc::execve(c"/bin/true".as_ptr(), argv.as_ptr(), envp.as_ptr()) }.into())
+    }
+
+    pub fn execveat(path: &std::ffi::CStr) -> Result<()> {
+        let argv = [c"true".as_ptr(), std::ptr::null()];
+        let envp: [*const libc::c_char; 1] = [std::ptr::null()];
+        // SAFETY: as for execve; 64 is the descriptor the host executed
+        // the image from (closed since).
+        check(unsafe {
+            libc::syscall(
+                libc::SYS_execveat,
+                64,
+                path.as_ptr(),
+                argv.as_ptr(),
+                envp.as_ptr(),
+                libc::AT_EMPTY_PATH,
+            )
+        })
     }
 
     pub fn ptrace(host: u32) -> Result<()> {

@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 /// Where the child finds the image it executes: above [`ENCLAVE_NOFILE`],
 /// so once the descriptor closes on exec no descriptor of that number can
-/// be made again, and the one `execveat` the filter allows names nothing.
+/// be made again. (The kernel ignores the descriptor for an absolute path:
+/// the exec gate in `spawn.rs` is what allows exactly one exec.)
 pub(super) const EXE_FD: i32 = 64;
 /// Descriptors the enclave process may hold (0–2, the channel, and the
 /// loader's libraries, one at a time).
@@ -303,8 +304,6 @@ const ALLOWED: &[libc::c_long] = &[
     libc::SYS_openat,
     libc::SYS_fstat,
     libc::SYS_lseek,
-    libc::SYS_faccessat,
-    libc::SYS_faccessat2,
     libc::SYS_getdents64,
     libc::SYS_brk,
     libc::SYS_munmap,
@@ -334,8 +333,6 @@ const ALLOWED: &[libc::c_long] = &[
     libc::SYS_exit,
     libc::SYS_exit_group,
     #[cfg(target_arch = "x86_64")]
-    libc::SYS_access,
-    #[cfg(target_arch = "x86_64")]
     libc::SYS_arch_prctl,
     #[cfg(target_arch = "x86_64")]
     libc::SYS_poll,
@@ -361,8 +358,14 @@ pub(super) fn first_filter(own_pid: u32) -> Result<BpfProgram, String> {
                 condition32(2, MaskedEq(exec), 0)?,
                 condition32(3, MaskedEq(shared), 0)?,
             ])?,
-            // Private, executable, from a file: the loader's libraries.
-            rule(vec![condition32(3, MaskedEq(shared | anonymous), 0)?])?,
+            // Private, executable but not writable, from a file other than
+            // the channel (whose bytes the enclave can write): the loader's
+            // libraries.
+            rule(vec![
+                condition32(2, MaskedEq(libc::PROT_WRITE as u64), 0)?,
+                condition32(3, MaskedEq(shared | anonymous), 0)?,
+                condition32(4, SeccompCmpOp::Ne, CHANNEL_FD as u64)?,
+            ])?,
             // Shared, not executable: only the channel.
             rule(vec![
                 condition32(2, MaskedEq(exec), 0)?,
@@ -374,8 +377,10 @@ pub(super) fn first_filter(own_pid: u32) -> Result<BpfProgram, String> {
         libc::SYS_mprotect,
         vec![rule(vec![condition32(2, MaskedEq(exec), 0)?])?],
     );
-    // Metadata of open descriptors only (what the loader asks): no probing
-    // of paths the filesystem rules would not let it open.
+    // Metadata through descriptors (what the loader asks), with
+    // AT_EMPTY_PATH. The filter cannot read the path: one given anyway with
+    // that flag is still looked up, so file metadata (never contents) stays
+    // visible before `main`; plain `stat` of a path is refused.
     let empty_path = libc::AT_EMPTY_PATH as u64;
     rules.insert(
         libc::SYS_newfstatat,
@@ -439,10 +444,13 @@ pub(super) fn first_filter(own_pid: u32) -> Result<BpfProgram, String> {
     .map(|cmd| rule(vec![condition32(1, Eq, cmd as u64)?]))
     .collect::<Result<Vec<_>, _>>()?;
     rules.insert(libc::SYS_fcntl, fcntl);
+    // The standard streams, and the child's report of a failed exec (its
+    // descriptor lies above the limit: it cannot exist after exec).
     let streams = || -> Result<Vec<SeccompRule>, String> {
         Ok(vec![
             rule(vec![condition32(0, Eq, 1)?])?,
             rule(vec![condition32(0, Eq, 2)?])?,
+            rule(vec![condition32(0, Eq, super::spawn::REPORT_FD as u64)?])?,
         ])
     };
     rules.insert(libc::SYS_write, streams()?);

@@ -330,10 +330,13 @@ fn start_process(
                 ruleset: ruleset.as_ref().map(AsFd::as_fd),
                 argv: &argv,
             };
-            // clone3's refusal first: once the allow-list is in, prctl
-            // cannot install another filter (the runtime uses seccomp(2)).
-            let filters = |pid| Ok(vec![confine::clone3_filter()?, confine::first_filter(pid)?]);
-            let pid = match super::spawn::spawn(&prepared, filters) {
+            let programs = |pid| {
+                Ok(super::spawn::Programs {
+                    clone3: confine::clone3_filter()?,
+                    allow_list: confine::first_filter(pid)?,
+                })
+            };
+            let pid = match super::spawn::spawn(&prepared, programs) {
                 Ok(pid) => pid,
                 Err(e) => {
                     let _ = started_tx.send(Err(e));

@@ -5,13 +5,22 @@
 //! by the parent; between `fork` and `execveat` the child makes only raw
 //! system calls (no allocation, no locks: the parent has other threads).
 //!
+//! **Exactly one exec.** The allow-list lets `execveat` through only on the
+//! image's descriptor, but the kernel ignores the descriptor for an absolute
+//! path, so that alone would let the image execute other programs. A third
+//! filter (the *exec gate*) hands every `execveat` to the parent as a
+//! seccomp user notification: the parent lets the child's first one, on the
+//! image's descriptor, continue, then closes its listener, after which the
+//! kernel fails every `execveat` with `ENOSYS`.
+//!
 //! The only `unsafe` of the simulation backend's process set-up lives here.
 
 use super::confine::{ENCLAVE_NOFILE, EXE_FD};
-use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::process::Pid;
 use secgear_sim::CHANNEL_FD;
 use std::ffi::{CStr, CString};
+use std::mem::MaybeUninit;
 
 /// Everything the child needs, prepared before `fork`.
 pub(super) struct Prepared<'a> {
@@ -24,12 +33,21 @@ pub(super) struct Prepared<'a> {
     pub argv: &'a [CString],
 }
 
-/// Most seccomp programs the child installs, and most instructions in all
-/// of them together (the kernel's limit is 4096 per program).
-const MAX_PROGRAMS: usize = 2;
-const MAX_INSTRUCTIONS: usize = 2 * 4096;
+/// The seccomp programs, built by the parent once the child's pid is known
+/// (the allow-list names it), installed by the child in this order.
+pub(super) struct Programs {
+    /// Answers `clone3` with ENOSYS; installed first, with `prctl`.
+    pub clone3: seccompiler::BpfProgram,
+    /// The allow-list; installed last (it refuses `prctl(PR_SET_SECCOMP)`).
+    pub allow_list: seccompiler::BpfProgram,
+}
 
-/// The step of the child's set-up that failed, as the parent reports it.
+/// Most instructions of all programs together (the kernel allows 4096 per
+/// program).
+const MAX_INSTRUCTIONS: usize = 2 * 4096;
+const PROGRAMS: usize = 2;
+
+/// The steps of the child's set-up, as the parent reports a failure.
 const STEPS: &[&str] = &[
     "placing descriptors",
     "limiting descriptors",
@@ -39,7 +57,10 @@ const STEPS: &[&str] = &[
     "dropping capabilities",
     "setting no_new_privs",
     "entering the Landlock domain",
-    "installing the seccomp filter",
+    "receiving the seccomp filters",
+    "installing the clone3 filter",
+    "installing the exec gate",
+    "installing the seccomp allow-list",
     "executing the image",
 ];
 
@@ -80,14 +101,46 @@ const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 const ROOT_DIR: &CStr = c"/";
 const EMPTY: &CStr = c"";
 
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xC000_003E;
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xC000_00B7;
+#[cfg(target_arch = "riscv64")]
+const AUDIT_ARCH: u32 = 0xC000_00F3;
+
+/// The exec gate: `execveat` → user notification, everything else allowed
+/// (the allow-list decides those).
+fn exec_gate() -> [libc::sock_filter; 6] {
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jump = |k: u32, jt: u8, jf: u8| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    };
+    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let ret = libc::BPF_RET | libc::BPF_K;
+    [
+        // seccomp_data: nr at 0, arch at 4.
+        stmt(load, 4),
+        jump(AUDIT_ARCH, 0, 3),
+        stmt(load, 0),
+        jump(libc::SYS_execveat as u32, 0, 1),
+        stmt(ret, libc::SECCOMP_RET_USER_NOTIF),
+        stmt(ret, libc::SECCOMP_RET_ALLOW),
+    ]
+}
+
 /// Forks and executes the image; returns the child's pid once the image
 /// runs (the exec succeeded), or which step of the set-up failed and why.
-/// `filters` builds the seccomp programs (installed in order) for the
-/// child's pid, which only exists after `fork`: the child waits for them on
-/// a pipe, into memory reserved before the fork.
 pub(super) fn spawn(
     prepared: &Prepared<'_>,
-    filters: impl FnOnce(u32) -> Result<Vec<seccompiler::BpfProgram>, String>,
+    programs: impl FnOnce(u32) -> Result<Programs, String>,
 ) -> Result<Pid, String> {
     let mut argv: Vec<*const libc::c_char> = prepared.argv.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
@@ -99,11 +152,40 @@ pub(super) fn spawn(
         k: 0,
     };
     let mut instructions = vec![empty; MAX_INSTRUCTIONS];
-    let pipe = || {
-        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| format!("pipe: {e}"))
+    let mut gate = exec_gate();
+    // The child's message carrying its listener: one byte and one fd.
+    // SAFETY: CMSG_SPACE is arithmetic on a size.
+    let control_len = unsafe { libc::CMSG_SPACE(size_of::<libc::c_int>() as u32) } as usize;
+    let mut control = vec![0u64; control_len.div_ceil(8)];
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
     };
-    let (report_read, report_write) = pipe()?;
-    let (program_read, program_write) = pipe()?;
+    // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = &mut iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.as_mut_ptr().cast();
+    message.msg_controllen = control_len as _;
+    // SAFETY: the control buffer is CMSG_SPACE(int) bytes, aligned for
+    // cmsghdr, so the first header and its data lie inside it.
+    let listener_slot = unsafe {
+        let header = libc::CMSG_FIRSTHDR(&message);
+        (*header).cmsg_level = libc::SOL_SOCKET;
+        (*header).cmsg_type = libc::SCM_RIGHTS;
+        (*header).cmsg_len = libc::CMSG_LEN(size_of::<libc::c_int>() as u32) as _;
+        libc::CMSG_DATA(header).cast::<libc::c_int>()
+    };
+    let (report_read, report_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map_err(|e| format!("pipe: {e}"))?;
+    let (control_parent, control_child) = rustix::net::socketpair(
+        rustix::net::AddressFamily::UNIX,
+        rustix::net::SocketType::STREAM,
+        rustix::net::SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(|e| format!("socketpair: {e}"))?;
     // The child's own copies sit above every number it assigns, so placing
     // one cannot overwrite another.
     let high = |fd: BorrowedFd<'_>| {
@@ -113,10 +195,10 @@ pub(super) fn spawn(
     let channel = high(prepared.channel)?;
     let stderr = high(prepared.stderr)?;
     let null = high(prepared.null)?;
-    let report = high(report_write.as_fd_borrowed())?;
+    let report = high(report_write.as_fd())?;
     drop(report_write);
-    let programs_in = high(program_read.as_fd_borrowed())?;
-    drop(program_read);
+    let control = high(control_child.as_fd())?;
+    drop(control_child);
     let ruleset: Option<OwnedFd> = prepared.ruleset.map(high).transpose()?;
     let child = ChildPlan {
         exe: exe.as_raw_fd(),
@@ -125,8 +207,14 @@ pub(super) fn spawn(
         null: null.as_raw_fd(),
         report: report.as_raw_fd(),
         ruleset: ruleset.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
-        programs_in: programs_in.as_raw_fd(),
+        control: control.as_raw_fd(),
         instructions: instructions.as_mut_ptr(),
+        gate: libc::sock_fprog {
+            len: gate.len() as u16,
+            filter: gate.as_mut_ptr(),
+        },
+        message: &message,
+        listener_slot,
         argv: argv.as_ptr(),
         envp: envp.as_ptr(),
         // SAFETY: getpid has no preconditions.
@@ -143,50 +231,44 @@ pub(super) fn spawn(
     if pid == 0 {
         child.run();
     }
-    drop((report, programs_in));
+    drop((report, control));
+    let child_pid = Pid::from_raw(pid).ok_or_else(|| "fork returned no pid".to_string())?;
     // A failure to build or send them leaves the child without its
     // programs: it reports that step and exits.
-    if let Ok(programs) = filters(pid as u32) {
-        send_programs(&program_write, &programs);
+    if let Ok(programs) = programs(pid as u32) {
+        send_programs(&control_parent, &programs);
     }
-    drop(program_write);
-    let mut failure = [0u8; 8];
-    let mut got = 0;
-    while got < failure.len() {
-        match rustix::io::read(&report_read, &mut failure[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(format!("reading the enclave's start report: {e}")),
-        }
+    let executed = match receive_listener(&control_parent) {
+        Some(listener) => supervise_exec(&listener, pid as u32, &report_read),
+        None => Ok(false),
+    };
+    // A failure record explains more than "it never executed".
+    let outcome = read_report(&report_read).and_then(|()| match executed {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the enclave process ended before executing its image".into()),
+        Err(e) => Err(e),
+    });
+    if outcome.is_err() {
+        let _ = rustix::process::kill_process(child_pid, rustix::process::Signal::KILL);
+        let _ = rustix::process::waitpid(Some(child_pid), rustix::process::WaitOptions::empty());
     }
-    let pid = Pid::from_raw(pid).ok_or_else(|| "fork returned no pid".to_string())?;
-    if got == 0 {
-        return Ok(pid);
-    }
-    let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
-    let step = u32::from_le_bytes([failure[0], failure[1], failure[2], failure[3]]) as usize;
-    let errno = i32::from_le_bytes([failure[4], failure[5], failure[6], failure[7]]);
-    Err(format!(
-        "starting the enclave process failed while {}: {}",
-        STEPS.get(step).copied().unwrap_or("setting up"),
-        std::io::Error::from_raw_os_error(errno)
-    ))
+    outcome.map(|()| child_pid)
 }
 
-/// `[count per program: u32; MAX_PROGRAMS]` then the instructions, in the
-/// kernel's `sock_filter` layout (seccompiler's is the same).
-fn send_programs(pipe: &OwnedFd, programs: &[seccompiler::BpfProgram]) {
-    let total: usize = programs.iter().map(Vec::len).sum();
-    if programs.len() > MAX_PROGRAMS || total > MAX_INSTRUCTIONS {
+/// `[instructions per program: u32; PROGRAMS]` then the instructions, in
+/// the kernel's `sock_filter` layout (seccompiler's is the same). Sent
+/// without SIGPIPE: a child that died must not take the host with it.
+fn send_programs(socket: &OwnedFd, programs: &Programs) {
+    let all = [&programs.clone3, &programs.allow_list];
+    let total: usize = all.iter().map(|p| p.len()).sum();
+    if total > MAX_INSTRUCTIONS {
         return;
     }
-    let mut bytes = Vec::with_capacity(4 * MAX_PROGRAMS + 8 * total);
-    for n in 0..MAX_PROGRAMS {
-        let count = programs.get(n).map_or(0, Vec::len) as u32;
-        bytes.extend_from_slice(&count.to_ne_bytes());
+    let mut bytes = Vec::with_capacity(4 * PROGRAMS + 8 * total);
+    for program in all {
+        bytes.extend_from_slice(&(program.len() as u32).to_ne_bytes());
     }
-    for instruction in programs.iter().flatten() {
+    for instruction in all.into_iter().flatten() {
         bytes.extend_from_slice(&instruction.code.to_ne_bytes());
         bytes.push(instruction.jt);
         bytes.push(instruction.jf);
@@ -194,7 +276,7 @@ fn send_programs(pipe: &OwnedFd, programs: &[seccompiler::BpfProgram]) {
     }
     let mut rest = &bytes[..];
     while !rest.is_empty() {
-        match rustix::io::write(pipe, rest) {
+        match rustix::net::send(socket, rest, rustix::net::SendFlags::NOSIGNAL) {
             Ok(n) => rest = &rest[n..],
             Err(rustix::io::Errno::INTR) => {}
             Err(_) => return,
@@ -202,14 +284,131 @@ fn send_programs(pipe: &OwnedFd, programs: &[seccompiler::BpfProgram]) {
     }
 }
 
-trait AsFdBorrowed {
-    fn as_fd_borrowed(&self) -> BorrowedFd<'_>;
+/// The child's seccomp listener, or `None` if it never sent one (it failed
+/// before, and says why on the report pipe).
+fn receive_listener(socket: &OwnedFd) -> Option<OwnedFd> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut ancillary = RecvAncillaryBuffer::new(&mut space);
+    let mut byte = [0u8; 1];
+    loop {
+        let received = rustix::net::recvmsg(
+            socket,
+            &mut [std::io::IoSliceMut::new(&mut byte)],
+            &mut ancillary,
+            RecvFlags::CMSG_CLOEXEC,
+        );
+        match received {
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(_) => return None,
+            Ok(r) if r.bytes == 0 => return None,
+            Ok(_) => break,
+        }
+    }
+    ancillary.drain().find_map(|message| match message {
+        RecvAncillaryMessage::ScmRights(mut fds) => fds.next(),
+        _ => None,
+    })
 }
 
-impl AsFdBorrowed for OwnedFd {
-    fn as_fd_borrowed(&self) -> BorrowedFd<'_> {
-        std::os::fd::AsFd::as_fd(self)
+/// Waits for the child's exec and lets exactly that one continue: an
+/// `execveat` from the child, on the image's descriptor. True once it
+/// continued (the caller then closes the listener), false if the child
+/// reported or ended first; an error if it asked for anything else.
+fn supervise_exec(listener: &OwnedFd, child: u32, report: &OwnedFd) -> Result<bool, String> {
+    use rustix::event::{PollFd, PollFlags};
+    loop {
+        let mut fds = [
+            PollFd::new(listener, PollFlags::IN),
+            PollFd::new(report, PollFlags::IN),
+        ];
+        match rustix::event::poll(&mut fds, None) {
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(format!("waiting for the enclave's exec: {e}")),
+            Ok(_) => {}
+        }
+        let notified = fds[0].revents().contains(PollFlags::IN);
+        let reported = !fds[1].revents().is_empty();
+        if !notified {
+            if reported || fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR) {
+                return Ok(false);
+            }
+            continue;
+        }
+        // SAFETY: seccomp_notif is plain data the kernel fills.
+        let mut notification: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+        // SAFETY: NOTIF_RECV writes one seccomp_notif into the buffer given.
+        let rc = unsafe {
+            libc::ioctl(
+                listener.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_RECV,
+                &mut notification,
+            )
+        };
+        if rc < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EINTR) || e.raw_os_error() == Some(libc::ENOENT) {
+                continue;
+            }
+            return Err(format!("receiving the enclave's exec: {e}"));
+        }
+        let expected = notification.pid == child
+            && notification.data.nr == libc::SYS_execveat as i32
+            && notification.data.args[0] == EXE_FD as u64;
+        let mut response = libc::seccomp_notif_resp {
+            id: notification.id,
+            val: 0,
+            error: if expected { 0 } else { -libc::EPERM },
+            flags: if expected {
+                libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32
+            } else {
+                0
+            },
+        };
+        // SAFETY: NOTIF_SEND reads one seccomp_notif_resp.
+        let rc = unsafe {
+            libc::ioctl(
+                listener.as_raw_fd(),
+                libc::SECCOMP_IOCTL_NOTIF_SEND,
+                &mut response,
+            )
+        };
+        if rc < 0 {
+            return Err(format!(
+                "answering the enclave's exec: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        if !expected {
+            return Err("the enclave process asked to execute something else".into());
+        }
+        return Ok(true);
     }
+}
+
+/// Reads the report pipe to its end: nothing means the exec succeeded (the
+/// pipe closed on exec), a record names the step that failed.
+fn read_report(report: &OwnedFd) -> Result<(), String> {
+    let mut failure = [0u8; 8];
+    let mut got = 0;
+    while got < failure.len() {
+        match rustix::io::read(report, &mut failure[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(format!("reading the enclave's start report: {e}")),
+        }
+    }
+    if got == 0 {
+        return Ok(());
+    }
+    let step = u32::from_le_bytes([failure[0], failure[1], failure[2], failure[3]]) as usize;
+    let errno = i32::from_le_bytes([failure[4], failure[5], failure[6], failure[7]]);
+    Err(format!(
+        "starting the enclave process failed while {}: {}",
+        STEPS.get(step).copied().unwrap_or("setting up"),
+        std::io::Error::from_raw_os_error(errno)
+    ))
 }
 
 /// The child's side, as raw numbers and pointers into the parent's
@@ -221,54 +420,63 @@ struct ChildPlan {
     null: i32,
     report: i32,
     ruleset: i32,
-    programs_in: i32,
+    control: i32,
     /// Room for [`MAX_INSTRUCTIONS`] instructions, reserved before fork.
     instructions: *mut libc::sock_filter,
+    gate: libc::sock_fprog,
+    /// The message that carries the listener to the parent, and where in
+    /// it the listener's number goes.
+    message: *const libc::msghdr,
+    listener_slot: *mut libc::c_int,
     argv: *const *const libc::c_char,
     envp: *const *const libc::c_char,
     parent: libc::pid_t,
 }
 
-/// Where the child keeps its report pipe until exec (below [`EXE_FD`] is
-/// taken by what the enclave may open; above it by nothing).
-const REPORT_FD: i32 = EXE_FD + 1;
+/// Where the child keeps what it needs until exec: above [`EXE_FD`], so
+/// above the descriptor limit, where nothing can be made after exec.
+pub(super) const REPORT_FD: i32 = EXE_FD + 1;
 const RULESET_FD: i32 = EXE_FD + 2;
-const PROGRAMS_FD: i32 = EXE_FD + 3;
+const CONTROL_FD: i32 = EXE_FD + 3;
 
 impl ChildPlan {
     fn run(&self) -> ! {
+        let check = |step: u32, rc: libc::c_long| {
+            if rc < 0 {
+                self.fail(step);
+            }
+        };
         // SAFETY (for every call below): raw system calls on descriptor
         // numbers and on memory the parent prepared before fork, which
         // the child's copy of the address space still holds; none
         // allocates or takes a lock.
         unsafe {
+            check(0, self.place_descriptors());
             let limit = libc::rlimit {
                 rlim_cur: ENCLAVE_NOFILE,
                 rlim_max: ENCLAVE_NOFILE,
             };
-            let steps: [&dyn Fn() -> libc::c_long; 9] = [
-                &|| self.place_descriptors(),
-                &|| libc::setrlimit(libc::RLIMIT_NOFILE, &limit).into(),
-                &|| libc::chdir(ROOT_DIR.as_ptr()).into(),
-                &|| libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL).into(),
-                // The host may have died between fork and the step above.
-                &|| {
-                    if libc::getppid() == self.parent {
-                        0
-                    } else {
-                        -1
-                    }
+            check(1, libc::setrlimit(libc::RLIMIT_NOFILE, &limit).into());
+            check(2, libc::chdir(ROOT_DIR.as_ptr()).into());
+            check(3, libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL).into());
+            // The host may have died between fork and the step above.
+            check(
+                4,
+                if libc::getppid() == self.parent {
+                    0
+                } else {
+                    -1
                 },
-                &|| drop_capabilities(),
-                &|| libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0).into(),
-                &|| self.enter_landlock(),
-                &|| self.install_filters(),
-            ];
-            for (step, run) in steps.iter().enumerate() {
-                if run() < 0 {
-                    self.fail(step as u32);
-                }
-            }
+            );
+            check(5, drop_capabilities());
+            check(6, libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0).into());
+            check(7, self.enter_landlock());
+            let mut counts = [0u32; PROGRAMS];
+            check(8, self.receive_programs(&mut counts));
+            check(9, self.install(self.instructions, counts[0]));
+            check(10, self.install_gate());
+            let allow_list = self.instructions.add(counts[0] as usize);
+            check(11, self.install(allow_list, counts[1]));
             libc::syscall(
                 libc::SYS_execveat,
                 EXE_FD,
@@ -277,7 +485,7 @@ impl ChildPlan {
                 self.envp,
                 libc::AT_EMPTY_PATH,
             );
-            self.fail(steps.len() as u32);
+            self.fail(12);
         }
     }
 
@@ -293,12 +501,12 @@ impl ChildPlan {
         }
     }
 
-    /// Reads exactly `len` bytes from the program pipe into `at`.
+    /// Reads exactly `len` bytes from the control socket into `at`.
     unsafe fn read_exact(&self, at: *mut u8, len: usize) -> bool {
         let mut got = 0;
         while got < len {
             // SAFETY: see `run`; `at` has room for `len` bytes.
-            let n = unsafe { libc::read(PROGRAMS_FD, at.add(got).cast(), len - got) };
+            let n = unsafe { libc::read(CONTROL_FD, at.add(got).cast(), len - got) };
             if n > 0 {
                 got += n as usize;
             } else if n == 0 || unsafe { *libc::__errno_location() } != libc::EINTR {
@@ -308,19 +516,18 @@ impl ChildPlan {
         true
     }
 
-    unsafe fn install_filters(&self) -> libc::c_long {
-        let mut counts = [0u32; MAX_PROGRAMS];
-        // SAFETY: see `run`; `counts` is on this frame, `instructions` has
-        // room for MAX_INSTRUCTIONS, which bounds the total read.
+    /// Reads the instruction counts into `counts` and the instructions into
+    /// the reserved buffer.
+    unsafe fn receive_programs(&self, counts: &mut [u32; PROGRAMS]) -> libc::c_long {
+        // SAFETY: see `run`; `counts` is the caller's array, `instructions`
+        // has room for MAX_INSTRUCTIONS, which bounds the total read.
         unsafe {
-            if !self.read_exact(counts.as_mut_ptr().cast(), size_of_val(&counts)) {
+            if !self.read_exact(counts.as_mut_ptr().cast(), size_of::<[u32; PROGRAMS]>()) {
                 return -1;
             }
-            let mut total = 0usize;
-            for count in counts {
-                total += count as usize;
-            }
+            let total = counts.iter().map(|c| *c as usize).sum::<usize>();
             if total > MAX_INSTRUCTIONS
+                || counts.contains(&0)
                 || !self.read_exact(
                     self.instructions.cast(),
                     total * size_of::<libc::sock_filter>(),
@@ -328,33 +535,54 @@ impl ChildPlan {
             {
                 return -1;
             }
-            libc::close(PROGRAMS_FD);
-            let mut start = 0usize;
-            for count in counts {
-                if count == 0 {
-                    continue;
-                }
-                let program = libc::sock_fprog {
-                    len: count as u16,
-                    filter: self.instructions.add(start),
-                };
-                start += count as usize;
-                let rc = libc::prctl(
-                    libc::PR_SET_SECCOMP,
-                    libc::SECCOMP_MODE_FILTER,
-                    std::ptr::from_ref(&program),
-                );
-                if rc < 0 {
-                    return rc.into();
-                }
-            }
         }
         0
     }
 
+    unsafe fn install(&self, filter: *mut libc::sock_filter, count: u32) -> libc::c_long {
+        let program = libc::sock_fprog {
+            len: count as u16,
+            filter,
+        };
+        // SAFETY: see `run`; `filter` points at `count` instructions read
+        // into the reserved buffer.
+        unsafe {
+            libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER,
+                std::ptr::from_ref(&program),
+            )
+            .into()
+        }
+    }
+
+    /// Installs the exec gate with a listener and sends the listener to the
+    /// parent over the control socket; the child keeps no copy.
+    unsafe fn install_gate(&self) -> libc::c_long {
+        // SAFETY: see `run`; the gate program and the message were built
+        // by the parent, `listener_slot` points into the message's control
+        // buffer.
+        unsafe {
+            let listener = libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                std::ptr::from_ref(&self.gate),
+            );
+            if listener < 0 {
+                return listener;
+            }
+            *self.listener_slot = listener as libc::c_int;
+            let sent = libc::sendmsg(CONTROL_FD, self.message, libc::MSG_NOSIGNAL);
+            libc::close(listener as libc::c_int);
+            libc::close(CONTROL_FD);
+            if sent < 0 { -1 } else { 0 }
+        }
+    }
+
     /// 0–2 standard streams, the channel at [`CHANNEL_FD`] (inherited), the
-    /// image at [`EXE_FD`] and the report pipe (close-on-exec), everything
-    /// else closed.
+    /// image at [`EXE_FD`] and the child's set-up descriptors above it
+    /// (close-on-exec), everything else closed.
     unsafe fn place_descriptors(&self) -> libc::c_long {
         let placements = [
             (self.null, 0, 0),
@@ -364,7 +592,7 @@ impl ChildPlan {
             (self.exe, EXE_FD, libc::O_CLOEXEC),
             (self.report, REPORT_FD, libc::O_CLOEXEC),
             (self.ruleset, RULESET_FD, libc::O_CLOEXEC),
-            (self.programs_in, PROGRAMS_FD, libc::O_CLOEXEC),
+            (self.control, CONTROL_FD, libc::O_CLOEXEC),
         ];
         for (from, to, flags) in placements {
             // SAFETY: see `run`.
@@ -372,20 +600,18 @@ impl ChildPlan {
                 return -1;
             }
         }
-        // SAFETY: see `run`. close_range on number ranges only.
+        // SAFETY: see `run`. Closing by number only.
         unsafe {
+            if self.ruleset < 0 {
+                libc::close(RULESET_FD);
+            }
             libc::syscall(
                 libc::SYS_close_range,
                 CHANNEL_FD as u32 + 1,
                 EXE_FD as u32 - 1,
                 0u32,
             );
-            libc::syscall(
-                libc::SYS_close_range,
-                PROGRAMS_FD as u32 + 1,
-                u32::MAX,
-                0u32,
-            )
+            libc::syscall(libc::SYS_close_range, CONTROL_FD as u32 + 1, u32::MAX, 0u32)
         }
     }
 
