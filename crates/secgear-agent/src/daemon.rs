@@ -211,15 +211,17 @@ async fn loopback_host(
         .to_str()
         .map_err(|_| bad("the Host header is not text"))?
         .to_string();
+    // The target's host, not its authority: `localhost:1@evil.example`
+    // names evil.example.
     if let Some(target) = request.uri().authority()
-        && !is_loopback_name(target.as_str())
+        && !is_loopback_name(target.host())
     {
         return Err(bad(format!(
             "the request target names {:?}, its Host header {host:?}",
             target.as_str()
         )));
     }
-    if is_loopback_name(&host) {
+    if !host.contains('@') && is_loopback_name(&host) {
         Ok(next.run(request).await)
     } else {
         Err(Failure(
@@ -254,7 +256,12 @@ fn bind_private_socket(path: &std::path::Path) -> std::io::Result<tokio::net::Un
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),
     };
-    let private = parent.join(format!(".secgear-agent-{}.d", std::process::id()));
+    // Unpredictable, so nobody can occupy the name first in a shared directory.
+    let mut nonce = [0u8; 12];
+    aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut nonce)
+        .map_err(|_| std::io::Error::other("no randomness for the socket's staging directory"))?;
+    let name: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let private = parent.join(format!(".secgear-agent-{name}.d"));
     std::fs::DirBuilder::new().mode(0o700).create(&private)?;
     let staged = private.join("socket");
     let bound = (|| {

@@ -461,6 +461,10 @@ async fn the_tcp_daemon_stays_on_loopback_and_refuses_foreign_host_names() {
         format!("POST /v1/evidence HTTP/1.1\r\nhost: attacker.example\r\nhost: {addr}\r\n"),
         format!("POST http://attacker.example/v1/evidence HTTP/1.1\r\nhost: {addr}\r\n"),
         format!("POST http://attacker.example:{port}/v1/evidence HTTP/1.1\r\nhost: {addr}\r\n"),
+        format!(
+            "POST http://localhost:1@attacker.example/v1/evidence HTTP/1.1\r\nhost: {addr}\r\n"
+        ),
+        format!("POST http://[::1]@attacker.example/v1/evidence HTTP/1.1\r\nhost: {addr}\r\n"),
     ] {
         let (status, body) = raw_tcp(&addr, &head).await;
         assert_eq!(status, 400, "{head:?} → {status} {body}");

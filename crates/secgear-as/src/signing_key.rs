@@ -34,12 +34,14 @@ pub fn key_path(config: &crate::Config) -> Result<Option<PathBuf>, String> {
 }
 
 /// The signer for `config`: from its key file (created if absent), with the
-/// database's legacy copy moved out.
+/// database's legacy copy moved out: written to the file and read back
+/// before it is deleted, so a failure on the way loses nothing.
 pub async fn load(config: &crate::Config, store: &dyn Store) -> Result<TokenSigner, String> {
+    let database = |e: sqlx::Error| format!("database: {e}");
     let legacy = store
-        .take_legacy_signing_key()
+        .legacy_signing_key()
         .await
-        .map_err(|e| format!("database: {e}"))?
+        .map_err(database)?
         .map(Zeroizing::new);
     let Some(path) = key_path(config)? else {
         tracing::info!(target: "secgear::as", "in-memory database: the token-signing key lives in memory only");
@@ -50,24 +52,47 @@ pub async fn load(config: &crate::Config, store: &dyn Store) -> Result<TokenSign
         return TokenSigner::from_pkcs8_pem(pem.as_bytes()).map_err(|e| e.to_string());
     };
     if !path.exists() {
-        let pem = match legacy {
+        let pem = match &legacy {
             Some(pem) => {
                 tracing::info!(target: "secgear::as", path = %path.display(), "moving the token-signing key out of the database");
-                pem
+                pem.clone()
             }
             None => Zeroizing::new(generate_p256_pem()?),
         };
         create_private(&path, pem.as_bytes())?;
     }
     let pem = read_private(&path)?;
-    TokenSigner::from_pkcs8_pem(&pem).map_err(|e| format!("signing key {}: {e}", path.display()))
+    let signer = TokenSigner::from_pkcs8_pem(&pem)
+        .map_err(|e| format!("signing key {}: {e}", path.display()))?;
+    if let Some(old) = legacy {
+        if old.as_bytes() != pem.as_slice() {
+            tracing::warn!(target: "secgear::as", path = %path.display(), "the database held another token-signing key than the key file; the file's key is used and the database's deleted");
+        }
+        store.forget_legacy_signing_key().await.map_err(database)?;
+    }
+    Ok(signer)
 }
 
-/// Reads a key file, refusing one that others may read or write.
+/// Reads a key file, refusing a symbolic link, a file another user owns,
+/// and one others may read or write; checked on the opened file itself.
 fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
-    use std::os::unix::fs::MetadataExt;
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("signing key {}: {e}", path.display()))?;
+    use std::io::Read as _;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let fail = |e: std::io::Error| format!("signing key {}: {e}", path.display());
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(format!(
+            "signing key {} is owned by uid {}, not by this user ({me})",
+            path.display(),
+            meta.uid()
+        ));
+    }
     if meta.mode() & 0o077 != 0 {
         return Err(format!(
             "signing key {} has mode {:o}: others may read it; chmod 600 it",
@@ -75,9 +100,9 @@ fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
             meta.mode() & 0o777
         ));
     }
-    std::fs::read(path)
-        .map(Zeroizing::new)
-        .map_err(|e| format!("signing key {}: {e}", path.display()))
+    let mut pem = Zeroizing::new(Vec::new());
+    file.read_to_end(&mut pem).map_err(fail)?;
+    Ok(pem)
 }
 
 /// Creates `path` holding `contents`, mode 0600 from its creation, whole or

@@ -100,6 +100,21 @@ async fn a_key_an_older_version_kept_in_the_database_moves_to_the_file() {
 }
 
 #[tokio::test]
+async fn a_symlinked_key_file_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("as.db").display());
+    let first = start_with(config(url.clone())).await;
+    first.running.shutdown().await.expect("stop");
+    let key = dir.path().join("as.db.signing-key.pem");
+    let elsewhere = dir.path().join("moved.pem");
+    std::fs::rename(&key, &elsewhere).expect("move");
+    std::os::unix::fs::symlink(&elsewhere, &key).expect("symlink");
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let refused = secgear_as::start(config(url)).await.err().expect("refused");
+    assert!(refused.contains("signing key"), "{refused}");
+}
+
+#[tokio::test]
 async fn postgres_without_a_key_file_is_refused() {
     let mut cfg = config("postgres://nobody@127.0.0.1:1/none".into());
     cfg.signing_key_file = None;

@@ -69,9 +69,12 @@ pub trait Store: Send + Sync {
     async fn delete_resource(&self, path: &str) -> StoreResult<bool>;
     async fn list_resources(&self) -> StoreResult<Vec<String>>;
 
-    /// Removes and returns the token-signing key an older version kept here
-    /// (keys now live in a file: see `signing_key`).
-    async fn take_legacy_signing_key(&self) -> StoreResult<Option<String>>;
+    /// The token-signing key an older version kept here (keys now live in
+    /// a file: see `signing_key`).
+    async fn legacy_signing_key(&self) -> StoreResult<Option<String>>;
+
+    /// Deletes that key, once the file holds one.
+    async fn forget_legacy_signing_key(&self) -> StoreResult<()>;
 
     async fn log_token(
         &self,

@@ -360,12 +360,19 @@ impl super::Store for SqlStore {
             .collect()
     }
 
-    async fn take_legacy_signing_key(&self) -> StoreResult<Option<String>> {
-        sqlx::query("DELETE FROM signing_keys WHERE slot = 'current' RETURNING pem")
+    async fn legacy_signing_key(&self) -> StoreResult<Option<String>> {
+        sqlx::query("SELECT pem FROM signing_keys WHERE slot = 'current'")
             .fetch_optional(&self.pool)
             .await?
             .map(|row| row.try_get("pem"))
             .transpose()
+    }
+
+    async fn forget_legacy_signing_key(&self) -> StoreResult<()> {
+        sqlx::query("DELETE FROM signing_keys")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn log_token(
@@ -430,10 +437,11 @@ mod tests {
             .await
             .expect("a legacy key");
         assert_eq!(
-            s.take_legacy_signing_key().await.expect("take").as_deref(),
+            s.legacy_signing_key().await.expect("read").as_deref(),
             Some("old key")
         );
-        assert_eq!(s.take_legacy_signing_key().await.expect("take"), None);
+        s.forget_legacy_signing_key().await.expect("forget");
+        assert_eq!(s.legacy_signing_key().await.expect("read"), None);
         drop(s);
         let url = format!("sqlite://{}", dir.path().join("as.db").display());
         let again = SqlStore::connect(&url)

@@ -190,18 +190,15 @@ pub(super) struct LoaderPaths {
 
 impl LoaderPaths {
     pub(super) fn for_image(executable: &[u8], secret_dirs: &[&Path]) -> Result<Self, String> {
-        let interpreter = interpreter_of(executable)?
-            .map(|p| {
-                std::fs::canonicalize(&p)
-                    .map_err(|e| format!("the image's interpreter {}: {e}", p.display()))
-            })
-            .transpose()?;
         let mut readable: Vec<PathBuf> = LIBRARY_PATHS
             .iter()
             .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect();
         readable.sort();
         readable.dedup();
+        let interpreter = interpreter_of(executable)?
+            .map(|p| checked_interpreter(&p, &readable))
+            .transpose()?;
         for secret in secret_dirs {
             let secret = std::fs::canonicalize(secret).unwrap_or_else(|_| secret.to_path_buf());
             if let Some(open) = readable.iter().find(|r| secret.starts_with(r)) {
@@ -217,6 +214,30 @@ impl LoaderPaths {
             interpreter,
         })
     }
+}
+
+/// The image names its interpreter, so the image decides what the
+/// enclave may execute: only a regular file among the loader's libraries
+/// is accepted, resolved once here (the rule is added for that file).
+fn checked_interpreter(named: &Path, readable: &[PathBuf]) -> Result<PathBuf, String> {
+    let refuse = |why: &str| {
+        format!(
+            "the image's interpreter {} {why}: refusing to let the enclave execute it",
+            named.display()
+        )
+    };
+    let resolved = std::fs::canonicalize(named).map_err(|e| refuse(&e.to_string()))?;
+    let meta = std::fs::metadata(&resolved).map_err(|e| refuse(&e.to_string()))?;
+    if !meta.is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    if !readable
+        .iter()
+        .any(|dir| resolved.starts_with(dir) && dir.is_dir())
+    {
+        return Err(refuse("lies outside the library directories"));
+    }
+    Ok(resolved)
 }
 
 /// The ELF interpreter (`PT_INTERP`) a dynamically linked image names.
@@ -583,6 +604,33 @@ mod tests {
         let refused = LoaderPaths::for_image(&exe, &[Path::new("/usr/lib/secgear-state")]);
         assert!(refused.is_err_and(|e| e.contains("/usr/lib")));
         assert!(LoaderPaths::for_image(b"not an elf", &[]).is_err());
+    }
+
+    #[test]
+    fn only_a_library_file_may_be_the_interpreter() {
+        let readable: Vec<PathBuf> = ["/usr/lib", "/lib64"]
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        let loader = std::fs::canonicalize("/lib64/ld-linux-x86-64.so.2")
+            .or_else(|_| std::fs::canonicalize("/lib/ld-linux-aarch64.so.1"))
+            .expect("this machine's loader");
+        assert_eq!(
+            checked_interpreter(&loader, &readable).expect("the loader"),
+            loader
+        );
+        for other in [
+            "/bin/sh",
+            "/etc/hostname",
+            "/proc/self/exe",
+            "/usr/lib",
+            "/nonexistent",
+        ] {
+            assert!(
+                checked_interpreter(Path::new(other), &readable).is_err(),
+                "{other}"
+            );
+        }
     }
 
     #[test]
