@@ -503,7 +503,9 @@ fn a_call_to_sleeping_workers_falls_back_when_they_wake_too_slowly() {
         ..cfg()
     });
     let client = Client::new(&*enclave);
-    for i in 0..5 {
+    // Twenty tries: on a loaded machine the submitter can be descheduled
+    // while it spins, and a worker then wakes in time for one call or other.
+    for i in 0..20 {
         // Let the workers fall asleep first.
         std::thread::sleep(Duration::from_millis(20));
         assert_eq!(
@@ -514,5 +516,5 @@ fn a_call_to_sleeping_workers_falls_back_when_they_wake_too_slowly() {
     let stats = enclave.switchless_stats().expect("stats");
     assert!(stats.worker_sleeps >= 1, "{stats:?}");
     assert!(stats.fallbacks >= 1, "{stats:?}");
-    assert_eq!(stats.fallbacks + stats.served, 5, "{stats:?}");
+    assert_eq!(stats.fallbacks + stats.served, 20, "{stats:?}");
 }
