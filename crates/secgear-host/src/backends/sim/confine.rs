@@ -307,6 +307,14 @@ fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, String> {
     SeccompRule::new(conditions).map_err(|e| e.to_string())
 }
 
+/// Rules that match when (32-bit) argument `arg` is one of `values`.
+fn any_of(arg: u8, values: &[u64]) -> Result<Vec<SeccompRule>, String> {
+    values
+        .iter()
+        .map(|v| rule(vec![condition32(arg, SeccompCmpOp::Eq, *v)?]))
+        .collect()
+}
+
 fn arch() -> seccompiler::TargetArch {
     #[cfg(target_arch = "x86_64")]
     return seccompiler::TargetArch::x86_64;
@@ -449,22 +457,13 @@ pub(super) fn first_filter(own_pid: u32) -> Result<BpfProgram, String> {
         libc::F_SETFD,
         libc::F_GETFL,
         libc::F_GET_SEALS,
-    ]
-    .into_iter()
-    .map(|cmd| rule(vec![condition32(1, Eq, cmd as u64)?]))
-    .collect::<Result<Vec<_>, _>>()?;
-    rules.insert(libc::SYS_fcntl, fcntl);
+    ];
+    rules.insert(libc::SYS_fcntl, any_of(1, &fcntl.map(|c| c as u64))?);
     // The standard streams, and the child's report of a failed exec (its
     // descriptor lies above the limit: it cannot exist after exec).
-    let streams = || -> Result<Vec<SeccompRule>, String> {
-        Ok(vec![
-            rule(vec![condition32(0, Eq, 1)?])?,
-            rule(vec![condition32(0, Eq, 2)?])?,
-            rule(vec![condition32(0, Eq, super::spawn::REPORT_FD as u64)?])?,
-        ])
-    };
-    rules.insert(libc::SYS_write, streams()?);
-    rules.insert(libc::SYS_writev, streams()?);
+    let streams = [1, 2, super::spawn::REPORT_FD as u64];
+    rules.insert(libc::SYS_write, any_of(0, &streams)?);
+    rules.insert(libc::SYS_writev, any_of(0, &streams)?);
     // Reading any limit; setting only the data limit (the runtime lowers it).
     rules.insert(
         libc::SYS_prlimit64,
@@ -483,11 +482,8 @@ pub(super) fn first_filter(own_pid: u32) -> Result<BpfProgram, String> {
         libc::PR_SET_NAME,
         libc::PR_GET_NAME,
         libc::PR_SET_VMA,
-    ]
-    .into_iter()
-    .map(|option| rule(vec![condition32(0, Eq, option as u64)?]))
-    .collect::<Result<Vec<_>, _>>()?;
-    rules.insert(libc::SYS_prctl, prctl);
+    ];
+    rules.insert(libc::SYS_prctl, any_of(0, &prctl.map(|o| o as u64))?);
     rules.insert(
         libc::SYS_seccomp,
         vec![rule(vec![condition32(

@@ -143,7 +143,7 @@ pub(crate) fn create(
         debug: options.debug,
     };
     let enclave = SimEnclave {
-        retired: (0..threads).map(|_| AtomicBool::new(false)).collect(),
+        retired: super::Retired::new(threads as usize),
         channel,
         platform: options.platform,
         identity,

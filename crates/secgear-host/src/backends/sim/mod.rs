@@ -44,10 +44,34 @@ enum Carrier {
     Task(usize),
 }
 
+/// Slots or tasks whose enclave side broke the protocol: never used again.
+/// An index past the end counts as retired.
+pub(crate) struct Retired(Box<[AtomicBool]>);
+
+impl Retired {
+    pub(crate) fn new(count: usize) -> Self {
+        Self((0..count).map(|_| AtomicBool::new(false)).collect())
+    }
+
+    pub(crate) fn contains(&self, i: usize) -> bool {
+        self.0.get(i).is_none_or(|r| r.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn insert(&self, i: usize) {
+        if let Some(flag) = self.0.get(i) {
+            flag.store(true, Ordering::Release);
+        }
+    }
+
+    fn all(&self) -> bool {
+        self.0.iter().all(|r| r.load(Ordering::Acquire))
+    }
+}
+
 pub(crate) struct SimEnclave {
     channel: Arc<Channel>,
-    /// Slots whose enclave side broke the protocol: never used again.
-    retired: Box<[AtomicBool]>,
+    /// Slots whose enclave side broke the protocol.
+    retired: Retired,
     platform: Arc<SimPlatform>,
     identity: Identity,
     dead: Arc<AtomicBool>,
@@ -122,11 +146,11 @@ impl SimEnclave {
 
     fn is_retired(&self, carrier: Carrier) -> bool {
         match carrier {
-            Carrier::Slot(i) => self
-                .retired
-                .get(i)
-                .is_none_or(|r| r.load(Ordering::Acquire)),
-            Carrier::Task(i) => self.switchless.as_ref().is_none_or(|sl| sl.is_retired(i)),
+            Carrier::Slot(i) => self.retired.contains(i),
+            Carrier::Task(i) => self
+                .switchless
+                .as_ref()
+                .is_none_or(|sl| sl.retired.contains(i)),
         }
     }
 
@@ -145,16 +169,14 @@ impl SimEnclave {
         tracing::warn!(target: "secgear::sim", ?carrier, error = %e, "enclave broke the call protocol; retiring it");
         match carrier {
             Carrier::Slot(i) => {
-                if let Some(flag) = self.retired.get(i) {
-                    flag.store(true, Ordering::Release);
-                }
-                if self.retired.iter().all(|r| r.load(Ordering::Acquire)) {
+                self.retired.insert(i);
+                if self.retired.all() {
                     self.end("every call slot broke the call protocol");
                 }
             }
             Carrier::Task(i) => {
                 if let Some(sl) = &self.switchless {
-                    sl.retire(i);
+                    sl.retired.insert(i);
                 }
             }
         }

@@ -31,8 +31,8 @@ pub(crate) struct SwitchlessState {
     rollback_to_common: bool,
     /// Per task.
     async_tasks: Box<[AsyncTask]>,
-    /// Tasks whose enclave side broke the protocol: never used again.
-    retired: Box<[AtomicBool]>,
+    /// Tasks whose enclave side broke the protocol.
+    pub(super) retired: super::Retired,
     /// Asynchronous calls submitted and not yet collected.
     outstanding: AtomicUsize,
     served: AtomicU64,
@@ -49,7 +49,7 @@ impl SwitchlessState {
             fallback_after: Duration::from_micros(cfg.retries_before_fallback.into()),
             rollback_to_common: cfg.rollback_to_common,
             async_tasks: (0..cfg.tasks()).map(|_| AsyncTask::default()).collect(),
-            retired: (0..cfg.tasks()).map(|_| AtomicBool::new(false)).collect(),
+            retired: super::Retired::new(cfg.tasks()),
             outstanding: AtomicUsize::new(0),
             served: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
@@ -61,21 +61,9 @@ impl SwitchlessState {
 }
 
 impl SwitchlessState {
-    pub(super) fn is_retired(&self, task: usize) -> bool {
-        self.retired
-            .get(task)
-            .is_none_or(|r| r.load(Ordering::Acquire))
-    }
-
-    pub(super) fn retire(&self, task: usize) {
-        if let Some(flag) = self.retired.get(task) {
-            flag.store(true, Ordering::Release);
-        }
-    }
-
     /// Gives a task back for reuse, unless it was retired.
     fn release(&self, task: usize) {
-        if !self.is_retired(task) {
+        if !self.retired.contains(task) {
             self.free.release(task);
         }
     }
@@ -198,7 +186,7 @@ impl SimEnclave {
             }
             if let (Some(task), Some(_busy)) = (pool.task(index), Busy::try_take(other))
                 && other.generation.load(Ordering::Acquire) != 0
-                && !sl.is_retired(index)
+                && !sl.retired.contains(index)
                 && task.state() == state::OCALL
                 && let Err(e) = self.answer_ocall(&task, ocalls)
             {
@@ -240,7 +228,7 @@ impl SimEnclave {
                     slot.generation.store(0, Ordering::Release);
                     sl.outstanding.fetch_sub(1, Ordering::Relaxed);
                 };
-                if sl.is_retired(index) {
+                if sl.retired.contains(index) {
                     retire_call();
                     return Err(super::retired_error(Carrier::Task(index)));
                 }
