@@ -81,6 +81,18 @@ fn a_malformed_reply_fails_its_call_and_retires_the_slot() {
 }
 
 #[test]
+fn an_image_without_the_runtime_is_not_reported_as_running_its_sandbox() {
+    use secgear_host::Protection;
+    let enclave = rogue(1, None);
+    let confinement = enclave.info().confinement.as_ref().expect("sim");
+    assert!(confinement.holds(Protection::SyscallFilter));
+    assert!(
+        !confinement.holds(Protection::RuntimeSandbox),
+        "the rogue said it was serving, but never installed the runtime's filter"
+    );
+}
+
+#[test]
 fn with_one_slot_the_next_call_finds_the_enclave_dead() {
     let enclave = rogue(1, None);
     let client = Client::new(&*enclave);

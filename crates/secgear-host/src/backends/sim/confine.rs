@@ -55,7 +55,8 @@ pub enum Protection {
     AbstractUnixSockets,
     /// The enclave runtime's own filter, descriptor clean-up, memory limit
     /// and non-dumpable state: from its `main` on, for images that use
-    /// `entry!`.
+    /// `entry!`. Reported only when the kernel shows the runtime's filter
+    /// on top of the host's, not on the image's word.
     RuntimeSandbox,
 }
 

@@ -160,7 +160,11 @@ pub(crate) fn create(
         match enclave.channel.wait_ready(Duration::from_millis(50)) {
             ready::SERVING => {
                 start_host_workers(&enclave, options.switchless.as_ref(), &options.ocalls)?;
-                confinement.protections.push(Protection::RuntimeSandbox);
+                // Any image can say it is serving; the kernel says whether
+                // the runtime's filter went on top of the host's.
+                if seccomp_filters(enclave.process_id()) > Some(super::spawn::HOST_FILTERS) {
+                    confinement.protections.push(Protection::RuntimeSandbox);
+                }
                 tracing::info!(
                     target: "secgear::sim",
                     pid = enclave.process_id(),
@@ -195,6 +199,17 @@ pub(crate) fn create(
         None => format!("the enclave process {exit} while starting"),
     };
     Err(refuse(ErrorCode::EnclaveLost, note))
+}
+
+/// How many seccomp filters the kernel reports for process `pid`.
+fn seccomp_filters(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Seccomp_filters:"))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The pools and arena for `cfg`. The OCALL pool exists only when the EDL

@@ -42,6 +42,9 @@ pub(super) struct Programs {
     pub allow_list: seccompiler::BpfProgram,
 }
 
+/// The filters the host installs (clone3, the exec gate, the allow-list).
+pub(super) const HOST_FILTERS: u32 = 3;
+
 /// Most instructions of all programs together (the kernel allows 4096 per
 /// program).
 const MAX_INSTRUCTIONS: usize = 2 * 4096;
