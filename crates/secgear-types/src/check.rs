@@ -1,0 +1,1 @@
+//! Names of the checks a verifier reports in `Verified.checks`.
