@@ -5,26 +5,10 @@
 //! after its result was collected can never read the result of a later call
 //! that reuses the task (the original's task ids were bare slot indices).
 
+pub use crate::async_id::{AsyncId, Submitted, unknown_call};
 use crate::error::{Error, ErrorCode};
 use crate::transport::Transport;
 use std::time::Duration;
-
-/// Names one asynchronous call in flight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AsyncId {
-    pub task: u32,
-    pub generation: u64,
-}
-
-/// What a transport did with an asynchronous submission.
-#[derive(Debug)]
-pub enum Submitted {
-    /// Ran as a normal call (no pool, a message too big for a task, or a
-    /// full pool with `rollback_to_common`): here is its reply.
-    Completed(Vec<u8>),
-    /// In the pool; collect it with [`Transport::async_result`].
-    Pending(AsyncId),
-}
 
 type Decode<'a, R> = Box<dyn FnOnce(&[u8]) -> Result<R, Error> + 'a>;
 
@@ -51,17 +35,6 @@ impl<T: Transport + ?Sized, R> std::fmt::Debug for AsyncCall<'_, T, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncCall").field("id", &self.id()).finish()
     }
-}
-
-/// The error for an id that names no call in flight.
-pub fn unknown_call(id: AsyncId) -> Error {
-    Error::new(
-        ErrorCode::SwitchlessInvalidTaskId,
-        format!(
-            "asynchronous call {}:{} is unknown or its result was already collected",
-            id.task, id.generation
-        ),
-    )
 }
 
 fn already_collected() -> Error {

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod async_call;
+mod async_id;
 pub mod error;
 pub mod transport;
 pub mod wire;

@@ -1,6 +1,6 @@
 //! The seam between generated code and whatever carries its messages.
 
-use crate::async_call::{AsyncId, Submitted};
+use crate::async_id::{AsyncId, Submitted};
 use crate::error::Error;
 use std::cell::Cell;
 use std::time::Duration;
@@ -31,7 +31,7 @@ pub trait Transport {
     /// is `SwitchlessInvalidTaskId`.
     fn async_result(&self, id: AsyncId, wait: Option<Duration>) -> Result<Option<Vec<u8>>, Error> {
         let _ = wait;
-        Err(crate::async_call::unknown_call(id))
+        Err(crate::async_id::unknown_call(id))
     }
 }
 

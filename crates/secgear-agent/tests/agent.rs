@@ -74,7 +74,7 @@ async fn world(measurement: &str) -> World {
             .tee(TeeType::Sim)
             .debug(true)
             .threads(2)
-            .sim_state_dir(enclave_dir)
+            .options(secgear_host::SimOptions::default().state_dir(enclave_dir))
             .create()
             .expect("enclave")
     })

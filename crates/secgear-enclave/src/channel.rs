@@ -3,15 +3,17 @@
 //! to the runtime's evidence in every handshake. The host passes handshake
 //! frames through a built-in call; the enclave's own code decrypts the
 //! records its ECALLs receive and encrypts what it sends back.
+//!
+//! Which clients are admitted (a static-key allow list, mutual attestation)
+//! is set with [`configure`] before the first handshake.
 
+use crate::context::{ChannelState, Context};
 use secgear_abi::{Error, ErrorCode};
 use secgear_channel::{ChannelError, Delivered, ServerConfig, SessionTable, wire::SessionId};
-use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-pub use secgear_channel::{Delivered as Received, wire};
-
-static TABLE: OnceLock<Mutex<SessionTable>> = OnceLock::new();
+pub use crate::context::ChannelSettings;
+pub use secgear_channel::{Delivered as Received, EvidenceVerifier, wire};
 
 fn channel_error(e: ChannelError) -> Error {
     let code = match e {
@@ -23,49 +25,76 @@ fn channel_error(e: ChannelError) -> Error {
     Error::new(code, format!("secure channel: {e}"))
 }
 
-fn table() -> Result<std::sync::MutexGuard<'static, SessionTable>, Error> {
-    if TABLE.get().is_none() {
+/// Sets how clients are admitted. Only before the first handshake: the
+/// sessions already made were admitted under the settings of their time.
+pub fn configure(settings: ChannelSettings) -> Result<(), Error> {
+    let ctx = Context::get()?;
+    let mut state = ctx
+        .channel
+        .lock()
+        .map_err(|_| Error::new(ErrorCode::BadState, "session table poisoned"))?;
+    match &mut *state {
+        ChannelState::Configuring(current) => {
+            *current = settings;
+            Ok(())
+        }
+        ChannelState::Serving(_) => Err(Error::new(
+            ErrorCode::BadState,
+            "the secure channel already serves clients; configure it before the first handshake",
+        )),
+    }
+}
+
+/// Runs `f` on the session table, making it on first use.
+fn with_table<R>(
+    ctx: &'static Context,
+    f: impl FnOnce(&mut SessionTable) -> Result<R, ChannelError>,
+) -> Result<R, Error> {
+    let mut state = ctx
+        .channel
+        .lock()
+        .map_err(|_| Error::new(ErrorCode::BadState, "session table poisoned"))?;
+    if let ChannelState::Configuring(settings) = &mut *state {
+        let settings = std::mem::take(settings);
         let key = secgear_channel::generate_static_key().map_err(channel_error)?;
-        let evidence = |report_data: &[u8; 64]| {
-            crate::platform::report_reserved(report_data)
+        let platform = ctx.platform;
+        let evidence = move |report_data: &[u8; 64]| {
+            platform
+                .report(report_data)
                 .map(|e| e.0)
                 .map_err(|e| e.to_string())
         };
         let mut config = ServerConfig::new(key, Box::new(evidence));
-        // Enclave memory is scarce: bound what clients can make it hold.
-        config.max_sessions = 256;
-        config.max_message = 1 << 20;
-        let _ = TABLE.set(Mutex::new(SessionTable::new(config)));
+        config.client_keys = settings.client_keys;
+        config.client_verifier = settings.client_verifier;
+        config.max_sessions = settings.max_sessions;
+        config.max_message = settings.max_message;
+        *state = ChannelState::Serving(Box::new(SessionTable::new(config)));
     }
-    TABLE
-        .get()
-        .ok_or_else(|| Error::new(ErrorCode::BadState, "no session table"))?
-        .lock()
-        .map_err(|_| Error::new(ErrorCode::BadState, "session table poisoned"))
+    match &mut *state {
+        ChannelState::Serving(table) => f(table).map_err(channel_error),
+        ChannelState::Configuring(_) => Err(Error::new(ErrorCode::BadState, "no session table")),
+    }
 }
 
 /// One handshake step (the built-in call).
-pub(crate) fn handshake(frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    table()?
-        .handshake(frame, Instant::now())
-        .map_err(channel_error)
+pub(crate) fn handshake(ctx: &'static Context, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    with_table(ctx, |t| t.handshake(frame, Instant::now()))
 }
 
 /// Opens a record from a client: which session, and what it carried.
 pub fn decrypt(frame: &[u8]) -> Result<(SessionId, Delivered), Error> {
-    table()?
-        .decrypt(frame, Instant::now())
-        .map_err(channel_error)
+    with_table(Context::get()?, |t| t.decrypt(frame, Instant::now()))
 }
 
 /// Encrypts a message for a session's client: the frames to hand the host.
 pub fn encrypt(session: &SessionId, plain: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    table()?
-        .encrypt(session, plain, Instant::now())
-        .map_err(channel_error)
+    with_table(Context::get()?, |t| {
+        t.encrypt(session, plain, Instant::now())
+    })
 }
 
 /// Ends a session: the authenticated CLOSE frame for its client.
 pub fn close(session: &SessionId) -> Result<Vec<u8>, Error> {
-    table()?.close(session).map_err(channel_error)
+    with_table(Context::get()?, |t| t.close(session))
 }

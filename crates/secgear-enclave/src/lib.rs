@@ -17,19 +17,27 @@
 //! calls the host through the generated `OcallClient` over [`host`], reads
 //! and writes the host's shared buffers in place ([`shared`]), and logs
 //! with the `tracing` macros; log events reach the host's subscriber.
+//!
+//! All of it is written against one [`platform::Platform`], installed once
+//! when the enclave starts; the simulation TEE's runtime ([`sim`]) is the
+//! implementation this release ships.
 
 mod builtin;
 pub mod channel;
+mod context;
+mod host;
 mod logging;
-mod platform;
-mod runtime;
-mod sandbox;
+pub mod platform;
+mod report;
 mod seal;
 mod shared;
+pub mod sim;
 pub mod tee_key;
 
-pub use platform::{Evidence, random, report};
-pub use runtime::{HostTransport, host, run};
+pub use context::install as install_platform;
+pub use host::{HostTransport, host};
+pub use platform::Evidence;
+pub use report::{random, report};
 pub use seal::{SealPolicy, Unsealed, seal, sealed_size, unseal};
 pub use secgear_abi::{self as abi, Error, ErrorCode};
 pub use shared::{SharedView, shared};
@@ -42,7 +50,7 @@ macro_rules! entry {
     ($edl:path, $implementation:expr) => {
         fn main() {
             use $edl as edl;
-            $crate::run($implementation, edl::dispatch_ecall, edl::OCALLS)
+            $crate::sim::run($implementation, edl::dispatch_ecall, edl::OCALLS)
         }
     };
 }

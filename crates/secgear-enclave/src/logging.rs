@@ -1,13 +1,13 @@
 //! A `tracing` subscriber that forwards enclave log events to the host,
 //! where they reach the host's own subscriber.
 
-use secgear_sim::platform::level;
+use crate::context::Context;
 use std::fmt::Write as _;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Event, Metadata, Subscriber};
 
-struct ToHost;
+struct ToHost(&'static Context);
 
 struct Message(String);
 
@@ -42,19 +42,14 @@ impl Subscriber for ToHost {
         let mut message = Message(String::new());
         event.record(&mut message);
         let meta = event.metadata();
-        let lvl = match *meta.level() {
-            Level::ERROR => level::ERROR,
-            Level::WARN => level::WARN,
-            Level::INFO => level::INFO,
-            Level::DEBUG => level::DEBUG,
-            Level::TRACE => level::TRACE,
-        };
-        crate::platform::log(lvl, meta.target(), &message.0);
+        self.0
+            .platform
+            .log(*meta.level(), meta.target(), &message.0);
     }
     fn enter(&self, _: &Id) {}
     fn exit(&self, _: &Id) {}
 }
 
-pub fn install() {
-    let _ = tracing::subscriber::set_global_default(ToHost);
+pub(crate) fn install(ctx: &'static Context) {
+    let _ = tracing::subscriber::set_global_default(ToHost(ctx));
 }

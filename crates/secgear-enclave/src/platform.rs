@@ -1,74 +1,78 @@
-//! Calls to the (simulated) platform: attestation evidence and randomness.
+//! The seam between the enclave API and the TEE it runs on.
+//!
+//! Everything enclave code reaches — sealing keys, attestation evidence,
+//! randomness, log forwarding, the host's shared buffers and the OCALL path
+//! — goes through one [`Platform`], installed once when the enclave starts.
+//! The simulation TEE's runtime (`crate::sim`) is one implementation; a
+//! hardware runtime implements the same methods with its instructions
+//! (EREPORT and EGETKEY on SGX, the TA API on iTrustee, ...).
 
-use crate::runtime::HostTransport;
-use secgear_abi::{CallKind, Error, ErrorCode, Reader, Transport, Writer};
-use secgear_sim::platform;
+use secgear_abi::{Error, ErrorCode};
+use secgear_types::SealPolicy;
+use zeroize::Zeroizing;
 
 /// Attestation evidence produced by the platform for this enclave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence(pub Vec<u8>);
 
-/// Evidence that binds `report_data` to this enclave's identity. The
-/// platform fills in the measurement and signer it recorded when it loaded
-/// the enclave: enclave code cannot choose them. On the simulation TEE the
-/// format is the COSE_Sign1 described in `secgear_sim::evidence`.
-///
-/// Report data ending in a tag the runtime reserves for its own bindings
-/// (secure-channel handshakes, TEE-held keys) is refused: otherwise any code
-/// that signs data on a caller's behalf would let the caller forge them.
-pub fn report(report_data: &[u8; 64]) -> Result<Evidence, Error> {
-    let tail = &report_data[32..];
-    if tail == secgear_channel::binding::REPORT_TAG || tail == secgear_tee_key::REPORT_TAG {
-        return Err(Error::new(
-            ErrorCode::AccessDenied,
-            "this report data is reserved for the runtime's own bindings",
-        ));
+/// Which security version a sealing key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyVersion {
+    /// The running enclave's own.
+    Current,
+    /// A given one, at most the enclave's own: to open data sealed before
+    /// an upgrade. The platform refuses a later one.
+    At(u16),
+}
+
+/// What a TEE provides to the enclave runtime.
+pub trait Platform: Send + Sync {
+    /// Carries an OCALL request to the host and brings back its reply,
+    /// serving ECALLs the host nests in it.
+    fn ocall(&self, request: Vec<u8>) -> Result<Vec<u8>, Error>;
+
+    /// An OCALL a host worker may serve without a transition; platforms
+    /// without that path make a normal one.
+    fn ocall_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        self.ocall(request)
     }
-    report_reserved(report_data)
+
+    /// Evidence binding `report_data` to this enclave's identity, which the
+    /// platform, not enclave code, fills in.
+    fn report(&self, report_data: &[u8; 64]) -> Result<Evidence, Error>;
+
+    /// The sealing key bound to `policy`, `salt` and `version`, and the
+    /// security version it is for.
+    fn seal_key(
+        &self,
+        policy: SealPolicy,
+        salt: &[u8; 32],
+        version: KeyVersion,
+    ) -> Result<(Zeroizing<[u8; 32]>, u16), Error>;
+
+    /// Fills `buf` from a cryptographically secure source.
+    fn random(&self, buf: &mut [u8]) -> Result<(), Error> {
+        getrandom::fill(buf)
+            .map_err(|e| Error::new(ErrorCode::Generic, format!("random source: {e}")))
+    }
+
+    /// Forwards one log line to the host; never fails the code that logs.
+    fn log(&self, level: tracing::Level, target: &str, message: &str);
+
+    /// The memory the host shares with the enclave, if it registered any.
+    fn shared_memory(&self) -> Option<&dyn SharedMemory> {
+        None
+    }
 }
 
-/// [`report`] without the reservation check: for the runtime's own bindings.
-pub(crate) fn report_reserved(report_data: &[u8; 64]) -> Result<Evidence, Error> {
-    let mut w = Writer::request(CallKind::Platform, platform::REPORT);
-    w.put(report_data);
-    let reply = HostTransport.call(w.finish())?;
-    let mut r = Reader::reply(&reply)?;
-    let evidence: Vec<u8> = r.get_vec()?;
-    r.finish()?;
-    Ok(Evidence(evidence))
-}
-
-/// Fills `buf` from the operating system's CSPRNG.
-pub fn random(buf: &mut [u8]) -> Result<(), Error> {
-    getrandom::fill(buf).map_err(|e| Error::new(ErrorCode::Generic, format!("random source: {e}")))
-}
-
-/// Asks the platform for the sealing key bound to `policy`, `salt` and
-/// security version `svn` ([`platform::CURRENT_SVN`] for this enclave's
-/// own); returns the key and the version it is for.
-pub(crate) fn seal_key(
-    policy: u8,
-    salt: &[u8; 32],
-    svn: u16,
-) -> Result<(zeroize::Zeroizing<[u8; 32]>, u16), Error> {
-    let mut w = Writer::request(CallKind::Platform, platform::SEAL_KEY);
-    w.put(&policy);
-    w.put(salt);
-    w.put(&svn);
-    let reply = HostTransport.call(w.finish())?;
-    let mut r = Reader::reply(&reply)?;
-    let key = zeroize::Zeroizing::new(r.get::<[u8; 32]>()?);
-    let svn: u16 = r.get()?;
-    r.finish()?;
-    Ok((key, svn))
-}
-
-/// Sends one log line to the host.
-pub(crate) fn log(level: u8, target: &str, message: &str) {
-    let mut w = Writer::request(CallKind::Platform, platform::LOG);
-    w.put(&level);
-    w.put_slice(target.as_bytes());
-    w.put_slice(message.as_bytes());
-    // Logging must never fail the code that logs.
-    let _ = HostTransport.call(w.finish());
+/// A region both sides map; offsets are relative to its start.
+pub trait SharedMemory: Send + Sync {
+    /// The address under which the host names offset 0.
+    fn base(&self) -> u64;
+    /// Bytes in the region.
+    fn size(&self) -> u64;
+    /// Copies out of the region; `Err` when the range leaves it.
+    fn read(&self, offset: u64, dst: &mut [u8]) -> Result<(), Error>;
+    /// Copies into the region; `Err` when the range leaves it.
+    fn write(&self, offset: u64, src: &[u8]) -> Result<(), Error>;
 }

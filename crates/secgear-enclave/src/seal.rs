@@ -12,11 +12,12 @@
 //! authenticates everything before the ciphertext, so the header and the
 //! additional data cannot be changed either.
 
-use crate::platform::{random, seal_key};
+use crate::context::Context;
+use crate::platform::KeyVersion;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use secgear_abi::{Error, ErrorCode};
-pub use secgear_sim::platform::SealPolicy;
+pub use secgear_types::SealPolicy;
 
 const MAGIC: &[u8; 6] = b"SGSEAL";
 const VERSION: u8 = 1;
@@ -39,8 +40,13 @@ pub struct Unsealed {
     pub aad: Vec<u8>,
 }
 
-fn cipher(policy: SealPolicy, salt: &[u8; 32], svn: u16) -> Result<(Aes256Gcm, u16), Error> {
-    let (key, svn) = seal_key(policy as u8, salt, svn)?;
+fn cipher(
+    ctx: &Context,
+    policy: SealPolicy,
+    salt: &[u8; 32],
+    version: KeyVersion,
+) -> Result<(Aes256Gcm, u16), Error> {
+    let (key, svn) = ctx.platform.seal_key(policy, salt, version)?;
     let cipher = Aes256Gcm::new_from_slice(key.as_ref())
         .map_err(|_| Error::new(ErrorCode::Unexpected, "sealing key length"))?;
     Ok((cipher, svn))
@@ -55,9 +61,10 @@ pub fn seal(data: &[u8], aad: &[u8], policy: SealPolicy) -> Result<Vec<u8>, Erro
     );
     let mut salt = [0u8; 32];
     let mut nonce = [0u8; 12];
-    random(&mut salt)?;
-    random(&mut nonce)?;
-    let (cipher, svn) = cipher(policy, &salt, secgear_sim::platform::CURRENT_SVN)?;
+    let ctx = Context::get()?;
+    ctx.platform.random(&mut salt)?;
+    ctx.platform.random(&mut nonce)?;
+    let (cipher, svn) = cipher(ctx, policy, &salt, KeyVersion::Current)?;
     let mut blob = Vec::with_capacity(sealed_size(data.len(), aad.len()).ok_or_else(too_big)?);
     blob.extend_from_slice(MAGIC);
     blob.push(VERSION);
@@ -115,7 +122,7 @@ pub fn unseal(blob: &[u8]) -> Result<Unsealed, Error> {
     let (authenticated, ciphertext) = blob.split_at(HEADER_LEN + aad_len);
     let salt: [u8; 32] = salt.try_into().map_err(|_| malformed("salt"))?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| malformed("nonce"))?;
-    let data = cipher(policy, &salt, svn)?
+    let data = cipher(Context::get()?, policy, &salt, KeyVersion::At(svn))?
         .0
         .decrypt(
             &Nonce::from(nonce),

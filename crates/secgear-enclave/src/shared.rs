@@ -3,14 +3,15 @@
 //! [`shared`] resolves them only if the whole range lies inside the arena
 //! the host registered at creation; nothing else in the enclave is reachable.
 
+use crate::context::Context;
+use crate::platform::SharedMemory;
 use secgear_abi::{Error, ErrorCode, UserPtr};
-use secgear_sim::channel::{Arena, SHARED_POINTER_BASE};
 
 /// A checked range of host-shared memory. The host can change it at any
 /// moment: read what must stay fixed once, with [`SharedView::copy_in`].
 #[derive(Clone, Copy)]
 pub struct SharedView {
-    arena: Arena<'static>,
+    memory: &'static dyn SharedMemory,
     offset: u64,
     len: usize,
 }
@@ -27,24 +28,31 @@ impl std::fmt::Debug for SharedView {
 /// Resolves `len` bytes at `ptr` in the shared arena, refusing null
 /// pointers, pointers outside the arena and ranges that run past its end.
 pub fn shared(ptr: UserPtr, len: usize) -> Result<SharedView, Error> {
-    let arena = crate::runtime::channel()
-        .and_then(|c| c.arena())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::SharedMemoryNotRegistered,
-                "the host registered no shared memory",
-            )
-        })?;
-    let offset = ptr.0.checked_sub(SHARED_POINTER_BASE).ok_or_else(|| {
+    let memory = Context::get()?.platform.shared_memory().ok_or_else(|| {
         Error::new(
-            ErrorCode::AddressUnaccessable,
-            format!("{:#x} is not a shared-memory address", ptr.0),
+            ErrorCode::SharedMemoryNotRegistered,
+            "the host registered no shared memory",
         )
     })?;
-    arena
-        .check(offset, len as u64)
-        .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))?;
-    Ok(SharedView { arena, offset, len })
+    let outside = || {
+        Error::new(
+            ErrorCode::AddressUnaccessable,
+            format!(
+                "{len} bytes at {:#x} are not inside the shared memory",
+                ptr.0
+            ),
+        )
+    };
+    let offset = ptr.0.checked_sub(memory.base()).ok_or_else(outside)?;
+    let end = offset.checked_add(len as u64).ok_or_else(outside)?;
+    if ptr.0 == 0 || end > memory.size() {
+        return Err(outside());
+    }
+    Ok(SharedView {
+        memory,
+        offset,
+        len,
+    })
 }
 
 impl SharedView {
@@ -73,22 +81,18 @@ impl SharedView {
     pub fn copy_in(&self) -> Vec<u8> {
         let mut out = vec![0; self.len];
         // In range by construction.
-        let _ = self.arena.read(self.offset, &mut out);
+        let _ = self.memory.read(self.offset, &mut out);
         out
     }
 
     pub fn read(&self, at: usize, dst: &mut [u8]) -> Result<(), Error> {
         let offset = self.at(at, dst.len())?;
-        self.arena
-            .read(offset, dst)
-            .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))
+        self.memory.read(offset, dst)
     }
 
     /// Writes results in place, for the host to read without a copy back.
     pub fn write(&self, at: usize, src: &[u8]) -> Result<(), Error> {
         let offset = self.at(at, src.len())?;
-        self.arena
-            .write(offset, src)
-            .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))
+        self.memory.write(offset, src)
     }
 }

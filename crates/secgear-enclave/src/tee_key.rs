@@ -4,22 +4,19 @@
 //! verifier that affirms the evidence can seal secrets to it — resources of
 //! the attestation service among them — that only this enclave can open.
 
+use crate::context::{Context, KeyPair};
 use crate::platform::Evidence;
 use secgear_abi::{Error, ErrorCode};
-use std::sync::OnceLock;
-use zeroize::Zeroizing;
 
 pub use secgear_tee_key::SealedResource;
 
-static KEY: OnceLock<(Zeroizing<[u8; 32]>, [u8; 32])> = OnceLock::new();
-
-fn key() -> &'static (Zeroizing<[u8; 32]>, [u8; 32]) {
-    KEY.get_or_init(secgear_tee_key::generate_keypair)
+fn key(ctx: &Context) -> &KeyPair {
+    ctx.tee_key.get_or_init(secgear_tee_key::generate_keypair)
 }
 
 /// The public key, as verifiers see it in the runtime data.
-pub fn public_key() -> [u8; 32] {
-    key().1
+pub fn public_key() -> Result<[u8; 32], Error> {
+    Ok(key(Context::get()?).1)
 }
 
 /// Opens a resource sealed to this enclave's key for `path`.
@@ -32,7 +29,8 @@ pub fn open(path: &str, sealed: &SealedResource) -> Result<Vec<u8>, Error> {
 
 /// [`open`] on the decoded encapsulated key and ciphertext.
 pub fn open_parts(path: &str, enc: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
-    secgear_tee_key::open_parts(&key().0, path, enc, ciphertext).map_err(|e| {
+    let ctx = Context::get()?;
+    secgear_tee_key::open_parts(&key(ctx).0, path, enc, ciphertext).map_err(|e| {
         Error::new(
             ErrorCode::MacInvalid,
             format!("sealed resource {path}: {e}"),
@@ -42,9 +40,9 @@ pub fn open_parts(path: &str, enc: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, 
 
 /// The runtime data carrying the public key, and evidence over
 /// `SHA-256(nonce || runtime_data) || REPORT_TAG`.
-pub(crate) fn report(nonce: &[u8]) -> Result<(Vec<u8>, Evidence), Error> {
-    let runtime_data = secgear_tee_key::runtime_data(&public_key());
+pub(crate) fn report(ctx: &Context, nonce: &[u8]) -> Result<(Vec<u8>, Evidence), Error> {
+    let runtime_data = secgear_tee_key::runtime_data(&key(ctx).1);
     let report_data = secgear_tee_key::report_data(nonce, &runtime_data);
-    let evidence = crate::platform::report_reserved(&report_data)?;
+    let evidence = ctx.platform.report(&report_data)?;
     Ok((runtime_data, evidence))
 }

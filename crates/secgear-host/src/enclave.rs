@@ -1,10 +1,10 @@
 //! A created enclave: the handle host code calls through.
 
-use crate::backend::Backend;
-use crate::builder::{EnclaveBuilder, TeeType};
+use crate::arena::FreeList;
+use crate::backend::Instance;
+use crate::tee::TeeType;
 use secgear_abi::{Error, ErrorCode, OcallDispatch, Transport};
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -19,10 +19,6 @@ pub struct EnclaveInfo {
     pub security_version: u16,
     pub debug: bool,
     pub threads: usize,
-    /// The enclave's process on the simulation TEE.
-    pub process_id: Option<u32>,
-    /// What confines that process, and from when (simulation TEE only).
-    pub confinement: Option<crate::Confinement>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -37,13 +33,13 @@ thread_local! {
 /// Dropping it destroys the enclave.
 pub struct Enclave {
     id: u64,
-    backend: Box<dyn Backend>,
+    backend: Box<dyn Instance>,
     ocalls: Arc<dyn OcallDispatch>,
     free: Mutex<Vec<usize>>,
     freed: Condvar,
     call_timeout: Duration,
     info: EnclaveInfo,
-    shared: Mutex<crate::shared::FreeList>,
+    shared: Mutex<FreeList>,
 }
 
 impl std::fmt::Debug for Enclave {
@@ -56,19 +52,14 @@ impl std::fmt::Debug for Enclave {
 }
 
 impl Enclave {
-    /// Starts building an enclave from a signed image.
-    pub fn builder(image: impl Into<PathBuf>) -> EnclaveBuilder {
-        EnclaveBuilder::new(image.into())
-    }
-
     pub(crate) fn new(
-        backend: Box<dyn Backend>,
+        backend: Box<dyn Instance>,
         ocalls: Arc<dyn OcallDispatch>,
         call_timeout: Duration,
         info: EnclaveInfo,
     ) -> Self {
         let free = (0..backend.slots()).rev().collect();
-        let shared = Mutex::new(crate::shared::FreeList::new(backend.arena_len()));
+        let shared = Mutex::new(FreeList::new(backend.arena_len()));
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             backend,
@@ -81,40 +72,18 @@ impl Enclave {
         }
     }
 
-    pub(crate) fn backend(&self) -> &dyn Backend {
+    pub(crate) fn instance(&self) -> &dyn Instance {
         self.backend.as_ref()
     }
 
-    /// Allocates `len` bytes the enclave can use in place (the analogue of
-    /// `cc_malloc_shared_memory`): pass [`SharedBuf::ptr`](crate::SharedBuf::ptr)
-    /// as a `[user_check]` argument of a switchless call. Needs switchless
-    /// calls enabled with `shared_memory` above 0.
-    pub fn alloc_shared(&self, len: usize) -> Result<crate::SharedBuf<'_>, Error> {
-        let arena = self.backend.arena_len();
-        if arena == 0 {
-            return Err(crate::backend::no_arena());
-        }
-        if len == 0 {
-            return Err(Error::bad_parameters(
-                "a shared buffer needs at least one byte",
-            ));
-        }
-        let poisoned = || Error::new(ErrorCode::BadState, "shared-memory allocator poisoned");
-        let (offset, reserved) = self
-            .shared
-            .lock()
-            .map_err(|_| poisoned())?
-            .alloc(len as u64)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::OutOfMemory,
-                    format!("no free {len}-byte range in the {arena}-byte shared arena"),
-                )
-            })?;
-        let buf = crate::SharedBuf::new(self, offset, len, reserved);
-        // A reused range may still hold an earlier buffer's bytes.
-        buf.write(0, &vec![0; len])?;
-        Ok(buf)
+    pub(crate) fn shared_arena(&self) -> &Mutex<FreeList> {
+        &self.shared
+    }
+
+    /// What only the enclave's backend knows about it, if it is of type `T`
+    /// (on the simulation TEE: [`SimDetails`](crate::sim::SimDetails)).
+    pub fn details<T: 'static>(&self) -> Option<&T> {
+        self.backend.details()?.downcast_ref::<T>()
     }
 
     /// Asks the enclave for evidence over `report_data` (a built-in call
@@ -177,7 +146,7 @@ impl Enclave {
     /// `SwitchlessAsyncTaskUnfinished`; `SwitchlessInvalidTaskId` for an id
     /// whose result was already collected (ids are never reused). Typed code
     /// uses [`AsyncCall::poll`](crate::AsyncCall::poll) instead.
-    pub fn get_async_result(&self, id: crate::AsyncId) -> Result<Vec<u8>, Error> {
+    pub fn get_async_result(&self, id: secgear_abi::AsyncId) -> Result<Vec<u8>, Error> {
         self.backend
             .async_result(id, Some(Duration::ZERO), self.ocalls.as_ref())?
             .ok_or_else(|| {
@@ -311,7 +280,7 @@ impl Transport for Enclave {
 
     fn async_result(
         &self,
-        id: crate::AsyncId,
+        id: secgear_abi::AsyncId,
         wait: Option<Duration>,
     ) -> Result<Option<Vec<u8>>, Error> {
         self.backend.async_result(id, wait, self.ocalls.as_ref())
@@ -320,7 +289,7 @@ impl Transport for Enclave {
 
 impl Enclave {
     /// What the switchless path has done (`None` without switchless).
-    pub fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
+    pub fn switchless_stats(&self) -> Option<crate::switchless::SwitchlessStats> {
         self.backend.switchless_stats()
     }
 }

@@ -5,60 +5,6 @@
 
 use crate::enclave::Enclave;
 use secgear_abi::{Error, ErrorCode, UserPtr};
-use std::collections::BTreeMap;
-
-/// Allocation granularity: a cache line, so buffers never share one.
-const GRAIN: u64 = 64;
-
-/// Free ranges of the arena, offset → length, kept coalesced.
-#[derive(Debug)]
-pub(crate) struct FreeList {
-    free: BTreeMap<u64, u64>,
-}
-
-impl FreeList {
-    pub(crate) fn new(len: u64) -> Self {
-        let usable = len / GRAIN * GRAIN;
-        let free = if usable == 0 {
-            BTreeMap::new()
-        } else {
-            BTreeMap::from([(0, usable)])
-        };
-        Self { free }
-    }
-
-    /// Reserves `len` bytes (rounded up to the grain); the offset and the
-    /// reserved length.
-    pub(crate) fn alloc(&mut self, len: u64) -> Option<(u64, u64)> {
-        let want = len.max(1).checked_next_multiple_of(GRAIN)?;
-        let (&offset, &size) = self.free.iter().find(|(_, size)| **size >= want)?;
-        self.free.remove(&offset);
-        if size > want {
-            self.free.insert(offset + want, size - want);
-        }
-        Some((offset, want))
-    }
-
-    pub(crate) fn release(&mut self, offset: u64, len: u64) {
-        let (mut start, mut size) = (offset, len);
-        if let Some((&prev, &prev_len)) = self.free.range(..offset).next_back()
-            && prev + prev_len == offset
-        {
-            self.free.remove(&prev);
-            start = prev;
-            size += prev_len;
-        }
-        if let Some(next_len) = self.free.remove(&(offset + len)) {
-            size += next_len;
-        }
-        self.free.insert(start, size);
-    }
-
-    #[cfg(test)]
-    fn ranges(&self) -> Vec<(u64, u64)> {
-        self.free.iter().map(|(o, l)| (*o, *l)).collect()
-    }
-}
 
 /// Memory shared with the enclave, from [`Enclave::alloc_shared`]: pass
 /// [`SharedBuf::ptr`] as a `[user_check]` pointer argument of a switchless
@@ -105,7 +51,7 @@ impl<'e> SharedBuf<'e> {
 
     /// The address the enclave resolves to this buffer.
     pub fn ptr(&self) -> UserPtr {
-        self.enclave.backend().arena_pointer(self.offset)
+        self.enclave.instance().arena_pointer(self.offset)
     }
 
     fn range(&self, at: usize, len: usize) -> Result<u64, Error> {
@@ -124,13 +70,13 @@ impl<'e> SharedBuf<'e> {
     /// Copies `src` into the buffer at byte `at`.
     pub fn write(&self, at: usize, src: &[u8]) -> Result<(), Error> {
         let offset = self.range(at, src.len())?;
-        self.enclave.backend().arena_write(offset, src)
+        self.enclave.instance().arena_write(offset, src)
     }
 
     /// Copies bytes out of the buffer at `at`.
     pub fn read(&self, at: usize, dst: &mut [u8]) -> Result<(), Error> {
         let offset = self.range(at, dst.len())?;
-        self.enclave.backend().arena_read(offset, dst)
+        self.enclave.instance().arena_read(offset, dst)
     }
 
     /// The whole buffer, copied out.
@@ -147,45 +93,36 @@ impl Drop for SharedBuf<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// Live allocations never overlap, stay inside the arena, and
-        /// freeing everything gives back one range of the whole arena.
-        #[test]
-        fn allocations_are_disjoint_and_coalesce(
-            ops in proptest::collection::vec((1u64..5000, any::<bool>()), 1..200)
-        ) {
-            let arena = 64 * 1024;
-            let mut list = FreeList::new(arena);
-            let mut live: Vec<(u64, u64)> = Vec::new();
-            for (len, free_one) in ops {
-                if free_one && !live.is_empty() {
-                    let (o, l) = live.swap_remove(len as usize % live.len());
-                    list.release(o, l);
-                } else if let Some((o, l)) = list.alloc(len) {
-                    prop_assert!(l >= len && o + l <= arena);
-                    for (lo, ll) in &live {
-                        prop_assert!(o + l <= *lo || lo + ll <= o, "overlap");
-                    }
-                    live.push((o, l));
-                }
-            }
-            for (o, l) in live.drain(..) {
-                list.release(o, l);
-            }
-            prop_assert_eq!(list.ranges(), vec![(0, arena)]);
+impl Enclave {
+    /// Allocates `len` bytes the enclave can use in place (the analogue of
+    /// `cc_malloc_shared_memory`): pass [`SharedBuf::ptr`]
+    /// as a `[user_check]` argument of a switchless call. Needs switchless
+    /// calls enabled with `shared_memory` above 0.
+    pub fn alloc_shared(&self, len: usize) -> Result<SharedBuf<'_>, Error> {
+        let arena = self.instance().arena_len();
+        if arena == 0 {
+            return Err(crate::backend::no_arena());
         }
-    }
-
-    #[test]
-    fn an_arena_too_small_refuses() {
-        let mut list = FreeList::new(128);
-        assert_eq!(list.alloc(100), Some((0, 128)));
-        assert_eq!(list.alloc(1), None);
-        assert_eq!(FreeList::new(0).alloc(1), None);
+        if len == 0 {
+            return Err(Error::bad_parameters(
+                "a shared buffer needs at least one byte",
+            ));
+        }
+        let poisoned = || Error::new(ErrorCode::BadState, "shared-memory allocator poisoned");
+        let (offset, reserved) = self
+            .shared_arena()
+            .lock()
+            .map_err(|_| poisoned())?
+            .alloc(len as u64)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::OutOfMemory,
+                    format!("no free {len}-byte range in the {arena}-byte shared arena"),
+                )
+            })?;
+        let buf = SharedBuf::new(self, offset, len, reserved);
+        // A reused range may still hold an earlier buffer's bytes.
+        buf.write(0, &vec![0; len])?;
+        Ok(buf)
     }
 }

@@ -124,11 +124,12 @@ impl SwitchlessConfig {
     }
 
     /// Task slots in the pool: `pool_size` units of 64.
-    pub(crate) fn tasks(&self) -> usize {
+    pub fn tasks(&self) -> usize {
         self.pool_size as usize * 64
     }
 
-    pub(crate) fn cores_mask(&self) -> u64 {
+    /// The worker cores as a bit mask (bit n: core n).
+    pub fn cores_mask(&self) -> u64 {
         self.cores.iter().fold(0u64, |m, c| m | (1u64 << c))
     }
 }

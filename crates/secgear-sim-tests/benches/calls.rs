@@ -146,8 +146,11 @@ fn main() {
             .tee(TeeType::Sim)
             .debug(true)
             .threads(2)
-            .max_message(4 << 20)
-            .sim_state_dir(state.path().join("sim"))
+            .options(
+                secgear_host::SimOptions::default()
+                    .max_message(4 << 20)
+                    .state_dir(state.path().join("sim")),
+            )
             .ocalls(edl::Ocalls(NoHost))
             .create()
             .expect("create")
@@ -334,7 +337,7 @@ fn make_switchless(
         .tee(TeeType::Sim)
         .debug(true)
         .threads(2)
-        .sim_state_dir(state.path().join("sim"))
+        .options(secgear_host::SimOptions::default().state_dir(state.path().join("sim")))
         .switchless(config)
         .ocalls(edl::Ocalls(NoHost))
         .create()

@@ -224,7 +224,10 @@ fn a_dead_enclave_fails_new_calls_at_once_even_with_every_slot_busy() {
         std::thread::spawn(move || Client::new(&*e).call_host(777))
     };
     std::thread::sleep(Duration::from_millis(300));
-    let pid = enclave.info().process_id.expect("pid");
+    let pid = enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .process_id;
     let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
     rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
     std::thread::sleep(Duration::from_millis(300));

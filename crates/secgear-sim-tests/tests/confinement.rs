@@ -73,7 +73,7 @@ impl Target {
         Enclave::builder(image)
             .tee(TeeType::Sim)
             .debug(true)
-            .sim_state_dir(self.dir.join("state"))
+            .options(secgear_host::SimOptions::default().state_dir(self.dir.join("state")))
     }
 
     /// Nothing reached the outside: no file written, no connection made,
@@ -159,11 +159,13 @@ fn the_enclave_process_runs_confined_and_says_how() {
     let enclave = Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
         .tee(TeeType::Sim)
         .debug(true)
-        .sim_state_dir(state.path().join("sim"))
+        .options(secgear_host::SimOptions::default().state_dir(state.path().join("sim")))
         .create()
         .expect("create");
-    let info = enclave.info();
-    let confinement = info.confinement.as_ref().expect("sim confinement");
+    let confinement = &enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .confinement;
     // This project's machines run Linux 6.18: Landlock ABI 7.
     assert!(confinement.landlock_abi >= 6, "{confinement:?}");
     for p in [
@@ -180,7 +182,10 @@ fn the_enclave_process_runs_confined_and_says_how() {
         assert!(confinement.holds(p), "{p} missing from {confinement:?}");
     }
     // What the kernel says of the process.
-    let pid = info.process_id.expect("pid");
+    let pid = enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .process_id;
     assert_eq!(status_field(pid, "NoNewPrivs"), "1");
     assert_eq!(status_field(pid, "Seccomp"), "2");
     // The host's three (clone3, exec gate, allow-list) and the runtime's.
@@ -216,7 +221,7 @@ fn a_state_directory_others_can_read_is_refused() {
     let refused = Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
         .tee(TeeType::Sim)
         .debug(true)
-        .sim_state_dir(state.path())
+        .options(secgear_host::SimOptions::default().state_dir(state.path()))
         .create()
         .expect_err("refused");
     assert_eq!(refused.kind(), ErrorCode::AccessDenied, "{refused}");

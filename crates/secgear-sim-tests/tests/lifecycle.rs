@@ -68,7 +68,10 @@ fn an_abort_kills_the_enclave() {
 #[test]
 fn sigkill_from_outside_kills_the_enclave() {
     let enclave = start(3);
-    let pid = enclave.info().process_id.expect("pid");
+    let pid = enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .process_id;
     assert_dead_everywhere(&enclave, move || {
         let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
         rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
@@ -85,7 +88,7 @@ fn load(bytes: &[u8]) -> Result<Enclave, secgear_host::Error> {
     std::fs::write(&path, bytes).expect("write");
     Enclave::builder(&path)
         .tee(TeeType::Sim)
-        .sim_state_dir(common::state_dir())
+        .options(secgear_host::SimOptions::default().state_dir(common::state_dir()))
         .create()
 }
 
@@ -110,7 +113,7 @@ fn unsigned_tampered_and_wrongly_signed_images_are_refused() {
     std::fs::write(&path, &resigned).expect("write");
     let err = Enclave::builder(&path)
         .tee(TeeType::Sim)
-        .sim_state_dir(common::state_dir())
+        .options(secgear_host::SimOptions::default().state_dir(common::state_dir()))
         .expect_signer(secgear_sim_tests::ENCLAVE_SIGNER)
         .create()
         .expect_err("wrong signer");
@@ -162,7 +165,7 @@ fn a_non_debug_enclave_refuses_debug_mode() {
         Enclave::builder(&path)
             .tee(TeeType::Sim)
             .debug(debug)
-            .sim_state_dir(common::state_dir())
+            .options(secgear_host::SimOptions::default().state_dir(common::state_dir()))
             .create()
     };
     let err = make(true).expect_err("debug refused");

@@ -17,7 +17,7 @@ fn rogue(threads: u32, switchless: Option<SwitchlessConfig>) -> Arc<Enclave> {
         .tee(TeeType::Sim)
         .debug(true)
         .threads(threads)
-        .sim_state_dir(common::state_dir());
+        .options(secgear_host::SimOptions::default().state_dir(common::state_dir()));
     if let Some(cfg) = switchless {
         builder = builder.switchless(cfg);
     }
@@ -84,7 +84,10 @@ fn a_malformed_reply_fails_its_call_and_retires_the_slot() {
 fn an_image_without_the_runtime_is_not_reported_as_running_its_sandbox() {
     use secgear_host::Protection;
     let enclave = rogue(1, None);
-    let confinement = enclave.info().confinement.as_ref().expect("sim");
+    let confinement = &enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .confinement;
     assert!(confinement.holds(Protection::SyscallFilter));
     assert!(
         !confinement.holds(Protection::RuntimeSandbox),

@@ -51,7 +51,7 @@ fn variant(product_id: u16, key: Option<&p384::ecdsa::SigningKey>) -> (tempfile:
     let e = Enclave::builder(&path)
         .tee(TeeType::Sim)
         .debug(true)
-        .sim_state_dir(common::state_dir())
+        .options(secgear_host::SimOptions::default().state_dir(common::state_dir()))
         .create()
         .expect("create");
     (dir, e)

@@ -145,8 +145,13 @@ fn killing_the_enclave_fails_pending_switchless_calls_promptly() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
-    let pid = rustix::process::Pid::from_raw(enclave.info().process_id.expect("pid") as i32)
-        .expect("pid");
+    let pid = rustix::process::Pid::from_raw(
+        enclave
+            .details::<secgear_host::sim::SimDetails>()
+            .expect("sim")
+            .process_id as i32,
+    )
+    .expect("pid");
     rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
     for p in pending {
         let (result, took) = p.join().expect("join");
@@ -343,8 +348,13 @@ fn killing_the_enclave_fails_pending_async_calls_promptly() {
     let client = Client::new(&*enclave);
     let pending = client.sw_sleep_async(30_000).expect("submit");
     std::thread::sleep(Duration::from_millis(200));
-    let pid = rustix::process::Pid::from_raw(enclave.info().process_id.expect("pid") as i32)
-        .expect("pid");
+    let pid = rustix::process::Pid::from_raw(
+        enclave
+            .details::<secgear_host::sim::SimDetails>()
+            .expect("sim")
+            .process_id as i32,
+    )
+    .expect("pid");
     let started = Instant::now();
     rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
     assert_eq!(

@@ -8,9 +8,14 @@
 //! platform (reports, sealing keys, logging). With the `evidence` feature,
 //! [`evidence`] is the format of simulated attestation evidence.
 
+#![deny(unsafe_code)]
+
 pub mod channel;
 pub mod futex;
+pub mod launch;
 pub mod platform;
+// The one module that maps and touches shared memory through raw pointers.
+#[allow(unsafe_code)]
 pub mod shm;
 
 #[cfg(feature = "evidence")]

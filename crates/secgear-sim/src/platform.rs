@@ -16,25 +16,7 @@ pub const SEAL_KEY: u32 = 2;
 /// In a [`SEAL_KEY`] request: the enclave's own security version.
 pub const CURRENT_SVN: u16 = u16::MAX;
 
-/// Which identity a sealing key is bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum SealPolicy {
-    /// Only this exact enclave image and configuration.
-    Measurement = 1,
-    /// Any enclave signed by the same key with the same product id.
-    Signer = 2,
-}
-
-impl SealPolicy {
-    pub fn from_u8(v: u8) -> Option<Self> {
-        match v {
-            1 => Some(Self::Measurement),
-            2 => Some(Self::Signer),
-            _ => None,
-        }
-    }
-}
+pub use secgear_types::SealPolicy;
 
 /// Log levels as carried by [`LOG`].
 pub mod level {

@@ -17,7 +17,7 @@ fn main() {
         .tee(secgear_host::TeeType::Sim)
         .debug(true)
         .threads(if busy { 1 } else { 4 })
-        .sim_state_dir(state)
+        .options(secgear_host::SimOptions::default().state_dir(state))
         .create();
     let enclave = match enclave {
         Ok(e) => std::sync::Arc::new(e),
@@ -34,7 +34,12 @@ fn main() {
         // Long enough for the call to be inside the enclave.
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    println!("{}", enclave.info().process_id.unwrap_or(0));
+    println!(
+        "{}",
+        enclave
+            .details::<secgear_host::sim::SimDetails>()
+            .map_or(0, |d| d.process_id)
+    );
     let _ = std::io::stdout().flush();
     std::thread::sleep(std::time::Duration::from_secs(600));
 }

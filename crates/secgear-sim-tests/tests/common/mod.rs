@@ -66,7 +66,7 @@ pub fn builder() -> secgear_host::EnclaveBuilder {
     Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
         .tee(TeeType::Sim)
         .debug(true)
-        .sim_state_dir(state_dir())
+        .options(secgear_host::SimOptions::default().state_dir(state_dir()))
 }
 
 /// A running test enclave whose OCALLs can call back into it.

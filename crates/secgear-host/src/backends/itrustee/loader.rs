@@ -1,12 +1,15 @@
-//! Creating an enclave on Huawei iTrustee (Arm TrustZone).
+//! Creating an enclave on iTrustee: not in this release.
 
-use crate::backend::Backend;
-use crate::enclave::EnclaveInfo;
-use secgear_abi::{Error, ErrorCode};
+use crate::backend::{LoadOptions, Loaded};
+use crate::probe::Probe;
+use crate::tee::TeeType;
+use secgear_abi::Error;
 
-pub(crate) fn create(_image: &std::path::Path) -> Result<(Box<dyn Backend>, EnclaveInfo), Error> {
-    Err(Error::new(
-        ErrorCode::NotSupported,
-        "Huawei iTrustee (Arm TrustZone) is detected, but this release has no Huawei iTrustee (Arm TrustZone) backend yet; use TeeType::Sim",
+pub(super) fn load(probe: &Probe, options: &LoadOptions) -> Result<Loaded, Error> {
+    Err(super::super::hardware::refuse_load(
+        TeeType::Itrustee,
+        super::NAME,
+        probe,
+        options,
     ))
 }

@@ -1,11 +1,10 @@
-//! Whether Huawei iTrustee (Arm TrustZone) is present on this machine.
+//! What of iTrustee is on this machine.
 
-/// Device nodes whose presence means the driver is loaded.
-pub const DEVICES: &[&str] = &["/dev/tc_ns_client"];
+use crate::probe::{DeviceProbe, Probe};
 
-pub fn present() -> Option<&'static str> {
-    DEVICES
-        .iter()
-        .copied()
-        .find(|d| std::path::Path::new(d).exists())
+/// The TrustZone client driver's nodes that the TEEC library opens.
+pub(super) const DEVICES: &[&str] = &["/dev/tc_ns_client"];
+
+pub(super) fn probe() -> Probe {
+    Probe::from_devices(DEVICES.iter().map(DeviceProbe::examine).collect(), false)
 }

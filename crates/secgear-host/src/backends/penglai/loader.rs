@@ -1,12 +1,15 @@
-//! Creating an enclave on Penglai (RISC-V).
+//! Creating an enclave on Penglai: not in this release.
 
-use crate::backend::Backend;
-use crate::enclave::EnclaveInfo;
-use secgear_abi::{Error, ErrorCode};
+use crate::backend::{LoadOptions, Loaded};
+use crate::probe::Probe;
+use crate::tee::TeeType;
+use secgear_abi::Error;
 
-pub(crate) fn create(_image: &std::path::Path) -> Result<(Box<dyn Backend>, EnclaveInfo), Error> {
-    Err(Error::new(
-        ErrorCode::NotSupported,
-        "Penglai (RISC-V) is detected, but this release has no Penglai (RISC-V) backend yet; use TeeType::Sim",
+pub(super) fn load(probe: &Probe, options: &LoadOptions) -> Result<Loaded, Error> {
+    Err(super::super::hardware::refuse_load(
+        TeeType::Penglai,
+        super::NAME,
+        probe,
+        options,
     ))
 }

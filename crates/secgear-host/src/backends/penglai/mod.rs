@@ -1,5 +1,30 @@
-//! Penglai (RISC-V): the hardware seam. Detection is real; enclave creation is
-//! not implemented in this release and says so.
+//! Penglai: the hardware seam. The probe is real; this release has no loader,
+//! and loading says exactly why it cannot run.
 
-pub mod loader;
-pub mod probe;
+mod loader;
+mod probe;
+
+use crate::backend::{Backend, LoadOptions, Loaded};
+use crate::probe::Probe;
+use crate::tee::TeeType;
+use secgear_abi::Error;
+
+/// The Penglai backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PenglaiBackend;
+
+pub(crate) const NAME: &str = "Penglai";
+
+impl Backend for PenglaiBackend {
+    fn tee(&self) -> TeeType {
+        TeeType::Penglai
+    }
+
+    fn probe(&self) -> Probe {
+        probe::probe()
+    }
+
+    fn load(&self, options: &LoadOptions) -> Result<Loaded, Error> {
+        loader::load(&probe::probe(), options)
+    }
+}

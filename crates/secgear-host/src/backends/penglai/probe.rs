@@ -1,11 +1,10 @@
-//! Whether Penglai (RISC-V) is present on this machine.
+//! What of Penglai is on this machine.
 
-/// Device nodes whose presence means the driver is loaded.
-pub const DEVICES: &[&str] = &["/dev/penglai_enclave_dev"];
+use crate::probe::{DeviceProbe, Probe};
 
-pub fn present() -> Option<&'static str> {
-    DEVICES
-        .iter()
-        .copied()
-        .find(|d| std::path::Path::new(d).exists())
+/// The Penglai (RISC-V) enclave driver's node.
+pub(super) const DEVICES: &[&str] = &["/dev/penglai_enclave_dev"];
+
+pub(super) fn probe() -> Probe {
+    Probe::from_devices(DEVICES.iter().map(DeviceProbe::examine).collect(), false)
 }

@@ -1,11 +1,10 @@
-//! Whether Intel SGX is present on this machine.
+//! What of Intel SGX is on this machine.
 
-/// Device nodes whose presence means the driver is loaded.
-pub const DEVICES: &[&str] = &["/dev/sgx_enclave", "/dev/sgx/enclave", "/dev/isgx"];
+use crate::probe::{DeviceProbe, Probe};
 
-pub fn present() -> Option<&'static str> {
-    DEVICES
-        .iter()
-        .copied()
-        .find(|d| std::path::Path::new(d).exists())
+/// The in-kernel driver's `/dev/sgx_enclave` (Linux 5.11+), its older `/dev/sgx/enclave` name, and the out-of-tree driver's `/dev/isgx`.
+pub(super) const DEVICES: &[&str] = &["/dev/sgx_enclave", "/dev/sgx/enclave", "/dev/isgx"];
+
+pub(super) fn probe() -> Probe {
+    Probe::from_devices(DEVICES.iter().map(DeviceProbe::examine).collect(), false)
 }

@@ -23,7 +23,7 @@ pub(crate) struct LoadOptions {
     pub expected_measurement: Option<[u8; 32]>,
     pub platform: Arc<SimPlatform>,
     pub start_timeout: Duration,
-    pub switchless: Option<crate::SwitchlessConfig>,
+    pub switchless: Option<crate::switchless::SwitchlessConfig>,
     /// Serves switchless OCALLs on host workers.
     pub ocalls: Arc<dyn secgear_abi::OcallDispatch>,
     pub confinement: SimConfinement,
@@ -154,6 +154,7 @@ pub(crate) fn create(
         monitor: Mutex::new(Some(monitor)),
         switchless: options.switchless.as_ref().map(super::SwitchlessState::new),
         host_workers: Mutex::new(Vec::new()),
+        details: None,
     };
     let deadline = Instant::now() + options.start_timeout;
     loop {
@@ -215,7 +216,7 @@ fn seccomp_filters(pid: u32) -> Option<u32> {
 /// The pools and arena for `cfg`. The OCALL pool exists only when the EDL
 /// has switchless OCALLs and host workers are asked for.
 fn switchless_layout(
-    cfg: &crate::SwitchlessConfig,
+    cfg: &crate::switchless::SwitchlessConfig,
     switchless_ocalls: bool,
 ) -> secgear_sim::channel::SwitchlessLayout {
     let pool = |workers: u32, cores: u64| secgear_sim::channel::PoolLayout {
@@ -223,8 +224,8 @@ fn switchless_layout(
         task_capacity: crate::switchless::TASK_CAPACITY,
         tworkers: workers,
         policy: match cfg.workers_policy {
-            crate::WorkersPolicy::Busy => 0,
-            crate::WorkersPolicy::Wakeup => 1,
+            crate::switchless::WorkersPolicy::Busy => 0,
+            crate::switchless::WorkersPolicy::Wakeup => 1,
         },
         sleep_after_us: cfg.retries_before_sleep,
         cores,
@@ -239,7 +240,7 @@ fn switchless_layout(
 
 fn start_host_workers(
     enclave: &SimEnclave,
-    cfg: Option<&crate::SwitchlessConfig>,
+    cfg: Option<&crate::switchless::SwitchlessConfig>,
     ocalls: &Arc<dyn secgear_abi::OcallDispatch>,
 ) -> Result<(), Error> {
     let (Some(cfg), Some(sl)) = (cfg, enclave.switchless.as_ref()) else {
@@ -255,7 +256,7 @@ fn start_host_workers(
     // From the host's configuration, never from the pool header the enclave can write.
     let settings = secgear_sim::channel::WorkerSettings {
         workers: cfg.num_uworkers,
-        wakeup: cfg.workers_policy == crate::WorkersPolicy::Wakeup,
+        wakeup: cfg.workers_policy == crate::switchless::WorkersPolicy::Wakeup,
         sleep_after: std::time::Duration::from_micros(cfg.retries_before_sleep.into()),
         cores: 0,
     };

@@ -11,14 +11,142 @@ mod switchless;
 
 pub(crate) use switchless::SwitchlessState;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, ImageIdentity, Instance, LoadOptions, Loaded};
+use crate::probe::{Availability, Probe};
+use crate::tee::TeeType;
+use confine::{Confinement, SimConfinement};
 use platform::{Identity, SimPlatform};
 use secgear_abi::{CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
 use secgear_sim::channel::{Channel, state};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// The simulation TEE's backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimBackend;
+
+/// What only the simulation TEE takes: pass to
+/// [`EnclaveBuilder::options`](crate::EnclaveBuilder::options).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SimOptions {
+    /// Largest message (request or reply) one call may carry.
+    pub max_message: usize,
+    /// Where the simulated platform keeps its secrets (default:
+    /// [`SimPlatform::default_dir`]).
+    pub state_dir: Option<PathBuf>,
+    /// Whether an enclave may start where the kernel cannot confine its
+    /// filesystem before its runtime starts (default: refused).
+    pub confinement: SimConfinement,
+    /// How long the enclave process may take to start serving.
+    pub start_timeout: Duration,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            max_message: 8 << 20,
+            state_dir: None,
+            confinement: SimConfinement::Required,
+            start_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl SimOptions {
+    pub fn max_message(mut self, bytes: usize) -> Self {
+        self.max_message = bytes;
+        self
+    }
+
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    pub fn confinement(mut self, confinement: SimConfinement) -> Self {
+        self.confinement = confinement;
+        self
+    }
+}
+
+/// What the simulation TEE knows of one enclave: see
+/// [`Enclave::details`](crate::Enclave::details).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimDetails {
+    /// The enclave's process.
+    pub process_id: u32,
+    /// What confines that process, and from when.
+    pub confinement: Confinement,
+}
+
+impl Backend for SimBackend {
+    fn tee(&self) -> TeeType {
+        TeeType::Sim
+    }
+
+    /// The simulation needs no device: it runs wherever Linux does (how
+    /// well it can confine the enclave is decided, and reported, at load).
+    fn probe(&self) -> Probe {
+        Probe {
+            availability: Availability::Ready,
+            devices: Vec::new(),
+        }
+    }
+
+    fn load(&self, options: &LoadOptions) -> Result<Loaded, Error> {
+        let defaults = SimOptions::default();
+        let sim = options
+            .backend_options
+            .get::<SimOptions>()
+            .unwrap_or(&defaults);
+        if sim.max_message < secgear_sim::channel::MIN_CAPACITY {
+            return Err(Error::bad_parameters(format!(
+                "max_message({}) is below the {}-byte minimum",
+                sim.max_message,
+                secgear_sim::channel::MIN_CAPACITY
+            )));
+        }
+        let platform = match &sim.state_dir {
+            Some(dir) => SimPlatform::open(dir)?,
+            None => SimPlatform::open_default()?,
+        };
+        let load = loader::LoadOptions {
+            debug: options.debug,
+            threads: options.threads,
+            max_message: sim.max_message,
+            expected_signer: options.expected_signer,
+            expected_measurement: options.expected_measurement,
+            platform: Arc::new(platform),
+            start_timeout: sim.start_timeout,
+            switchless: options.switchless.clone(),
+            ocalls: options.ocalls.clone(),
+            confinement: sim.confinement,
+        };
+        let (mut enclave, image, confinement) = loader::create(&options.image, load)?;
+        tracing::warn!(
+            target: "secgear::sim",
+            "enclave {} runs on the simulation TEE: isolated as a process, not by hardware; not secure",
+            options.image.display()
+        );
+        enclave.details = Some(SimDetails {
+            process_id: enclave.process_id(),
+            confinement,
+        });
+        Ok(Loaded {
+            instance: Box::new(enclave),
+            identity: ImageIdentity {
+                measurement: image.measurement,
+                signer_id: image.signer_id,
+                product_id: image.config.product_id,
+                security_version: image.config.security_version,
+            },
+        })
+    }
+}
 
 /// How often a waiting host thread re-checks whether the enclave died.
 const LIVENESS_POLL: Duration = Duration::from_millis(100);
@@ -84,6 +212,7 @@ pub(crate) struct SimEnclave {
     pub(crate) switchless: Option<SwitchlessState>,
     /// Host threads serving switchless OCALLs.
     pub(crate) host_workers: Mutex<Vec<JoinHandle<()>>>,
+    details: Option<SimDetails>,
 }
 
 impl SimEnclave {
@@ -206,7 +335,7 @@ impl SimEnclave {
     }
 }
 
-impl Backend for SimEnclave {
+impl Instance for SimEnclave {
     fn slots(&self) -> usize {
         self.channel.slot_count()
     }
@@ -244,7 +373,7 @@ impl Backend for SimEnclave {
         self.switchless_call(request, ocalls)
     }
 
-    fn switchless_stats(&self) -> Option<crate::SwitchlessStats> {
+    fn switchless_stats(&self) -> Option<crate::switchless::SwitchlessStats> {
         self.stats()
     }
 
@@ -279,6 +408,12 @@ impl Backend for SimEnclave {
 
     fn is_dead(&self) -> bool {
         self.dead.load(Ordering::Acquire)
+    }
+
+    fn details(&self) -> Option<&(dyn std::any::Any + Send + Sync)> {
+        self.details
+            .as_ref()
+            .map(|d| d as &(dyn std::any::Any + Send + Sync))
     }
 
     fn dead_error(&self) -> Error {

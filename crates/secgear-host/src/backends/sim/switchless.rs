@@ -3,7 +3,7 @@
 //! switchless OCALL pool, and the shared-buffer arena.
 
 use super::{Carrier, LIVENESS_POLL, SimEnclave};
-use crate::backend::Backend;
+use crate::backend::Instance;
 use secgear_abi::{AsyncId, CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
 use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, WorkerSettings, state};
 use std::sync::Arc;
@@ -43,7 +43,7 @@ pub(crate) struct SwitchlessState {
 }
 
 impl SwitchlessState {
-    pub(crate) fn new(cfg: &crate::SwitchlessConfig) -> Self {
+    pub(crate) fn new(cfg: &crate::switchless::SwitchlessConfig) -> Self {
         Self {
             free: FreeTasks::new(cfg.tasks()),
             fallback_after: Duration::from_micros(cfg.retries_before_fallback.into()),
@@ -281,10 +281,10 @@ impl SimEnclave {
         }
     }
 
-    pub(super) fn stats(&self) -> Option<crate::SwitchlessStats> {
+    pub(super) fn stats(&self) -> Option<crate::switchless::SwitchlessStats> {
         let sl = self.switchless.as_ref()?;
         let (sleeps, wakes) = self.channel.pool()?.counters();
-        Some(crate::SwitchlessStats {
+        Some(crate::switchless::SwitchlessStats {
             served: sl.served.load(Ordering::Relaxed),
             fallbacks: sl.fallbacks.load(Ordering::Relaxed),
             pool_full: sl.pool_full.load(Ordering::Relaxed),

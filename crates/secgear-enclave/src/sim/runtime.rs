@@ -2,9 +2,12 @@
 //! per thread, and carry OCALLs (and ECALLs nested in them) over the slot of
 //! the ECALL in progress.
 
-use crate::sandbox;
-use secgear_abi::{EcallContext, Error, ErrorCode, FunctionInfo, Reader, Transport, Writer};
+use super::platform::SharedArena;
+use super::sandbox;
+use crate::context::Context;
+use secgear_abi::{EcallContext, Error, ErrorCode, FunctionInfo, Reader, Writer};
 use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, Slot, state};
+use secgear_sim::launch::LaunchArgs;
 use std::cell::RefCell;
 use std::sync::{Arc, Barrier, OnceLock};
 
@@ -32,30 +35,35 @@ type NestedServer = Box<dyn Fn(&[u8], Option<&FunctionInfo>) -> Vec<u8>>;
 
 /// What every worker shares.
 struct Shared<E> {
-    channel: &'static Channel,
+    runtime: &'static SimRuntime,
+    ctx: &'static Context,
     implementation: E,
     dispatch: Dispatch<E>,
+}
+
+/// The simulated enclave's runtime state, made once at entry: the
+/// [`Platform`](crate::platform::Platform) of this process.
+pub(crate) struct SimRuntime {
+    channel: &'static Channel,
+    /// The host's pid, from the loader: a different parent means the host
+    /// died (the enclave was re-parented) and the enclave must end too.
+    /// Taken from the loader rather than read at start, when the host may
+    /// already be gone.
+    host_pid: Option<rustix::process::Pid>,
+    /// Tasks of the switchless OCALL pool this enclave is not using.
+    ocall_tasks: OnceLock<FreeTasks>,
+    ocall_table: &'static [FunctionInfo],
+    pub(super) arena: Option<SharedArena>,
 }
 
 /// How often an idle enclave thread checks that its host is still there.
 const ORPHAN_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The host's pid, from the loader: a different parent means the host died
-/// (the enclave was re-parented) and the enclave must end too. Taken from
-/// the loader rather than read at start, when the host may already be gone.
-static HOST_PID: OnceLock<Option<rustix::process::Pid>> = OnceLock::new();
-
-fn orphaned() -> bool {
-    HOST_PID
-        .get()
-        .is_some_and(|host| rustix::process::getppid() != *host)
-}
-
-/// The channel, for the panic hook and the OCALL transport of any thread.
-static CHANNEL: OnceLock<&'static Channel> = OnceLock::new();
-
-pub(crate) fn channel() -> Option<&'static Channel> {
-    CHANNEL.get().copied()
+impl SimRuntime {
+    fn orphaned(&self) -> bool {
+        self.host_pid
+            .is_some_and(|host| rustix::process::getppid() != Some(host))
+    }
 }
 
 thread_local! {
@@ -65,40 +73,20 @@ thread_local! {
     static NESTED: RefCell<Option<NestedServer>> = RefCell::new(None);
 }
 
-/// Arguments the loader passes: `<debug|production> <heap limit> <host pid>`.
-struct LaunchArgs {
-    debug: bool,
-    heap_limit: u64,
-    host_pid: i32,
-}
-
-fn launch_args() -> Option<LaunchArgs> {
-    let mut args = std::env::args().skip(1);
-    let debug = match args.next()?.as_str() {
-        "debug" => true,
-        "production" => false,
-        _ => return None,
-    };
-    let heap_limit = args.next()?.parse().ok()?;
-    let host_pid = args.next()?.parse().ok()?;
-    Some(LaunchArgs {
-        debug,
-        heap_limit,
-        host_pid,
-    })
-}
-
 /// Runs the enclave; never returns. Use [`entry!`](crate::entry).
 pub fn run<E: Send + Sync + 'static>(
     implementation: E,
     dispatch: Dispatch<E>,
     ocalls: &'static [FunctionInfo],
 ) -> ! {
-    let Some(args) = launch_args() else {
-        eprintln!(
-            "this is a secgear-rs enclave image: load it with secgear_host::Enclave, do not run it directly"
-        );
-        std::process::exit(2);
+    let args = match LaunchArgs::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!(
+                "this is a secgear-rs enclave image ({e}): load it with secgear_host::Enclave, do not run it directly"
+            );
+            std::process::exit(2);
+        }
     };
     let channel = match sandbox::take_channel() {
         Ok(c) => c,
@@ -107,21 +95,27 @@ pub fn run<E: Send + Sync + 'static>(
             std::process::exit(2);
         }
     };
-    let _ = HOST_PID.set(rustix::process::Pid::from_raw(args.host_pid));
     let channel: &'static Channel = Box::leak(Box::new(channel));
-    let _ = CHANNEL.set(channel);
-    install_panic_hook();
-    set_ocall_table(ocalls);
-    let shared: &'static Shared<E> = Box::leak(Box::new(Shared {
+    install_panic_hook(channel);
+    let runtime: &'static SimRuntime = Box::leak(Box::new(SimRuntime {
         channel,
+        host_pid: rustix::process::Pid::from_raw(args.host_pid),
+        ocall_tasks: OnceLock::new(),
+        ocall_table: ocalls,
+        arena: channel.arena().map(SharedArena),
+    }));
+    let ctx = match Context::install(runtime) {
+        Ok(ctx) => ctx,
+        Err(e) => fail(channel, &e.to_string()),
+    };
+    let shared: &'static Shared<E> = Box::leak(Box::new(Shared {
+        runtime,
+        ctx,
         implementation,
         dispatch,
     }));
-    let slots = shared.channel.slot_count();
-    let pool_workers = shared
-        .channel
-        .pool()
-        .map_or(0, |p| p.settings().workers as usize);
+    let slots = channel.slot_count();
+    let pool_workers = channel.pool().map_or(0, |p| p.settings().workers as usize);
     // Workers finish starting (stacks, signal stacks) before the sandbox and
     // memory limit go up, and run user code only after.
     let started = Arc::new(Barrier::new(slots + pool_workers + 1));
@@ -134,7 +128,7 @@ pub fn run<E: Send + Sync + 'static>(
             .stack_size(WORKER_STACK)
             .spawn(move || {
                 // What needs system calls the sandbox forbids happens first.
-                prepare(shared.channel);
+                prepare(channel);
                 started.wait();
                 sandboxed.wait();
                 serve();
@@ -158,9 +152,9 @@ pub fn run<E: Send + Sync + 'static>(
             Box::new(move || serve_pool(shared)),
         );
     }
-    crate::logging::install();
+    crate::logging::install(ctx);
     started.wait();
-    if let Err(e) = sandbox::enter(args.debug, args.heap_limit, slots) {
+    if let Err(e) = sandbox::enter(args.mode, args.heap_limit, slots) {
         fail(channel, &format!("cannot enter the sandbox: {e}"));
     }
     sandboxed.wait();
@@ -179,22 +173,21 @@ fn fail(channel: &Channel, message: &str) -> ! {
 
 /// A panic in enclave code leaves the enclave in an unknown state: like a
 /// hardware enclave fault, it ends the enclave. The message goes to the host.
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        if let Some(channel) = CHANNEL.get() {
-            let thread = std::thread::current();
-            channel.write_death_note(&format!(
-                "enclave thread '{}' {info}",
-                thread.name().unwrap_or("?")
-            ));
-            channel.wake_everyone();
-        }
+fn install_panic_hook(channel: &'static Channel) {
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        channel.write_death_note(&format!(
+            "enclave thread '{}' {info}",
+            thread.name().unwrap_or("?")
+        ));
+        channel.wake_everyone();
         std::process::exit(101);
     }));
 }
 
 fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize) {
-    let Some(slot) = shared.channel.slot(index) else {
+    let runtime = shared.runtime;
+    let Some(slot) = runtime.channel.slot(index) else {
         return;
     };
     CURRENT.with(|c| *c.borrow_mut() = Some(SlotRef::Call(index)));
@@ -207,14 +200,14 @@ fn serve_slot<E: Send + Sync + 'static>(shared: &'static Shared<E>, index: usize
         }))
     });
     loop {
-        if shared.channel.shutdown_requested() {
+        if runtime.channel.shutdown_requested() {
             return;
         }
         if slot
             .wait_for(|s| s == state::ECALL, Some(ORPHAN_POLL))
             .is_none()
         {
-            if orphaned() {
+            if runtime.orphaned() {
                 std::process::exit(4);
             }
             continue;
@@ -235,7 +228,7 @@ fn serve_top_level<E: Send + Sync + 'static>(
 ) -> Vec<u8> {
     match Reader::request(request) {
         Ok((header, _)) if header.kind == secgear_abi::CallKind::Builtin => {
-            crate::builtin::serve(header.function_id, request)
+            crate::builtin::serve(shared.ctx, header.function_id, request)
         }
         _ => (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, request),
     }
@@ -259,14 +252,15 @@ fn pin_to_cores(channel: &Channel) {
 
 /// A switchless worker: serves the ECALLs the host publishes in the pool.
 fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
-    let Some(pool) = shared.channel.pool() else {
+    let runtime = shared.runtime;
+    let Some(pool) = runtime.channel.pool() else {
         return;
     };
     let stop = || {
-        if orphaned() {
+        if runtime.orphaned() {
             std::process::exit(4);
         }
-        shared.channel.shutdown_requested()
+        runtime.channel.shutdown_requested()
     };
     pool.run_worker(pool.settings(), stop, ORPHAN_POLL, |index| {
         let Some(task) = pool.task(index) else {
@@ -284,77 +278,62 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
     });
 }
 
-/// Carries the enclave's OCALLs (and platform calls) to the host over the
-/// slot of the ECALL this thread is serving.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HostTransport;
-
-/// The transport for the generated `OcallClient`: `edl::OcallClient::new(secgear_enclave::host())`.
-pub fn host() -> HostTransport {
-    HostTransport
-}
-
-/// Tasks of the switchless OCALL pool this enclave is not using.
-static OCALL_TASKS: OnceLock<FreeTasks> = OnceLock::new();
-
-/// Hands an OCALL to the host's workers; `None` when it must take the normal
-/// path (no pool, too large, pool full, or no worker took it in time).
-fn switchless_ocall(request: &[u8]) -> Option<Result<Vec<u8>, Error>> {
-    let channel = CHANNEL.get()?;
-    let pool = channel.ocall_pool()?;
-    CURRENT.with(|c| *c.borrow())?;
-    let tasks = OCALL_TASKS.get_or_init(|| FreeTasks::new(pool.tasks()));
-    let index = if request.len() <= pool.task_capacity() {
-        tasks.take()
-    } else {
-        None
-    };
-    let Some((index, task)) = index.and_then(|i| Some((i, pool.task(i)?))) else {
-        pool.count_fallback();
-        return None;
-    };
-    if task.begin(state::ECALL, request).is_err() {
-        tasks.release(index);
-        pool.count_fallback();
-        return None;
-    }
-    pool.publish(index);
-    if !pool.await_claim(index, pool.fallback_budget()) {
-        tasks.release(index);
-        pool.count_fallback();
-        return None;
-    }
-    let done = |s| s == state::ECALL_DONE;
-    if task.spin_for(done, RESULT_SPIN).is_none() {
-        while task.wait_for(done, Some(ORPHAN_POLL)).is_none() {
-            if orphaned() {
-                std::process::exit(4);
-            }
-            if channel.shutdown_requested() {
-                // The task stays taken: a host worker may still answer it.
-                return Some(Err(Error::new(
-                    ErrorCode::EnclaveLost,
-                    "the host is shutting the enclave down",
-                )));
+impl SimRuntime {
+    /// Hands an OCALL to the host's workers; `None` when it must take the normal
+    /// path (no pool, too large, pool full, or no worker took it in time).
+    pub(super) fn switchless_ocall(&self, request: &[u8]) -> Option<Result<Vec<u8>, Error>> {
+        let channel = self.channel;
+        let pool = channel.ocall_pool()?;
+        CURRENT.with(|c| *c.borrow())?;
+        let tasks = self
+            .ocall_tasks
+            .get_or_init(|| FreeTasks::new(pool.tasks()));
+        let index = if request.len() <= pool.task_capacity() {
+            tasks.take()
+        } else {
+            None
+        };
+        let Some((index, task)) = index.and_then(|i| Some((i, pool.task(i)?))) else {
+            pool.count_fallback();
+            return None;
+        };
+        if task.begin(state::ECALL, request).is_err() {
+            tasks.release(index);
+            pool.count_fallback();
+            return None;
+        }
+        pool.publish(index);
+        if !pool.await_claim(index, pool.fallback_budget()) {
+            tasks.release(index);
+            pool.count_fallback();
+            return None;
+        }
+        let done = |s| s == state::ECALL_DONE;
+        if task.spin_for(done, RESULT_SPIN).is_none() {
+            while task.wait_for(done, Some(ORPHAN_POLL)).is_none() {
+                if self.orphaned() {
+                    std::process::exit(4);
+                }
+                if channel.shutdown_requested() {
+                    // The task stays taken: a host worker may still answer it.
+                    return Some(Err(Error::new(
+                        ErrorCode::EnclaveLost,
+                        "the host is shutting the enclave down",
+                    )));
+                }
             }
         }
-    }
-    let reply = task
-        .take_message()
-        .map_err(|e| Error::malformed(e.to_string()));
-    tasks.release(index);
-    Some(reply)
-}
-
-impl Transport for HostTransport {
-    fn call_switchless(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
-        switchless_ocall(&request).unwrap_or_else(|| self.call(request))
+        let reply = task
+            .take_message()
+            .map_err(|e| Error::malformed(e.to_string()));
+        tasks.release(index);
+        Some(reply)
     }
 
-    fn call(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
-        let channel = CHANNEL
-            .get()
-            .ok_or_else(|| Error::new(ErrorCode::BadState, "no enclave runtime"))?;
+    /// Carries an OCALL (or platform call) to the host over the slot of the
+    /// ECALL this thread is serving.
+    pub(super) fn call_host(&self, request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let channel = self.channel;
         let current = CURRENT.with(|c| *c.borrow()).ok_or_else(|| {
             Error::new(
                 ErrorCode::OcallNotAllowed,
@@ -364,7 +343,7 @@ impl Transport for HostTransport {
         let slot = current
             .resolve(channel)
             .ok_or_else(|| Error::new(ErrorCode::BadState, "slot vanished"))?;
-        let info = ocall_info(&request);
+        let info = self.ocall_info(&request);
         slot.post(state::OCALL, &request)
             .map_err(|e| Error::new(ErrorCode::ExcessData, e.to_string()))?;
         loop {
@@ -391,25 +370,22 @@ impl Transport for HostTransport {
                     };
                     slot.post_or_error(state::ECALL_DONE, &reply);
                 }
-                None if orphaned() => std::process::exit(4),
+                None if self.orphaned() => std::process::exit(4),
                 None => {}
             }
         }
     }
-}
 
-/// The table entry of an OCALL request, for `allow(...)` checks of ECALLs
-/// nested in it. Platform calls have none.
-fn ocall_info(request: &[u8]) -> Option<&'static FunctionInfo> {
-    let (header, _) = Reader::request(request).ok()?;
-    if header.kind != secgear_abi::CallKind::Ocall {
-        return None;
+    /// The table entry of an OCALL request, for `allow(...)` checks of ECALLs
+    /// nested in it. Platform calls have none.
+    fn ocall_info(&self, request: &[u8]) -> Option<&'static FunctionInfo> {
+        let (header, _) = Reader::request(request).ok()?;
+        if header.kind != secgear_abi::CallKind::Ocall {
+            return None;
+        }
+        self.ocall_table.get(header.function_id as usize)
     }
-    let table = OCALL_TABLE.get()?;
-    table.get(header.function_id as usize)
 }
-
-static OCALL_TABLE: OnceLock<&'static [FunctionInfo]> = OnceLock::new();
 
 fn serve_nested(request: &[u8], active: Option<&'static FunctionInfo>) -> Vec<u8> {
     NESTED.with(|n| match n.borrow().as_ref() {
@@ -419,8 +395,4 @@ fn serve_nested(request: &[u8], active: Option<&'static FunctionInfo>) -> Vec<u8
             "no dispatcher on this thread",
         )),
     })
-}
-
-pub(crate) fn set_ocall_table(table: &'static [FunctionInfo]) {
-    let _ = OCALL_TABLE.set(table);
 }

@@ -4,23 +4,28 @@
 //! does not need, so enclave code cannot open files or sockets, execute
 //! programs or create processes: all I/O goes through OCALLs, as in a TEE.
 
-use rustix::fd::{BorrowedFd, FromRawFd, OwnedFd};
+use rustix::fd::{FromRawFd, OwnedFd};
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
     SeccompRule,
 };
 use secgear_sim::CHANNEL_FD;
 use secgear_sim::channel::Channel;
+use secgear_sim::launch::Mode;
 use std::collections::BTreeMap;
 
 /// Takes ownership of the channel descriptor the loader placed at
 /// [`CHANNEL_FD`] and closes every other inherited descriptor.
 pub fn take_channel() -> Result<Channel, String> {
-    // SAFETY: the fd number is only borrowed for this probe, which fails
-    // cleanly (EBADF) if the loader did not provide it.
-    let probe = unsafe { BorrowedFd::borrow_raw(CHANNEL_FD) };
-    rustix::io::fcntl_getfd(probe)
-        .map_err(|e| format!("descriptor {CHANNEL_FD} is not open: {e}"))?;
+    // F_GETFD names the descriptor by number: nothing is borrowed, so a
+    // closed one is just EBADF.
+    // SAFETY: fcntl(F_GETFD) takes no pointer and touches no memory.
+    if unsafe { libc::fcntl(CHANNEL_FD, libc::F_GETFD) } < 0 {
+        return Err(format!(
+            "descriptor {CHANNEL_FD} is not open: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
     // SAFETY: the loader hands descriptor 3 to this process for its channel
     // alone, and nothing else in the process has taken ownership of it yet
     // (this runs first in `main`).
@@ -47,12 +52,12 @@ fn close_inherited() {
 const RUNTIME_RESERVE: u64 = 32 << 20;
 
 /// Enters the sandbox for every thread of the process.
-pub fn enter(debug: bool, heap_limit: u64, workers: usize) -> Result<(), String> {
-    if !debug {
+pub fn enter(mode: Mode, heap_limit: u64, workers: usize) -> Result<(), String> {
+    if !mode.is_debug() {
         rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
             .map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
     }
-    let stacks = (workers as u64).saturating_mul(crate::runtime::WORKER_STACK as u64 + (64 << 10));
+    let stacks = (workers as u64).saturating_mul(super::runtime::WORKER_STACK as u64 + (64 << 10));
     let data = heap_limit
         .saturating_add(stacks)
         .saturating_add(RUNTIME_RESERVE);
