@@ -13,7 +13,7 @@ use secgear_channel::{ChannelError, Delivered, ServerConfig, SessionTable, wire:
 use std::time::Instant;
 
 pub use crate::context::ChannelSettings;
-pub use secgear_channel::{Delivered as Received, EvidenceVerifier, wire};
+pub use secgear_channel::{Delivered as Received, EvidenceVerifier, Refusal, wire};
 
 fn channel_error(e: ChannelError) -> Error {
     let code = match e {

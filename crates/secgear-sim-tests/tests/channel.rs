@@ -111,3 +111,151 @@ fn the_host_cannot_make_the_enclave_sign_a_runtime_binding() {
     }
     assert!(e.report(&[0x11; 64]).is_ok(), "other report data is fine");
 }
+
+/// How a handshake through the host ended.
+#[derive(Debug)]
+enum Handshake {
+    /// The enclave admitted the client, which still owes it these frames
+    /// (its own evidence, under mutual attestation): they travel with the
+    /// first records.
+    Admitted(ClientChannel, Vec<u8>),
+    /// The enclave refused a frame of the handshake (its built-in call failed).
+    Refused(ErrorCode),
+    /// The client gave up (it refused the enclave, or never finished).
+    Failed(#[allow(dead_code)] ChannelError),
+}
+
+/// Runs a handshake with `config`, relaying every frame as a host would.
+fn handshake(enclave: &Enclave, config: ClientConfig) -> Handshake {
+    let mut c = match ClientChannel::new(config) {
+        Ok(c) => c,
+        Err(e) => return Handshake::Failed(e),
+    };
+    let mut outgoing = match c.start() {
+        Ok(hello) => vec![hello],
+        Err(e) => return Handshake::Failed(e),
+    };
+    let mut owed = None;
+    while let Some(frame) = outgoing.pop() {
+        let reply = match enclave.channel_handshake(&frame) {
+            Ok(reply) => reply,
+            Err(e) => return Handshake::Refused(e.kind()),
+        };
+        let frames = match wire::split(&reply) {
+            Ok(frames) => frames,
+            Err(e) => return Handshake::Failed(e),
+        };
+        for f in frames {
+            match c.handle_message(f) {
+                Ok(Event::Send(frames)) => outgoing.extend(frames),
+                Ok(Event::Established(frames)) => owed = Some(frames.concat()),
+                Ok(_) => {}
+                Err(e) => return Handshake::Failed(e),
+            }
+        }
+    }
+    match owed {
+        Some(owed) => Handshake::Admitted(c, owed),
+        None => Handshake::Failed(ChannelError::NotEstablished),
+    }
+}
+
+/// Whether the enclave serves `c`: a record (after the frames the client
+/// still owed) that it opens and answers.
+fn served(enclave: &Enclave, c: &mut ClientChannel, owed: &[u8]) -> bool {
+    let frames = [
+        owed,
+        &c.encrypt(&numbers(&[20, 22])).expect("seal").concat(),
+    ]
+    .concat();
+    let mut reply = vec![0u8; 1 << 16];
+    let mut len = 0usize;
+    let status = Client::new(enclave)
+        .channel_sum(&frames, &mut reply, &mut len)
+        .expect("ECALL");
+    status == 0 && len > 0
+}
+
+fn client_config(key: Option<(zeroize::Zeroizing<Vec<u8>>, Vec<u8>)>) -> ClientConfig {
+    let mut config = ClientConfig::new(Box::new(verifier(secgear_sim_tests::ENCLAVE_MEASUREMENT)));
+    config.static_key = key;
+    config
+}
+
+#[test]
+fn an_enclave_with_a_client_allow_list_serves_only_those_clients() {
+    let e = start(1);
+    let allowed = secgear_channel::generate_static_key().expect("key");
+    let status = Client::new(&*e)
+        .channel_configure(1, &allowed.1)
+        .expect("configure");
+    assert_eq!(status, 0);
+    let stranger = secgear_channel::generate_static_key().expect("key");
+    for key in [None, Some(stranger)] {
+        let outcome = handshake(&e, client_config(key));
+        assert!(
+            matches!(outcome, Handshake::Refused(ErrorCode::Security)),
+            "a client off the list is refused inside the enclave: {outcome:?}"
+        );
+    }
+    let Handshake::Admitted(mut friend, owed) = handshake(&e, client_config(Some(allowed))) else {
+        panic!("the allowed client is admitted");
+    };
+    assert!(served(&e, &mut friend, &owed));
+}
+
+/// Evidence the test enclave's client verifier accepts when `honest`.
+struct TestClientEvidence {
+    honest: bool,
+}
+
+impl secgear_channel::EvidenceProvider for TestClientEvidence {
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, String> {
+        let binding = if self.honest { *report_data } else { [0; 64] };
+        Ok([b"client:".as_slice(), &binding].concat())
+    }
+}
+
+#[test]
+fn an_enclave_requiring_mutual_attestation_refuses_clients_without_it() {
+    let e = start(1);
+    assert_eq!(
+        Client::new(&*e)
+            .channel_configure(2, &[])
+            .expect("configure"),
+        0
+    );
+    for own in [None, Some(false)] {
+        let mut config = client_config(None);
+        config.own_evidence = own.map(|honest| Box::new(TestClientEvidence { honest }) as Box<_>);
+        // The enclave's half of the handshake is the same for everyone; it
+        // refuses to serve a client until that client's evidence passes.
+        let Handshake::Admitted(mut c, owed) = handshake(&e, config) else {
+            panic!("{own:?}: the client reaches the enclave");
+        };
+        assert!(
+            !served(&e, &mut c, &owed),
+            "{own:?}: refused inside the enclave"
+        );
+    }
+    let mut config = client_config(None);
+    config.own_evidence = Some(Box::new(TestClientEvidence { honest: true }));
+    let Handshake::Admitted(mut c, owed) = handshake(&e, config) else {
+        panic!("the attested client is admitted");
+    };
+    assert!(!owed.is_empty(), "the client's evidence is owed");
+    assert!(served(&e, &mut c, &owed));
+}
+
+#[test]
+fn the_channel_cannot_be_reconfigured_once_it_serves() {
+    let e = start(1);
+    let mut c = connect(&e, secgear_sim_tests::ENCLAVE_MEASUREMENT).expect("channel");
+    assert!(served(&e, &mut c, &[]));
+    assert_eq!(
+        Client::new(&*e)
+            .channel_configure(0, &[])
+            .expect("configure") as u32,
+        ErrorCode::BadState.code()
+    );
+}

@@ -528,3 +528,54 @@ fn a_call_to_sleeping_workers_falls_back_when_they_wake_too_slowly() {
     assert!(stats.fallbacks >= 1, "{stats:?}");
     assert_eq!(stats.fallbacks + stats.served, 20, "{stats:?}");
 }
+
+/// The cores the `switchless-*` threads of process `pid` may run on, and
+/// those of its other threads.
+fn worker_affinity(pid: u32) -> (Vec<String>, Vec<String>) {
+    let (mut workers, mut others) = (Vec::new(), Vec::new());
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("tasks") {
+        let dir = task.expect("task").path();
+        let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+        let Some(cpus) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        else {
+            continue;
+        };
+        let cpus = cpus.trim().to_owned();
+        if name.starts_with("switchless-") {
+            workers.push(cpus);
+        } else {
+            others.push(cpus);
+        }
+    }
+    (workers, others)
+}
+
+#[test]
+fn enclave_workers_run_only_on_the_cores_asked_for() {
+    let mine = rustix::thread::sched_getaffinity(None).expect("affinity");
+    let core = (0..rustix::thread::CpuSet::MAX_CPU)
+        .rev()
+        .find(|c| mine.is_set(*c))
+        .expect("a core");
+    let enclave = switchless(SwitchlessConfig {
+        num_tworkers: 2,
+        cores: vec![core],
+        ..cfg()
+    });
+    assert_eq!(Client::new(&*enclave).sw_add(2, 3).expect("call"), 5);
+    let pid = enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .process_id;
+    let (workers, others) = worker_affinity(pid);
+    assert_eq!(workers, vec![core.to_string(); 2], "pinned workers");
+    assert!(
+        others
+            .iter()
+            .all(|cpus| *cpus != core.to_string() || mine.count() == 1),
+        "only the workers are pinned: {others:?}"
+    );
+}

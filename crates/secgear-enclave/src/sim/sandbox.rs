@@ -144,6 +144,16 @@ fn filter() -> Result<BpfProgram, String> {
     };
     rules.insert(libc::SYS_write, std_streams()?);
     rules.insert(libc::SYS_writev, std_streams()?);
+    // Reading whether the process is dumpable changes nothing (tests read it
+    // to see production mode hold).
+    rules.insert(
+        libc::SYS_prctl,
+        vec![rule(vec![condition(
+            0,
+            SeccompCmpOp::Eq,
+            libc::PR_GET_DUMPABLE as u64,
+        )?])?],
+    );
     // `abort()` raises SIGABRT at itself, and only at itself.
     let own_pid = std::process::id() as u64;
     rules.insert(

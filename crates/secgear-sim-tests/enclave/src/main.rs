@@ -1,5 +1,7 @@
 //! Enclave behaviours the integration tests need, good and bad.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+
+mod probes;
 
 use secgear_enclave::{SealPolicy, abi::Transport};
 
@@ -8,6 +10,26 @@ mod edl {
 }
 
 struct TestEnclave;
+
+/// A client verifier for the mutual-attestation test: the client's
+/// "evidence" must carry this session's binding.
+struct ClientBinding;
+
+impl secgear_enclave::channel::EvidenceVerifier for ClientBinding {
+    fn verify(
+        &self,
+        evidence: &[u8],
+        report_data: &[u8; 64],
+    ) -> Result<(), secgear_enclave::channel::Refusal> {
+        match evidence.strip_prefix(b"client:") {
+            Some(binding) if binding == report_data => Ok(()),
+            Some(_) => Err(secgear_enclave::channel::Refusal::Binding),
+            None => Err(secgear_enclave::channel::Refusal::Evidence(
+                "not a test client's evidence".into(),
+            )),
+        }
+    }
+}
 
 fn host() -> edl::OcallClient<secgear_enclave::HostTransport> {
     edl::OcallClient::new(secgear_enclave::host())
@@ -45,9 +67,44 @@ impl edl::Trusted for TestEnclave {
     }
 
     fn try_exec(&self) -> i32 {
-        match std::process::Command::new("/bin/true").status() {
-            Ok(_) => 0,
-            Err(e) => errno_of(&e),
+        probes::exec_true()
+    }
+
+    fn try_exec_memory(&self, how: i32) -> i32 {
+        probes::executable_memory(how)
+    }
+
+    fn try_alloc(&self, bytes: u64) -> i32 {
+        let mut v: Vec<u8> = Vec::new();
+        match v.try_reserve_exact(bytes as usize) {
+            Ok(()) => {
+                // Touch it, so the pages are really there.
+                v.resize(bytes as usize, 1);
+                i32::from(v.iter().step_by(4096).all(|b| *b == 1))
+            }
+            Err(_) => -1,
+        }
+    }
+
+    fn dumpable(&self) -> i32 {
+        probes::dumpable()
+    }
+
+    /// 0: defaults; 1: admit only the client static key `key`; 2: mutual
+    /// attestation, admitting clients whose evidence is `client:` followed
+    /// by the handshake's binding.
+    fn channel_configure(&self, mode: i32, key: &[u8]) -> i32 {
+        use secgear_enclave::channel::{self, ChannelSettings};
+        let mut settings = ChannelSettings::default();
+        match mode {
+            0 => {}
+            1 => settings.client_keys = Some(vec![key.to_vec()]),
+            2 => settings.client_verifier = Some(Box::new(ClientBinding)),
+            _ => return -1,
+        }
+        match channel::configure(settings) {
+            Ok(()) => 0,
+            Err(e) => e.kind().code() as i32,
         }
     }
 
