@@ -34,9 +34,6 @@ fn run() -> Result<String, secgear_host::Error> {
         .debug(true)
         .expect_measurement(ENCLAVE_MEASUREMENT)
         .create()?;
-    println!(
-        "note: the simulation TEE isolates the enclave as a process, not with hardware: it is not secure"
-    );
     let hello = helloworld::Client::new(&enclave);
     let mut buf = [0u8; 32];
     let status = hello.get_string(&mut buf)?;

@@ -63,12 +63,16 @@ fn run() -> Result<(), String> {
     median(WARMUP, |b| client.get_string_switchless(b))?;
     let switchless = median(CALLS, |b| client.get_string_switchless(b))?;
 
-    if let Some(stats) = enclave.switchless_stats() {
-        println!(
-            "switchless: {} served, {} fell back, {} found the pool full",
-            stats.served, stats.fallbacks, stats.pool_full
-        );
-    }
+    let stats = enclave
+        .switchless_stats()
+        .ok_or("the enclave has no switchless pool")?;
+    println!(
+        "switchless: calls={} served={} fell_back={} pool_full={}",
+        1 + WARMUP + CALLS,
+        stats.served,
+        stats.fallbacks,
+        stats.pool_full
+    );
     let normal_us = normal.as_secs_f64() * 1e6;
     let switchless_us = switchless.as_secs_f64() * 1e6;
     println!(

