@@ -118,7 +118,7 @@ enum Handshake {
     /// The enclave admitted the client, which still owes it these frames
     /// (its own evidence, under mutual attestation): they travel with the
     /// first records.
-    Admitted(ClientChannel, Vec<u8>),
+    Admitted(Box<ClientChannel>, Vec<u8>),
     /// The enclave refused a frame of the handshake (its built-in call failed).
     Refused(ErrorCode),
     /// The client gave up (it refused the enclave, or never finished).
@@ -155,7 +155,7 @@ fn handshake(enclave: &Enclave, config: ClientConfig) -> Handshake {
         }
     }
     match owed {
-        Some(owed) => Handshake::Admitted(c, owed),
+        Some(owed) => Handshake::Admitted(Box::new(c), owed),
         None => Handshake::Failed(ChannelError::NotEstablished),
     }
 }

@@ -6,6 +6,7 @@
 //!
 //! [`Platform`]: crate::platform::Platform
 
+mod arena;
 mod platform;
 mod runtime;
 mod sandbox;

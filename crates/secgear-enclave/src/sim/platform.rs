@@ -3,8 +3,7 @@
 
 use super::runtime::SimRuntime;
 use crate::platform::{Evidence, KeyVersion, Platform, SharedMemory};
-use secgear_abi::{CallKind, Error, ErrorCode, Reader, Writer};
-use secgear_sim::channel::Arena;
+use secgear_abi::{CallKind, Error, Reader, Writer};
 use secgear_sim::platform as calls;
 use secgear_types::SealPolicy;
 use zeroize::Zeroizing;
@@ -68,30 +67,5 @@ impl Platform for SimRuntime {
 
     fn shared_memory(&self) -> Option<&dyn SharedMemory> {
         self.arena.as_ref().map(|a| a as &dyn SharedMemory)
-    }
-}
-
-/// The channel's arena, at the addresses the host hands out for it.
-pub(super) struct SharedArena(pub(super) Arena<'static>);
-
-impl SharedMemory for SharedArena {
-    fn base(&self) -> u64 {
-        secgear_sim::channel::SHARED_POINTER_BASE
-    }
-
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-
-    fn read(&self, offset: u64, dst: &mut [u8]) -> Result<(), Error> {
-        self.0
-            .read(offset, dst)
-            .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))
-    }
-
-    fn write(&self, offset: u64, src: &[u8]) -> Result<(), Error> {
-        self.0
-            .write(offset, src)
-            .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))
     }
 }

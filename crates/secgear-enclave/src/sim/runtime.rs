@@ -2,7 +2,7 @@
 //! per thread, and carry OCALLs (and ECALLs nested in them) over the slot of
 //! the ECALL in progress.
 
-use super::platform::SharedArena;
+use super::arena::SharedArena;
 use super::sandbox;
 use crate::context::Context;
 use secgear_abi::{EcallContext, Error, ErrorCode, FunctionInfo, Reader, Writer};
@@ -10,10 +10,6 @@ use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, Slot, state};
 use secgear_sim::launch::LaunchArgs;
 use std::cell::RefCell;
 use std::sync::{Arc, Barrier, OnceLock};
-
-/// Worker threads run user code; give them room for fixed-size buffers
-/// (each parameter's is at most 1 MiB).
-pub(crate) const WORKER_STACK: usize = 8 << 20;
 
 #[derive(Debug, Clone, Copy)]
 enum SlotRef {
@@ -125,7 +121,7 @@ pub fn run<E: Send + Sync + 'static>(
         let (started, sandboxed) = (started.clone(), sandboxed.clone());
         let spawned = std::thread::Builder::new()
             .name(name)
-            .stack_size(WORKER_STACK)
+            .stack_size(sandbox::WORKER_STACK)
             .spawn(move || {
                 // What needs system calls the sandbox forbids happens first.
                 prepare(channel);

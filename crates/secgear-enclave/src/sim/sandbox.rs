@@ -47,6 +47,10 @@ fn close_inherited() {
     }
 }
 
+/// Worker threads run user code; give them room for fixed-size buffers
+/// (each parameter's is at most 1 MiB).
+pub(super) const WORKER_STACK: usize = 8 << 20;
+
 /// Private memory beyond the heap: the runtime's own allocations and the
 /// worker stacks are not the application's to budget.
 const RUNTIME_RESERVE: u64 = 32 << 20;
@@ -57,7 +61,7 @@ pub fn enter(mode: Mode, heap_limit: u64, workers: usize) -> Result<(), String> 
         rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
             .map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
     }
-    let stacks = (workers as u64).saturating_mul(super::runtime::WORKER_STACK as u64 + (64 << 10));
+    let stacks = (workers as u64).saturating_mul(WORKER_STACK as u64 + (64 << 10));
     let data = heap_limit
         .saturating_add(stacks)
         .saturating_add(RUNTIME_RESERVE);

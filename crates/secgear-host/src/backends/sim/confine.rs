@@ -27,6 +27,10 @@ pub(super) const EXE_FD: i32 = 64;
 /// Descriptors the enclave process may hold (0–2, the channel, and the
 /// loader's libraries, one at a time).
 pub(super) const ENCLAVE_NOFILE: u64 = 16;
+/// Where the child keeps its failure-report pipe until exec: above
+/// [`EXE_FD`], so above the descriptor limit, where nothing can be made
+/// after exec.
+pub(super) const REPORT_FD: i32 = EXE_FD + 1;
 /// The newest Landlock ABI whose rights this module knows how to use.
 const NEWEST_KNOWN_ABI: u32 = 6;
 
@@ -462,7 +466,7 @@ pub(super) fn first_filter(own_pid: u32) -> Result<BpfProgram, String> {
     rules.insert(libc::SYS_fcntl, any_of(1, &fcntl.map(|c| c as u64))?);
     // The standard streams, and the child's report of a failed exec (its
     // descriptor lies above the limit: it cannot exist after exec).
-    let streams = [1, 2, super::spawn::REPORT_FD as u64];
+    let streams = [1, 2, REPORT_FD as u64];
     rules.insert(libc::SYS_write, any_of(0, &streams)?);
     rules.insert(libc::SYS_writev, any_of(0, &streams)?);
     // Reading any limit; setting only the data limit (the runtime lowers it).

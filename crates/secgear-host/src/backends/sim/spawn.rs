@@ -15,7 +15,7 @@
 //!
 //! The only `unsafe` of the simulation backend's process set-up lives here.
 
-use super::confine::{ENCLAVE_NOFILE, EXE_FD};
+use super::confine::{ENCLAVE_NOFILE, EXE_FD, REPORT_FD};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::process::Pid;
 use secgear_sim::CHANNEL_FD;
@@ -436,9 +436,6 @@ struct ChildPlan {
     parent: libc::pid_t,
 }
 
-/// Where the child keeps what it needs until exec: above [`EXE_FD`], so
-/// above the descriptor limit, where nothing can be made after exec.
-pub(super) const REPORT_FD: i32 = EXE_FD + 1;
 const RULESET_FD: i32 = EXE_FD + 2;
 const CONTROL_FD: i32 = EXE_FD + 3;
 
