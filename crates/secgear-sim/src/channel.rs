@@ -38,9 +38,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub const MAGIC: u64 = u64::from_le_bytes(*b"SGSIMCH1");
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 const HEADER_LEN: usize = 4096;
-const SLOT_DATA: usize = 64;
+/// Where a slot's message starts: right after its header (state, sleepers,
+/// length, tag), so a small message shares the header's cache line and a
+/// call moves one line each way.
+const SLOT_DATA: usize = 24;
 const DEATH_NOTE_MAX: usize = 1024;
 /// Most slots (enclave threads) a channel may have; `enclave.toml` allows 256.
 pub const MAX_SLOTS: usize = 256;
@@ -98,6 +101,9 @@ pub mod state {
     pub const ECALL_DONE: u32 = 2;
     pub const OCALL: u32 = 3;
     pub const OCALL_DONE: u32 = 4;
+    /// A switchless task a worker took (from `ECALL`): exactly one worker
+    /// does, and a submitter can no longer take it back.
+    pub const CLAIMED: u32 = 5;
 }
 
 /// Readiness reported by the enclave in the header.
@@ -698,7 +704,9 @@ impl<'c> Pool<'c> {
         self.word64(P_FALLBACKS).load(Ordering::Relaxed)
     }
 
-    /// Marks task `i` submitted and wakes a sleeping worker if there is one.
+    /// Marks task `i` (already posted in state `ECALL`) submitted, for
+    /// workers that are not watching it, and wakes a sleeping worker if there
+    /// is one.
     pub fn publish(&self, i: usize) {
         let (word, bit) = self.pending(i);
         word.fetch_or(bit, Ordering::SeqCst);
@@ -708,44 +716,42 @@ impl<'c> Pool<'c> {
         }
     }
 
-    /// Whether task `i` is still waiting for a worker.
-    pub fn is_pending(&self, i: usize) -> bool {
-        let (word, bit) = self.pending(i);
-        word.load(Ordering::Acquire) & bit != 0
-    }
-
-    /// Takes task `i` back if no worker claimed it; true when it did. The
-    /// bit is cleared exactly once, by the submitter or by a worker, so a
-    /// task runs exactly once.
+    /// Takes task `i` back if no worker claimed it; true when it did. A
+    /// task changes hands only by compare-and-swap of its state from `ECALL`
+    /// (to `CLAIMED` by a worker, to `IDLE` here), so it runs exactly once.
     pub fn revoke(&self, i: usize) -> bool {
         let (word, bit) = self.pending(i);
-        word.fetch_and(!bit, Ordering::AcqRel) & bit != 0
+        word.fetch_and(!bit, Ordering::AcqRel);
+        self.task(i)
+            .is_some_and(|t| t.swap_state(state::ECALL, state::IDLE))
     }
 
-    /// Waits up to `budget` for a worker to claim published task `i`; true
-    /// when one did, false when the task was revoked and is the caller's again.
-    pub fn await_claim(&self, i: usize, budget: Duration) -> bool {
-        // A claim that has not come within a few thousand looks means the
-        // workers are busy or descheduled: give them (and other callers) the
-        // CPU instead of burning it.
-        const YIELD_AFTER: u32 = 4096;
-        spin_until(budget, YIELD_AFTER, || (!self.is_pending(i)).then_some(())).is_some()
-            || !self.revoke(i)
-    }
-
-    /// Claims a submitted task (worker side).
-    pub fn claim(&self) -> Option<usize> {
+    /// Claims a submitted task (worker side): first `watched`, the task this
+    /// worker served last (a caller reuses its task, so the worker finds the
+    /// next call there without touching the submission bitmap), then any
+    /// task the bitmap names. A bit can outlive its task's claim (the
+    /// submitter publishes after posting, so a watching worker may be
+    /// first); taking it then finds the task no longer in `ECALL`.
+    pub fn claim(&self, watched: Option<usize>) -> Option<usize> {
+        if let Some(task) = watched.and_then(|i| self.task(i))
+            && task.state() == state::ECALL
+            && task.swap_state(state::ECALL, state::CLAIMED)
+        {
+            return watched;
+        }
         let words = self.geometry.tasks.div_ceil(64);
         for w in 0..words {
             let word = self.word64(P_PENDING + w * 8);
             let mut seen = word.load(Ordering::Acquire);
             while seen != 0 {
                 let bit = seen & seen.wrapping_neg();
-                if word.fetch_and(!bit, Ordering::AcqRel) & bit != 0 {
-                    let i = w * 64 + bit.trailing_zeros() as usize;
-                    if i < self.geometry.tasks {
-                        return Some(i);
-                    }
+                let i = w * 64 + bit.trailing_zeros() as usize;
+                if word.fetch_and(!bit, Ordering::AcqRel) & bit != 0
+                    && self
+                        .task(i)
+                        .is_some_and(|t| t.swap_state(state::ECALL, state::CLAIMED))
+                {
+                    return Some(i);
                 }
                 seen &= !bit;
             }
@@ -798,9 +804,11 @@ impl<'c> Pool<'c> {
     ) {
         let mut idle_since: Option<std::time::Instant> = None;
         let mut looks: u32 = 0;
+        let mut watched = None;
         loop {
-            if let Some(index) = self.claim() {
+            if let Some(index) = self.claim(watched) {
                 idle_since = None;
+                watched = Some(index);
                 serve(index);
                 continue;
             }
@@ -914,6 +922,14 @@ impl Slot<'_> {
         }
     }
 
+    /// Changes the state from `from` to `to` if it is `from`; whether it did.
+    /// Rings no doorbell: no one waits for the states it is used between.
+    pub fn swap_state(&self, from: u32, to: u32) -> bool {
+        self.state_word()
+            .compare_exchange(from, to, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
     /// Sets the state without a message and rings the doorbell.
     pub fn set_state(&self, new_state: u32) {
         let word = self.state_word();
@@ -970,25 +986,52 @@ impl Slot<'_> {
         accept(after).then_some(after)
     }
 
+    /// A submitter's wait on its task: [`spin_for`](Self::spin_for), but
+    /// once no worker has taken the task for a few thousand looks (the
+    /// workers are busy or descheduled) each look yields the CPU to them.
+    /// A task a worker took is answered within microseconds: no yield then,
+    /// which could cost the caller a whole time slice.
+    pub fn await_answer(&self, accept: impl Fn(u32) -> bool, budget: Duration) -> Option<u32> {
+        let word = self.state_word();
+        let deadline = std::time::Instant::now() + budget;
+        let mut looks: u32 = 0;
+        loop {
+            let s = word.load(Ordering::Acquire);
+            if accept(s) {
+                return Some(s);
+            }
+            looks = looks.wrapping_add(1);
+            if looks.is_multiple_of(64) && std::time::Instant::now() >= deadline {
+                return None;
+            }
+            if looks > YIELD_AFTER && s == state::ECALL {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
     /// Spins (with the CPU's pause hint) until `accept` takes the state or
     /// `budget` passes: for peers that answer within microseconds.
     pub fn spin_for(&self, accept: impl Fn(u32) -> bool, budget: Duration) -> Option<u32> {
         let word = self.state_word();
-        spin_until(budget, u32::MAX, || {
+        spin_until(budget, || {
             let s = word.load(Ordering::Acquire);
             accept(s).then_some(s)
         })
     }
 }
 
+/// An answer that has not come within a few thousand looks means the peer's
+/// workers are busy or descheduled: a waiter then gives them (and other
+/// callers) the CPU instead of burning it.
+const YIELD_AFTER: u32 = 4096;
+
 /// Polls `ready` until it yields or `budget` passes, with one pause hint per
 /// look (a peer's store is seen within ~100 ns) and the clock read every 64
-/// looks; after `yield_after` looks each pause becomes a yield of the CPU.
-fn spin_until<T>(
-    budget: Duration,
-    yield_after: u32,
-    mut ready: impl FnMut() -> Option<T>,
-) -> Option<T> {
+/// looks.
+fn spin_until<T>(budget: Duration, mut ready: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = std::time::Instant::now() + budget;
     let mut looks: u32 = 0;
     loop {
@@ -999,11 +1042,7 @@ fn spin_until<T>(
         if looks.is_multiple_of(64) && std::time::Instant::now() >= deadline {
             return None;
         }
-        if looks > yield_after {
-            std::thread::yield_now();
-        } else {
-            std::hint::spin_loop();
-        }
+        std::hint::spin_loop();
     }
 }
 
@@ -1191,7 +1230,7 @@ mod pool_tests {
                 let mut claimed = Vec::new();
                 let deadline = std::time::Instant::now() + Duration::from_millis(200);
                 while std::time::Instant::now() < deadline {
-                    if let Some(i) = ep.claim() {
+                    if let Some(i) = ep.claim(claimed.last().copied()) {
                         claimed.push(i);
                     }
                 }
@@ -1199,8 +1238,14 @@ mod pool_tests {
             });
             let mut revoked = Vec::new();
             for round in 0..200 {
-                let i = round % hp.tasks();
+                // Few tasks, so the worker often watches the one posted.
+                let i = round % 3;
+                let task = hp.task(i).expect("task");
+                task.begin(state::ECALL, b"call").expect("post");
                 hp.publish(i);
+                if round % 2 == 0 {
+                    std::thread::yield_now();
+                }
                 if hp.revoke(i) {
                     revoked.push(i);
                 }
@@ -1249,13 +1294,18 @@ mod pool_tests {
             let worker = s.spawn(|| {
                 let pool = enclave.pool().expect("pool");
                 let started = std::time::Instant::now();
-                while pool.claim().is_none() {
+                while pool.claim(None).is_none() {
                     pool.sleep_until_work(Duration::from_secs(5));
                 }
                 started.elapsed()
             });
             std::thread::sleep(Duration::from_millis(50));
-            host.pool().expect("pool").publish(3);
+            let pool = host.pool().expect("pool");
+            pool.task(3)
+                .expect("task")
+                .begin(state::ECALL, b"call")
+                .expect("post");
+            pool.publish(3);
             assert!(
                 worker.join().expect("join") < Duration::from_secs(2),
                 "woken, not timed out"

@@ -299,13 +299,17 @@ impl SimRuntime {
             return None;
         }
         pool.publish(index);
-        if !pool.await_claim(index, pool.fallback_budget()) {
+        // Wait on the task itself, where the answer lands; the claim matters
+        // only if none came within the budget (as for the host's switchless
+        // ECALLs).
+        let done = |s| s == state::ECALL_DONE;
+        let answered = task.await_answer(done, pool.fallback_budget()).is_some();
+        if !answered && pool.revoke(index) {
             tasks.release(index);
             pool.count_fallback();
             return None;
         }
-        let done = |s| s == state::ECALL_DONE;
-        if task.spin_for(done, RESULT_SPIN).is_none() {
+        if !answered && task.spin_for(done, RESULT_SPIN).is_none() {
             while task.wait_for(done, Some(ORPHAN_POLL)).is_none() {
                 if self.orphaned() {
                     std::process::exit(4);

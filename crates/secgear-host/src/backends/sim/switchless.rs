@@ -127,7 +127,12 @@ impl SimEnclave {
         let index = self.publish_task(sl, request)?.ok()?;
         let task = pool.task(index)?;
         pool.publish(index);
-        if !pool.await_claim(index, sl.fallback_after) {
+        // The answer lands in the task itself: wait there rather than on the
+        // claim, so a served call moves one cache line each way after the
+        // claim. Whether a worker took the task matters only when nothing
+        // came within the budget: then it is revoked if still unclaimed.
+        let answered = |s| s == state::ECALL_DONE || s == state::OCALL;
+        if task.await_answer(answered, sl.fallback_after).is_none() && pool.revoke(index) {
             // No worker took it: ours again, run it the normal way.
             sl.fallbacks.fetch_add(1, Ordering::Relaxed);
             sl.release(index);
