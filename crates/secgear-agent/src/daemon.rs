@@ -171,7 +171,8 @@ async fn verify(
         .local
         .as_ref()
         .ok_or_else(|| bad("send {token}, or configure [local] to appraise evidence here"))?;
-    let tee = TeeKind::from_str(req.tee.as_deref().unwrap_or_default()).map_err(bad)?;
+    let tee = TeeKind::from_str(req.tee.as_deref().unwrap_or_default())
+        .map_err(|e| bad(e.to_string()))?;
     let evidence = b64_field(&req.evidence, "evidence")?;
     let nonce = b64_field(&req.nonce, "nonce")?;
     if evidence.is_empty() || nonce.is_empty() {

@@ -98,7 +98,8 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
                 let (tee, file) = spec.split_once(':').ok_or_else(|| {
                     AgentError::Config(format!("anchor {spec:?} is not tee:path"))
                 })?;
-                let tee = secgear_attest::TeeKind::from_str(tee).map_err(AgentError::Config)?;
+                let tee = secgear_attest::TeeKind::from_str(tee)
+                    .map_err(|e| AgentError::Config(e.to_string()))?;
                 anchors.push((tee, PathBuf::from(file)));
             }
             let borrowed: Vec<(secgear_attest::TeeKind, &Path)> =

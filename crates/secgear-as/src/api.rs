@@ -113,7 +113,7 @@ pub async fn attest(
         }
         Some(_) => {}
     }
-    let tee = TeeKind::from_str(&req.tee).map_err(ApiError::BadRequest)?;
+    let tee = TeeKind::from_str(&req.tee).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let evidence = crate::b64::decode(&req.evidence)
         .map_err(|_| ApiError::BadRequest("evidence is not base64".into()))?;
     if evidence.is_empty() {

@@ -28,7 +28,7 @@ impl std::fmt::Debug for AppState {
 
 /// Loads an anchor's stored text into `anchors`.
 pub fn load_anchor(anchors: &mut TrustAnchors, a: &StoredAnchor) -> Result<(), String> {
-    let tee = TeeKind::from_str(&a.tee)?;
+    let tee = TeeKind::from_str(&a.tee).map_err(|e| e.to_string())?;
     let bytes = if a.data.contains("-----BEGIN") || a.data.trim_start().starts_with(['{', '[']) {
         a.data.as_bytes().to_vec()
     } else {

@@ -202,7 +202,12 @@ impl Appraiser {
                     tee: a.tee.name().into(),
                     simulated: a.verified.simulated,
                     evidence_sha256: a.evidence_sha256.clone(),
-                    checks: a.verified.checks.clone(),
+                    checks: a
+                        .verified
+                        .checks
+                        .iter()
+                        .map(|(name, check)| (name.name().to_string(), check.clone()))
+                        .collect(),
                     claims: a.verified.claims.clone(),
                 };
                 let key = if repeated(a.tee) {
@@ -238,18 +243,13 @@ impl Appraiser {
 /// unendorsed virtCCA key, say, is a policy decision.)
 fn integrity_holds(verified: &Verified) -> bool {
     use crate::verifier::Check;
-    let integrity = |name: &str| {
-        name == "signature"
-            || name.ends_with(".signature")
-            || name.ends_with(".binding")
-            || name == "freshness"
-    };
     let none_failed = verified
         .checks
         .iter()
-        .all(|(name, check)| !integrity(name) || !matches!(check, Check::Failed(_)));
-    let some_signature_ok = verified.checks.iter().any(|(name, check)| {
-        (name == "signature" || name.ends_with(".signature")) && check.is_ok()
-    });
+        .all(|(name, check)| !name.is_integrity() || !matches!(check, Check::Failed(_)));
+    let some_signature_ok = verified
+        .checks
+        .iter()
+        .any(|(name, check)| name.is_signature() && check.is_ok());
     none_failed && some_signature_ok
 }
