@@ -198,7 +198,7 @@ pub(crate) async fn off_thread<T: Send + 'static>(
 pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
     // Runtime data with a TEE key is bound under the TEE-key tag, which only
     // code inside the TEE (a CVM's agent, an enclave's runtime) can sign.
-    let challenge = secgear_as::sealing::expected_challenge(nonce, runtime_data);
+    let challenge = secgear_as_api::expected_challenge(nonce, runtime_data);
     let mut out = [0u8; 64];
     out[..challenge.len()].copy_from_slice(&challenge);
     out

@@ -5,8 +5,8 @@
 use crate::attester::{Attester, off_thread, report_data};
 use crate::error::AgentError;
 use jsonwebtoken::jwk::JwkSet;
-use secgear_as::sealing::SealedResource;
-use secgear_as::{AttestRequest, AttestResponse, Challenge};
+use secgear_as_api::SealedResource;
+use secgear_as_api::{AttestRequest, AttestResponse, Challenge};
 use secgear_attest::token::{EarClaims, TokenError, TokenExpectations, verify_token};
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result
 
 async fn refused(resp: reqwest::Response) -> AgentError {
     let status = resp.status().as_u16();
-    let detail = match resp.json::<secgear_as::error::ErrorBody>().await {
+    let detail = match resp.json::<secgear_as_api::ErrorBody>().await {
         Ok(body) => format!("{}: {}", body.error, body.detail),
         Err(_) => "no error body".into(),
     };
@@ -96,7 +96,7 @@ impl ServiceClient {
     /// A challenge's nonce, as sent and decoded.
     async fn fresh_nonce(&self) -> Result<(String, Vec<u8>), AgentError> {
         let challenge = self.challenge().await?;
-        let nonce = secgear_as::b64::decode(&challenge.nonce)
+        let nonce = secgear_as_api::b64::decode(&challenge.nonce)
             .map_err(|_| AgentError::Service("the challenge is not base64".into()))?;
         Ok((challenge.nonce, nonce))
     }
@@ -152,9 +152,9 @@ impl ServiceClient {
     ) -> Result<Attested, AgentError> {
         let request = AttestRequest {
             tee: tee.name().into(),
-            evidence: secgear_as::b64::encode(&evidence),
+            evidence: secgear_as_api::b64::encode(&evidence),
             nonce,
-            runtime_data: runtime_data.as_deref().map(secgear_as::b64::encode),
+            runtime_data: runtime_data.as_deref().map(secgear_as_api::b64::encode),
             policy_ids: (!policy_ids.is_empty()).then(|| policy_ids.to_vec()),
         };
         let resp = self
@@ -209,7 +209,7 @@ impl ServiceClient {
         token: &str,
         path: &str,
     ) -> Result<SealedResource, AgentError> {
-        if !secgear_as::ids::valid_path(path) {
+        if !secgear_as_api::ids::valid_path(path) {
             return Err(AgentError::Invalid(format!(
                 "invalid resource path {path:?}"
             )));
@@ -232,6 +232,6 @@ impl ServiceClient {
         private_key: &[u8; 32],
     ) -> Result<Vec<u8>, AgentError> {
         let sealed = self.sealed_resource(token, path).await?;
-        secgear_as::sealing::open(private_key, path, &sealed).map_err(AgentError::Service)
+        secgear_as_api::sealing::open(private_key, path, &sealed).map_err(AgentError::Service)
     }
 }

@@ -62,7 +62,7 @@ fn failed(e: crate::AgentError) -> Failure {
 fn b64_field(v: &Option<String>, name: &str) -> Result<Vec<u8>, Failure> {
     match v {
         Some(text) => {
-            secgear_as::b64::decode(text).map_err(|_| bad(format!("{name} is not base64")))
+            secgear_as_api::b64::decode(text).map_err(|_| bad(format!("{name} is not base64")))
         }
         None => Ok(Vec::new()),
     }
@@ -93,7 +93,7 @@ async fn evidence(
         .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(failed)?;
     Ok(Json(
-        json!({"tee": tee.name(), "evidence": secgear_as::b64::encode(&evidence)}),
+        json!({"tee": tee.name(), "evidence": secgear_as_api::b64::encode(&evidence)}),
     ))
 }
 

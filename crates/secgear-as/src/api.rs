@@ -7,10 +7,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use secgear_as_api::{AttestRequest, AttestResponse, Challenge};
 use secgear_attest::appraise::AppraiseError;
 use secgear_attest::token::{TokenError, TokenExpectations, verify_token};
 use secgear_attest::{Freshness, TeeKind, VerifyError};
-use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -21,14 +21,6 @@ const MAX_POLICIES: usize = 8;
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Challenge {
-    /// 32 random bytes, base64url: put `SHA-256(nonce || runtime_data)` in the evidence's report data.
-    pub nonce: String,
-    /// When the nonce stops being accepted (RFC 3339).
-    pub expires_at: String,
 }
 
 /// Issues a single-use nonce.
@@ -48,32 +40,6 @@ pub async fn challenge(State(state): Shared) -> Result<Json<Challenge>, ApiError
         })
         .unwrap_or_default();
     Ok(Json(Challenge { nonce, expires_at }))
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttestRequest {
-    /// `sim`, `cca`, `virtcca` or `itrustee`.
-    pub tee: String,
-    /// The evidence, base64.
-    pub evidence: String,
-    /// A nonce from `/v1/challenge`; consumed by this request whatever its outcome.
-    pub nonce: String,
-    /// Data the evidence is bound to besides the nonce (base64), e.g.
-    /// `{"tee-pubkey": <X25519 JWK>}` to receive resources.
-    #[serde(default)]
-    pub runtime_data: Option<String>,
-    /// Policies to appraise with (default: the TEE's).
-    #[serde(default)]
-    pub policy_ids: Option<Vec<String>>,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AttestResponse {
-    /// The EAR token (JWT); its `submods.<tee>.ear.status` says what the appraisal found.
-    pub token: String,
-    /// The worst status over the appraisals.
-    pub status: String,
 }
 
 fn appraise_error(e: AppraiseError) -> ApiError {
