@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use secgear_agent::config::AgentConfig;
 use secgear_agent::daemon::{Daemon, Listen};
 use secgear_agent::{
-    ActiveAttestation, AgentError, Attester, LocalVerifier, ServiceClient, SimAttester, TsmAttester,
+    ActiveAttestation, AgentError, Attester, LocalVerifier, ServiceClient, TsmAttester, load_sim,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,7 +81,7 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
         }
     };
     let attester: Arc<dyn Attester> = match &config.enclave {
-        Some(image) => Arc::new(SimAttester::load_async(image).await?),
+        Some(image) => load_sim(image).await?,
         None => Arc::new(TsmAttester::new(&config.tsm_root)),
     };
     let service = config
