@@ -5,6 +5,7 @@
 use crate::attester::{Attester, off_thread, report_data};
 use crate::error::AgentError;
 use jsonwebtoken::jwk::JwkSet;
+use rustls::crypto::CryptoProvider;
 use secgear_as_api::SealedResource;
 use secgear_as_api::{AttestRequest, AttestResponse, Challenge};
 use secgear_attest::token::{EarClaims, TokenError, TokenExpectations, verify_token};
@@ -53,17 +54,56 @@ async fn refused(resp: reqwest::Response) -> AgentError {
     AgentError::Refused { status, detail }
 }
 
+/// The crypto provider when the application names none: the process-wide
+/// default if the application installed one, else aws-lc-rs (which this
+/// crate's rustls is built with). Never installs one: that choice is the
+/// application's.
+pub fn default_crypto_provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+}
+
+/// TLS to the service with `provider`, trusting the system's roots.
+fn tls_config(provider: Arc<CryptoProvider>) -> Result<rustls::ClientConfig, AgentError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!(target: "secgear::agent", "system root certificates: {e}");
+    }
+    // Like browsers, skip what does not parse: system stores hold ancient
+    // and odd certificates.
+    let (added, skipped) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(target: "secgear::agent", added, skipped, "system root certificates");
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| AgentError::Config(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // This build of reqwest speaks HTTP/1.1 only (no `http2` feature).
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 impl ServiceClient {
     /// A client of the service at `base_url` (`http://` or `https://`; TLS
-    /// trusts the system's roots).
+    /// trusts the system's roots, with [`default_crypto_provider`]).
     pub fn new(base_url: &str) -> Result<Self, AgentError> {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        Self::with_provider(base_url, default_crypto_provider())
+    }
+
+    /// [`Self::new`] with the application's choice of crypto provider.
+    pub fn with_provider(
+        base_url: &str,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Self, AgentError> {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(AgentError::Invalid(format!(
                 "service URL {base_url:?} must start with http:// or https://"
             )));
         }
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls_config(provider)?)
             .timeout(std::time::Duration::from_secs(30))
             .build()?;
         Ok(Self {

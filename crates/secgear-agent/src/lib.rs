@@ -22,7 +22,7 @@ pub use active::ActiveAttestation;
 #[cfg(feature = "sim")]
 pub use attester::SimAttester;
 pub use attester::{Attester, TsmAttester, VirtccaAttester, load_sim, report_data};
-pub use client::{Attested, ServiceClient};
+pub use client::{Attested, ServiceClient, default_crypto_provider};
 pub use error::AgentError;
 pub use local::LocalVerifier;
 

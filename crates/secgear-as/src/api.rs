@@ -64,7 +64,7 @@ pub async fn attest(
 ) -> Result<Json<AttestResponse>, ApiError> {
     let Json(req) = body?;
     // Another instance may have changed policies, anchors or reference values.
-    state.refresh().await.map_err(ApiError::Internal)?;
+    state.refresh().await?;
     // The nonce goes first: used once, whatever else is wrong with the request.
     let nonce = crate::b64::decode(&req.nonce)
         .map_err(|_| ApiError::BadRequest("nonce is not base64".into()))?;
@@ -133,7 +133,7 @@ pub async fn attest(
     state.metrics.verdict(tee.name(), &status);
     state
         .store
-        .log_token(&claims.jti, claims.iat, tee.name(), &status)
+        .log_token(&claims.jti, claims.iat, tee, &status)
         .await?;
     Ok(Json(AttestResponse { token, status }))
 }

@@ -28,4 +28,7 @@ pub mod store;
 pub use config::Config;
 /// What clients share with the service, re-exported for them.
 pub use secgear_as_api::{AttestRequest, AttestResponse, Challenge, b64, sealing};
-pub use server::{ApiDoc, Running, serve, start};
+pub use server::{
+    ApiDoc, Running, ServeError, TlsError, default_crypto_provider, serve, serve_with_provider,
+    start, start_with_provider,
+};
