@@ -42,7 +42,7 @@ impl From<&AgentError> for SgStatus {
             | AgentError::Unsupported { .. }
             | AgentError::NotBuilt { .. }
             | AgentError::UnknownTsmProvider(_) => SgStatus::Attester,
-            AgentError::Service(_) => SgStatus::Service,
+            AgentError::Service(_) | AgentError::Sealed(_) => SgStatus::Service,
             AgentError::Refused { .. } => SgStatus::Refused,
             AgentError::Token(secgear_attest::token::TokenError::NotAffirming(_)) => {
                 SgStatus::NotAffirming

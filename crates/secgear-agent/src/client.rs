@@ -272,6 +272,6 @@ impl ServiceClient {
         private_key: &[u8; 32],
     ) -> Result<Vec<u8>, AgentError> {
         let sealed = self.sealed_resource(token, path).await?;
-        secgear_as_api::sealing::open(private_key, path, &sealed).map_err(AgentError::Service)
+        Ok(secgear_as_api::sealing::open(private_key, path, &sealed)?)
     }
 }

@@ -14,6 +14,8 @@ pub enum AgentError {
     UnknownTsmProvider(String),
     #[error("attestation service: {0}")]
     Service(String),
+    #[error("sealed resource: {0}")]
+    Sealed(#[from] secgear_as_api::sealing::SealError),
     #[error("attestation service answered {status}: {detail}")]
     Refused { status: u16, detail: String },
     #[error("token: {0}")]

@@ -223,10 +223,12 @@ pub async fn get_resource(
         .ok_or_else(|| {
             ApiError::Forbidden("the token carries no runtime data with a TEE key".into())
         })?;
-    let key = secgear_tee_key::tee_public_key(&runtime).map_err(ApiError::Forbidden)?;
+    let key = secgear_tee_key::tee_public_key(&runtime)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
     let content = crate::b64::decode(&resource.content)
         .map_err(|_| ApiError::Internal(format!("stored resource {path} is not base64")))?;
-    let sealed = secgear_tee_key::seal(&key, &path, &content).map_err(ApiError::Forbidden)?;
+    let sealed = secgear_tee_key::seal(&key, &path, &content)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
     Ok(Json(sealed))
 }
 
