@@ -253,3 +253,53 @@ fn integrity_holds(verified: &Verified) -> bool {
         .any(|(name, check)| name.is_signature() && check.is_ok());
     none_failed && some_signature_ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::{Check, CheckName};
+
+    fn verified_with(checks: &[(CheckName, Check)]) -> Verified {
+        let mut v = Verified::new(TeeKind::Cca);
+        for (name, check) in checks {
+            v.check(*name, check.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn integrity_is_judged_by_what_each_check_is_whatever_its_layer() {
+        let failed = || Check::Failed("bad".into());
+        let layered = [
+            (CheckName::PlatformEndorsement, Check::Ok),
+            (CheckName::PlatformSignature, Check::Ok),
+            (CheckName::RealmSignature, Check::Ok),
+            (CheckName::RealmBinding, Check::Ok),
+            (CheckName::Freshness, Check::Ok),
+        ];
+        assert!(integrity_holds(&verified_with(&layered)));
+        // Any failed signature, binding or freshness check breaks it, the
+        // platform's layer included...
+        for broken in [
+            CheckName::PlatformSignature,
+            CheckName::RealmSignature,
+            CheckName::RealmBinding,
+            CheckName::Freshness,
+        ] {
+            let mut checks = layered.to_vec();
+            checks.retain(|(name, _)| *name != broken);
+            checks.push((broken, failed()));
+            assert!(!integrity_holds(&verified_with(&checks)), "{broken} failed");
+        }
+        // ...an endorsement is the policy's to judge...
+        let mut unendorsed = layered.to_vec();
+        unendorsed[0].1 = failed();
+        assert!(integrity_holds(&verified_with(&unendorsed)));
+        // ...and some signature must actually have been verified.
+        let unverified = [
+            (CheckName::Signature, Check::NotChecked("no anchor".into())),
+            (CheckName::Freshness, Check::Ok),
+        ];
+        assert!(!integrity_holds(&verified_with(&unverified)));
+    }
+}
