@@ -113,10 +113,14 @@ unsafe fn agent_ref<'a>(agent: *const SgAgent) -> Result<&'a SgAgent, SgStatus> 
     unsafe { agent.as_ref() }.ok_or_else(|| fail(SgStatus::InvalidArgument, "agent is null"))
 }
 
-fn into_c_string(text: String, out: *mut *mut c_char) -> SgStatus {
+/// Hands `text` to C through `out` (freed with `sg_string_free`).
+///
+/// # Safety
+/// `out` is non-null, aligned and valid for writing one `*mut c_char`.
+unsafe fn into_c_string(text: String, out: *mut *mut c_char) -> SgStatus {
     match CString::new(text) {
         Ok(c) => {
-            // SAFETY: `out` was checked non-null by the caller of this helper.
+            // SAFETY: the caller promises `out` is valid for this write.
             unsafe { *out = c.into_raw() };
             SgStatus::Ok
         }
@@ -215,7 +219,9 @@ pub unsafe extern "C" fn sg_agent_attest(
             Some(unsafe { std::slice::from_raw_parts(runtime_data, len) })
         };
         match agent.attest(runtime) {
-            Ok(t) => into_c_string(t, token),
+            // SAFETY: `token` is non-null (checked above) and writable, per
+            // this function's contract.
+            Ok(t) => unsafe { into_c_string(t, token) },
             Err(e) => agent_fail(&e),
         }
     })
@@ -249,7 +255,9 @@ pub unsafe extern "C" fn sg_agent_verify_token(
             return fail(SgStatus::InvalidArgument, "claims must not be null");
         }
         match agent.verify_token(token) {
-            Ok(json) => into_c_string(json, claims),
+            // SAFETY: `claims` is non-null (checked above) and writable, per
+            // this function's contract.
+            Ok(json) => unsafe { into_c_string(json, claims) },
             Err(e) => agent_fail(&e),
         }
     })

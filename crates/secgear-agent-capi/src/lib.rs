@@ -38,8 +38,11 @@ pub enum SgStatus {
 impl From<&AgentError> for SgStatus {
     fn from(e: &AgentError) -> Self {
         match e {
-            AgentError::Attester(_) | AgentError::Unsupported { .. } => SgStatus::Attester,
-            AgentError::Service(_) => SgStatus::Service,
+            AgentError::Attester(_)
+            | AgentError::Unsupported { .. }
+            | AgentError::NotBuilt { .. }
+            | AgentError::UnknownTsmProvider(_) => SgStatus::Attester,
+            AgentError::Service(_) | AgentError::Sealed(_) => SgStatus::Service,
             AgentError::Refused { .. } => SgStatus::Refused,
             AgentError::Token(secgear_attest::token::TokenError::NotAffirming(_)) => {
                 SgStatus::NotAffirming

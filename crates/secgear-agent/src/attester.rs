@@ -29,10 +29,12 @@ pub trait Attester: Send + Sync {
 }
 
 /// An enclave on the simulation TEE.
+#[cfg(feature = "sim")]
 pub struct SimAttester {
     enclave: Arc<secgear_host::Enclave>,
 }
 
+#[cfg(feature = "sim")]
 impl SimAttester {
     pub fn new(enclave: Arc<secgear_host::Enclave>) -> Self {
         Self { enclave }
@@ -56,6 +58,7 @@ impl SimAttester {
     }
 }
 
+#[cfg(feature = "sim")]
 impl Attester for SimAttester {
     fn tee(&self) -> TeeKind {
         TeeKind::Sim
@@ -71,6 +74,23 @@ impl Attester for SimAttester {
         self.enclave
             .key_report(nonce)
             .map_err(|e| AgentError::Attester(e.to_string()))
+    }
+}
+
+/// The attester of a signed sim enclave image (loaded in debug mode), or
+/// [`AgentError::NotBuilt`] from an agent built without the `sim` feature.
+pub async fn load_sim(image: &Path) -> Result<Arc<dyn Attester>, AgentError> {
+    #[cfg(feature = "sim")]
+    {
+        Ok(Arc::new(SimAttester::load_async(image).await?))
+    }
+    #[cfg(not(feature = "sim"))]
+    {
+        let _ = image;
+        Err(AgentError::NotBuilt {
+            tee: TeeKind::Sim,
+            feature: "sim",
+        })
     }
 }
 
@@ -111,10 +131,7 @@ impl TsmAttester {
     pub fn tee_of(provider: &str) -> Result<TeeKind, AgentError> {
         match provider {
             "arm_cca_guest" => Ok(TeeKind::Cca),
-            other => Err(AgentError::Unsupported {
-                tee: other.to_string(),
-                detail: "no verifier for this configfs-tsm provider".into(),
-            }),
+            other => Err(AgentError::UnknownTsmProvider(other.to_string())),
         }
     }
 
@@ -198,7 +215,7 @@ pub(crate) async fn off_thread<T: Send + 'static>(
 pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
     // Runtime data with a TEE key is bound under the TEE-key tag, which only
     // code inside the TEE (a CVM's agent, an enclave's runtime) can sign.
-    let challenge = secgear_as::sealing::expected_challenge(nonce, runtime_data);
+    let challenge = secgear_as_api::expected_challenge(nonce, runtime_data);
     let mut out = [0u8; 64];
     out[..challenge.len()].copy_from_slice(&challenge);
     out
@@ -207,6 +224,36 @@ pub fn report_data(nonce: &[u8], runtime_data: &[u8]) -> [u8; 64] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "sim")]
+    #[tokio::test]
+    async fn a_sim_image_that_cannot_be_loaded_is_an_attester_error() {
+        let missing = Path::new("/nonexistent/app.signed");
+        let Err(err) = load_sim(missing).await else {
+            panic!("a missing image loads");
+        };
+        assert!(matches!(err, AgentError::Attester(_)), "{err}");
+        assert!(err.to_string().contains("/nonexistent/app.signed"), "{err}");
+    }
+
+    #[cfg(not(feature = "sim"))]
+    #[tokio::test]
+    async fn without_the_sim_feature_a_sim_enclave_is_refused_by_name() {
+        let Err(err) = load_sim(Path::new("app.signed")).await else {
+            panic!("a sim enclave without the simulation TEE");
+        };
+        assert!(
+            matches!(
+                err,
+                AgentError::NotBuilt {
+                    tee: TeeKind::Sim,
+                    feature: "sim"
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("`sim` feature"), "{err}");
+    }
 
     /// A configfs-tsm tree as the kernel would present it after `mkdir`.
     fn fake_tree(provider: &str) -> (tempfile::TempDir, TsmAttester) {
@@ -239,7 +286,7 @@ mod tests {
         let (_root, attester) = fake_tree("tdx_guest");
         assert!(matches!(
             attester.evidence(&[0; 64]),
-            Err(AgentError::Unsupported { .. })
+            Err(AgentError::UnknownTsmProvider(p)) if p == "tdx_guest"
         ));
         let missing = TsmAttester::new("/nonexistent/tsm/report");
         assert!(matches!(

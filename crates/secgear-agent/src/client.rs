@@ -5,8 +5,9 @@
 use crate::attester::{Attester, off_thread, report_data};
 use crate::error::AgentError;
 use jsonwebtoken::jwk::JwkSet;
-use secgear_as::sealing::SealedResource;
-use secgear_as::{AttestRequest, AttestResponse, Challenge};
+use rustls::crypto::CryptoProvider;
+use secgear_as_api::SealedResource;
+use secgear_as_api::{AttestRequest, AttestResponse, Challenge};
 use secgear_attest::token::{EarClaims, TokenError, TokenExpectations, verify_token};
 use std::sync::Arc;
 
@@ -46,24 +47,63 @@ async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result
 
 async fn refused(resp: reqwest::Response) -> AgentError {
     let status = resp.status().as_u16();
-    let detail = match resp.json::<secgear_as::error::ErrorBody>().await {
+    let detail = match resp.json::<secgear_as_api::ErrorBody>().await {
         Ok(body) => format!("{}: {}", body.error, body.detail),
         Err(_) => "no error body".into(),
     };
     AgentError::Refused { status, detail }
 }
 
+/// The crypto provider when the application names none: the process-wide
+/// default if the application installed one, else aws-lc-rs (which this
+/// crate's rustls is built with). Never installs one: that choice is the
+/// application's.
+pub fn default_crypto_provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+}
+
+/// TLS to the service with `provider`, trusting the system's roots.
+fn tls_config(provider: Arc<CryptoProvider>) -> Result<rustls::ClientConfig, AgentError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!(target: "secgear::agent", "system root certificates: {e}");
+    }
+    // Like browsers, skip what does not parse: system stores hold ancient
+    // and odd certificates.
+    let (added, skipped) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(target: "secgear::agent", added, skipped, "system root certificates");
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| AgentError::Config(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // This build of reqwest speaks HTTP/1.1 only (no `http2` feature).
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 impl ServiceClient {
     /// A client of the service at `base_url` (`http://` or `https://`; TLS
-    /// trusts the system's roots).
+    /// trusts the system's roots, with [`default_crypto_provider`]).
     pub fn new(base_url: &str) -> Result<Self, AgentError> {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        Self::with_provider(base_url, default_crypto_provider())
+    }
+
+    /// [`Self::new`] with the application's choice of crypto provider.
+    pub fn with_provider(
+        base_url: &str,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Self, AgentError> {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(AgentError::Invalid(format!(
                 "service URL {base_url:?} must start with http:// or https://"
             )));
         }
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls_config(provider)?)
             .timeout(std::time::Duration::from_secs(30))
             .build()?;
         Ok(Self {
@@ -96,7 +136,7 @@ impl ServiceClient {
     /// A challenge's nonce, as sent and decoded.
     async fn fresh_nonce(&self) -> Result<(String, Vec<u8>), AgentError> {
         let challenge = self.challenge().await?;
-        let nonce = secgear_as::b64::decode(&challenge.nonce)
+        let nonce = secgear_as_api::b64::decode(&challenge.nonce)
             .map_err(|_| AgentError::Service("the challenge is not base64".into()))?;
         Ok((challenge.nonce, nonce))
     }
@@ -152,9 +192,9 @@ impl ServiceClient {
     ) -> Result<Attested, AgentError> {
         let request = AttestRequest {
             tee: tee.name().into(),
-            evidence: secgear_as::b64::encode(&evidence),
+            evidence: secgear_as_api::b64::encode(&evidence),
             nonce,
-            runtime_data: runtime_data.as_deref().map(secgear_as::b64::encode),
+            runtime_data: runtime_data.as_deref().map(secgear_as_api::b64::encode),
             policy_ids: (!policy_ids.is_empty()).then(|| policy_ids.to_vec()),
         };
         let resp = self
@@ -209,7 +249,7 @@ impl ServiceClient {
         token: &str,
         path: &str,
     ) -> Result<SealedResource, AgentError> {
-        if !secgear_as::ids::valid_path(path) {
+        if !secgear_as_api::ids::valid_path(path) {
             return Err(AgentError::Invalid(format!(
                 "invalid resource path {path:?}"
             )));
@@ -232,6 +272,6 @@ impl ServiceClient {
         private_key: &[u8; 32],
     ) -> Result<Vec<u8>, AgentError> {
         let sealed = self.sealed_resource(token, path).await?;
-        secgear_as::sealing::open(private_key, path, &sealed).map_err(AgentError::Service)
+        Ok(secgear_as_api::sealing::open(private_key, path, &sealed)?)
     }
 }

@@ -62,7 +62,7 @@ fn failed(e: crate::AgentError) -> Failure {
 fn b64_field(v: &Option<String>, name: &str) -> Result<Vec<u8>, Failure> {
     match v {
         Some(text) => {
-            secgear_as::b64::decode(text).map_err(|_| bad(format!("{name} is not base64")))
+            secgear_as_api::b64::decode(text).map_err(|_| bad(format!("{name} is not base64")))
         }
         None => Ok(Vec::new()),
     }
@@ -93,7 +93,7 @@ async fn evidence(
         .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(failed)?;
     Ok(Json(
-        json!({"tee": tee.name(), "evidence": secgear_as::b64::encode(&evidence)}),
+        json!({"tee": tee.name(), "evidence": secgear_as_api::b64::encode(&evidence)}),
     ))
 }
 
@@ -171,7 +171,8 @@ async fn verify(
         .local
         .as_ref()
         .ok_or_else(|| bad("send {token}, or configure [local] to appraise evidence here"))?;
-    let tee = TeeKind::from_str(req.tee.as_deref().unwrap_or_default()).map_err(bad)?;
+    let tee = TeeKind::from_str(req.tee.as_deref().unwrap_or_default())
+        .map_err(|e| bad(e.to_string()))?;
     let evidence = b64_field(&req.evidence, "evidence")?;
     let nonce = b64_field(&req.nonce, "nonce")?;
     if evidence.is_empty() || nonce.is_empty() {

@@ -5,9 +5,17 @@ pub enum AgentError {
     #[error("evidence: {0}")]
     Attester(String),
     #[error("{tee} evidence is not supported here: {detail}")]
-    Unsupported { tee: String, detail: String },
+    Unsupported { tee: TeeKind, detail: String },
+    #[error(
+        "the {tee} attester is not built into this agent (build it with the `{feature}` feature)"
+    )]
+    NotBuilt { tee: TeeKind, feature: &'static str },
+    #[error("configfs-tsm provider `{0}` is not a TEE this agent has a verifier for")]
+    UnknownTsmProvider(String),
     #[error("attestation service: {0}")]
     Service(String),
+    #[error("sealed resource: {0}")]
+    Sealed(#[from] secgear_as_api::sealing::SealError),
     #[error("attestation service answered {status}: {detail}")]
     Refused { status: u16, detail: String },
     #[error("token: {0}")]
@@ -23,7 +31,7 @@ pub enum AgentError {
 impl AgentError {
     pub fn unsupported(tee: TeeKind, detail: impl Into<String>) -> Self {
         AgentError::Unsupported {
-            tee: tee.name().into(),
+            tee,
             detail: detail.into(),
         }
     }

@@ -19,14 +19,17 @@ mod error;
 pub mod local;
 
 pub use active::ActiveAttestation;
-pub use attester::{Attester, SimAttester, TsmAttester, VirtccaAttester, report_data};
-pub use client::{Attested, ServiceClient};
+#[cfg(feature = "sim")]
+pub use attester::SimAttester;
+pub use attester::{Attester, TsmAttester, VirtccaAttester, load_sim, report_data};
+pub use client::{Attested, ServiceClient, default_crypto_provider};
 pub use error::AgentError;
 pub use local::LocalVerifier;
 
 /// Loads a signed sim enclave image, attests it through the service at
 /// `service_url`, and returns the token's claims (checked against the
-/// service's keys, whatever the status) and the status.
+/// service's keys, whatever the status) and the status. Without the `sim`
+/// feature: [`AgentError::NotBuilt`].
 pub async fn attest_enclave(
     service_url: &str,
     image: &std::path::Path,
@@ -34,8 +37,7 @@ pub async fn attest_enclave(
     policies: &[String],
 ) -> Result<(secgear_attest::token::EarClaims, String), AgentError> {
     let client = ServiceClient::new(service_url)?;
-    let attester: std::sync::Arc<dyn Attester> =
-        std::sync::Arc::new(SimAttester::load_async(image).await?);
+    let attester = load_sim(image).await?;
     let attested = client.attest(attester, runtime_data, policies).await?;
     let expect = secgear_attest::token::TokenExpectations {
         accept_non_affirming: true,

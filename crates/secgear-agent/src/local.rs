@@ -54,7 +54,7 @@ impl LocalVerifier {
         nonce: &[u8],
         runtime_data: &[u8],
     ) -> Result<Appraisal, AgentError> {
-        let expected = secgear_as::sealing::expected_challenge(nonce, runtime_data);
+        let expected = secgear_as_api::expected_challenge(nonce, runtime_data);
         self.appraiser
             .appraise(tee, evidence, &Freshness::Challenge(expected), None)
             .map_err(|e| AgentError::Appraisal(e.to_string()))

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use secgear_agent::config::AgentConfig;
 use secgear_agent::daemon::{Daemon, Listen};
 use secgear_agent::{
-    ActiveAttestation, AgentError, Attester, LocalVerifier, ServiceClient, SimAttester, TsmAttester,
+    ActiveAttestation, AgentError, Attester, LocalVerifier, ServiceClient, TsmAttester, load_sim,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +42,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
+    // The application's choice for the agent's TLS: aws-lc-rs. The library
+    // uses the installed default and installs none itself.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -81,7 +84,7 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
         }
     };
     let attester: Arc<dyn Attester> = match &config.enclave {
-        Some(image) => Arc::new(SimAttester::load_async(image).await?),
+        Some(image) => load_sim(image).await?,
         None => Arc::new(TsmAttester::new(&config.tsm_root)),
     };
     let service = config
@@ -98,7 +101,8 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
                 let (tee, file) = spec.split_once(':').ok_or_else(|| {
                     AgentError::Config(format!("anchor {spec:?} is not tee:path"))
                 })?;
-                let tee = secgear_attest::TeeKind::from_str(tee).map_err(AgentError::Config)?;
+                let tee = secgear_attest::TeeKind::from_str(tee)
+                    .map_err(|e| AgentError::Config(e.to_string()))?;
                 anchors.push((tee, PathBuf::from(file)));
             }
             let borrowed: Vec<(secgear_attest::TeeKind, &Path)> =

@@ -11,8 +11,8 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
-use secgear_attest::ReferenceValues;
 use secgear_attest::reference::{ReferenceValue, normalize};
+use secgear_attest::{ReferenceValues, TeeKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -21,7 +21,7 @@ fn admin(state: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 async fn reload(state: &Shared) -> Result<(), ApiError> {
-    state.0.refresh().await.map_err(ApiError::Internal)
+    Ok(state.0.refresh().await?)
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -209,8 +209,9 @@ pub async fn delete_references(
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnchorBody {
-    /// The TEE the anchor is for.
-    pub tee: String,
+    /// The TEE the anchor is for: `sim`, `cca`, `virtcca` or `itrustee`.
+    #[schema(value_type = String)]
+    pub tee: TeeKind,
     /// PEM certificates or public key, this project's JSON anchor file, a
     /// JWK, or base64 of a DER certificate.
     pub data: String,
@@ -219,7 +220,8 @@ pub struct AnchorBody {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AnchorInfo {
     pub id: String,
-    pub tee: String,
+    #[schema(value_type = String)]
+    pub tee: TeeKind,
 }
 
 #[utoipa::path(get, path = "/v1/trust-anchors", security(("admin" = [])),
@@ -258,7 +260,7 @@ pub async fn put_anchor(
         data: body.data,
     };
     crate::state::load_anchor(&mut secgear_attest::TrustAnchors::default(), &anchor)
-        .map_err(ApiError::BadRequest)?;
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     state.0.store.put_anchor(&anchor).await?;
     reload(&state).await?;
     Ok(Json(AnchorInfo {

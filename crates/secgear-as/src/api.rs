@@ -7,10 +7,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use secgear_as_api::{AttestRequest, AttestResponse, Challenge};
 use secgear_attest::appraise::AppraiseError;
 use secgear_attest::token::{TokenError, TokenExpectations, verify_token};
 use secgear_attest::{Freshness, TeeKind, VerifyError};
-use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -21,14 +21,6 @@ const MAX_POLICIES: usize = 8;
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Challenge {
-    /// 32 random bytes, base64url: put `SHA-256(nonce || runtime_data)` in the evidence's report data.
-    pub nonce: String,
-    /// When the nonce stops being accepted (RFC 3339).
-    pub expires_at: String,
 }
 
 /// Issues a single-use nonce.
@@ -48,32 +40,6 @@ pub async fn challenge(State(state): Shared) -> Result<Json<Challenge>, ApiError
         })
         .unwrap_or_default();
     Ok(Json(Challenge { nonce, expires_at }))
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttestRequest {
-    /// `sim`, `cca`, `virtcca` or `itrustee`.
-    pub tee: String,
-    /// The evidence, base64.
-    pub evidence: String,
-    /// A nonce from `/v1/challenge`; consumed by this request whatever its outcome.
-    pub nonce: String,
-    /// Data the evidence is bound to besides the nonce (base64), e.g.
-    /// `{"tee-pubkey": <X25519 JWK>}` to receive resources.
-    #[serde(default)]
-    pub runtime_data: Option<String>,
-    /// Policies to appraise with (default: the TEE's).
-    #[serde(default)]
-    pub policy_ids: Option<Vec<String>>,
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AttestResponse {
-    /// The EAR token (JWT); its `submods.<tee>.ear.status` says what the appraisal found.
-    pub token: String,
-    /// The worst status over the appraisals.
-    pub status: String,
 }
 
 fn appraise_error(e: AppraiseError) -> ApiError {
@@ -98,7 +64,7 @@ pub async fn attest(
 ) -> Result<Json<AttestResponse>, ApiError> {
     let Json(req) = body?;
     // Another instance may have changed policies, anchors or reference values.
-    state.refresh().await.map_err(ApiError::Internal)?;
+    state.refresh().await?;
     // The nonce goes first: used once, whatever else is wrong with the request.
     let nonce = crate::b64::decode(&req.nonce)
         .map_err(|_| ApiError::BadRequest("nonce is not base64".into()))?;
@@ -113,7 +79,7 @@ pub async fn attest(
         }
         Some(_) => {}
     }
-    let tee = TeeKind::from_str(&req.tee).map_err(ApiError::BadRequest)?;
+    let tee = TeeKind::from_str(&req.tee).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let evidence = crate::b64::decode(&req.evidence)
         .map_err(|_| ApiError::BadRequest("evidence is not base64".into()))?;
     if evidence.is_empty() {
@@ -167,7 +133,7 @@ pub async fn attest(
     state.metrics.verdict(tee.name(), &status);
     state
         .store
-        .log_token(&claims.jti, claims.iat, tee.name(), &status)
+        .log_token(&claims.jti, claims.iat, tee, &status)
         .await?;
     Ok(Json(AttestResponse { token, status }))
 }
@@ -257,10 +223,12 @@ pub async fn get_resource(
         .ok_or_else(|| {
             ApiError::Forbidden("the token carries no runtime data with a TEE key".into())
         })?;
-    let key = secgear_tee_key::tee_public_key(&runtime).map_err(ApiError::Forbidden)?;
+    let key = secgear_tee_key::tee_public_key(&runtime)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
     let content = crate::b64::decode(&resource.content)
         .map_err(|_| ApiError::Internal(format!("stored resource {path} is not base64")))?;
-    let sealed = secgear_tee_key::seal(&key, &path, &content).map_err(ApiError::Forbidden)?;
+    let sealed = secgear_tee_key::seal(&key, &path, &content)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
     Ok(Json(sealed))
 }
 

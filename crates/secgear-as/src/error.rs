@@ -4,7 +4,6 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -28,14 +27,7 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// The body of every error response.
-#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// A stable, machine-readable kind: `bad_request`, `unauthorized`, ...
-    pub error: String,
-    /// What was wrong, for people.
-    pub detail: String,
-}
+pub use secgear_as_api::ErrorBody;
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {
@@ -81,6 +73,12 @@ impl IntoResponse for ApiError {
             detail,
         };
         (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl From<crate::state::StateError> for ApiError {
+    fn from(e: crate::state::StateError) -> Self {
+        ApiError::Internal(e.to_string())
     }
 }
 

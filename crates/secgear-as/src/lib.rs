@@ -15,7 +15,6 @@
 mod admin;
 mod api;
 mod auth;
-pub mod b64;
 pub mod config;
 pub mod error;
 pub mod ids;
@@ -26,8 +25,10 @@ pub mod signing_key;
 pub mod state;
 pub mod store;
 
-pub use api::{AttestRequest, AttestResponse, Challenge};
 pub use config::Config;
-/// Resource sealing, re-exported for clients.
-pub use secgear_tee_key as sealing;
-pub use server::{ApiDoc, Running, serve, start};
+/// What clients share with the service, re-exported for them.
+pub use secgear_as_api::{AttestRequest, AttestResponse, Challenge, b64, sealing};
+pub use server::{
+    ApiDoc, Running, ServeError, TlsError, default_crypto_provider, serve, serve_with_provider,
+    start, start_with_provider,
+};

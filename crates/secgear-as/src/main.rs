@@ -38,7 +38,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(secgear_as::serve(config)) {
+    // The binary is the application: it chooses the TLS cryptography.
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    match runtime.block_on(secgear_as::serve_with_provider(config, provider)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("secgear-as: {e}");

@@ -1,9 +1,9 @@
 //! The HTTP(S) server: routes, limits, metrics, background upkeep, graceful
 //! shutdown.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError, TlsConfig};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, StateError};
 use crate::store::{SqlStore, Store};
 use crate::{admin, api};
 use axum::Router;
@@ -11,7 +11,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use rustls::crypto::CryptoProvider;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use utoipa::OpenApi;
@@ -144,30 +146,141 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Why the service cannot start, or stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The URL is shown without its password.
+    #[error("database {url}: {source}")]
+    Database {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TLS certificate or key ({}, {}): {source}", cert.display(), key.display())]
+    Tls {
+        cert: PathBuf,
+        key: PathBuf,
+        #[source]
+        source: TlsError,
+    },
+    #[error("server: {0}")]
+    Server(#[source] std::io::Error),
+    #[error("server task: {0}")]
+    Task(#[source] tokio::task::JoinError),
+    #[error("cannot watch for SIGTERM: {0}")]
+    Signals(#[source] std::io::Error),
+}
+
+/// What is wrong with the configured certificate or key.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} holds no usable PEM {what}: {source}", path.display())]
+    Pem {
+        path: PathBuf,
+        what: &'static str,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error(transparent)]
+    Rustls(#[from] rustls::Error),
+}
+
 /// A running service.
 pub struct Running {
     pub addr: SocketAddr,
     pub state: Arc<AppState>,
     shutdown: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<Result<(), String>>,
+    task: tokio::task::JoinHandle<Result<(), ServeError>>,
 }
 
 impl Running {
     /// Stops accepting, finishes requests in flight, and returns.
-    pub async fn shutdown(self) -> Result<(), String> {
+    pub async fn shutdown(self) -> Result<(), ServeError> {
         let _ = self.shutdown.send(true);
-        self.task.await.map_err(|e| format!("server task: {e}"))?
+        self.task.await.map_err(ServeError::Task)?
     }
 }
 
-/// Connects storage, binds, and serves in the background.
-pub async fn start(config: Config) -> Result<Running, String> {
-    config.validate().map_err(|e| e.to_string())?;
-    let store: Arc<dyn Store> = Arc::new(
-        SqlStore::connect(&config.database_url)
+/// The crypto provider when the application names none: the process-wide
+/// default if the application installed one, else aws-lc-rs (which this
+/// crate's rustls is built with). Never installs one: that choice is the
+/// application's.
+pub fn default_crypto_provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+}
+
+/// The HTTPS listener's configuration: the certificate chain and key of
+/// `tls`, with `provider`'s cryptography.
+async fn tls_config(
+    tls: &TlsConfig,
+    provider: Arc<CryptoProvider>,
+) -> Result<rustls::ServerConfig, TlsError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let read = |path: PathBuf| async move {
+        tokio::fs::read(&path)
             .await
-            .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?,
-    );
+            .map_err(|source| TlsError::Read { path, source })
+    };
+    let pem = |path: &PathBuf, what: &'static str| {
+        let path = path.clone();
+        move |source| TlsError::Pem { path, what, source }
+    };
+    let cert_pem = read(tls.cert.clone()).await?;
+    let key_pem = zeroize::Zeroizing::new(read(tls.key.clone()).await?);
+    let chain = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(pem(&tls.cert, "certificate"))?;
+    if chain.is_empty() {
+        return Err(pem(&tls.cert, "certificate")(
+            rustls::pki_types::pem::Error::NoItemsFound,
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(pem(&tls.key, "private key"))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Connects storage, binds, and serves in the background; HTTPS uses
+/// [`default_crypto_provider`].
+pub async fn start(config: Config) -> Result<Running, ServeError> {
+    start_with_provider(config, default_crypto_provider()).await
+}
+
+/// [`start`] with the application's choice of crypto provider for HTTPS.
+pub async fn start_with_provider(
+    config: Config,
+    provider: Arc<CryptoProvider>,
+) -> Result<Running, ServeError> {
+    config.validate()?;
+    let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&config.database_url).await.map_err(
+        |source| ServeError::Database {
+            url: redact(&config.database_url),
+            source,
+        },
+    )?);
     let state = Arc::new(AppState::new(config.clone(), store).await?);
     let app = router(state.clone());
     let (shutdown, mut stop) = tokio::sync::watch::channel(false);
@@ -189,32 +302,36 @@ pub async fn start(config: Config) -> Result<Running, String> {
             }
         }
     });
-    let listener = std::net::TcpListener::bind(config.listen)
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| format!("listener: {e}"))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("listener: {e}"))?;
+    let listen = |source| ServeError::Listen {
+        addr: config.listen,
+        source,
+    };
+    let listener = std::net::TcpListener::bind(config.listen).map_err(listen)?;
+    listener.set_nonblocking(true).map_err(listen)?;
+    let addr = listener.local_addr().map_err(listen)?;
     let task = match &config.tls {
         None => {
-            let listener = tokio::net::TcpListener::from_std(listener)
-                .map_err(|e| format!("listener: {e}"))?;
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(listen)?;
             tokio::spawn(async move {
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async move {
                         let _ = stop.changed().await;
                     })
                     .await
-                    .map_err(|e| format!("server: {e}"))
+                    .map_err(ServeError::Server)
             })
         }
         Some(tls) => {
-            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
-                .await
-                .map_err(|e| format!("TLS certificate or key: {e}"))?;
+            let server_config =
+                tls_config(tls, provider)
+                    .await
+                    .map_err(|source| ServeError::Tls {
+                        cert: tls.cert.clone(),
+                        key: tls.key.clone(),
+                        source,
+                    })?;
+            let rustls =
+                axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(server_config));
             let handle = axum_server::Handle::new();
             let stopper = handle.clone();
             tokio::spawn(async move {
@@ -226,7 +343,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
                     .handle(handle)
                     .serve(app.into_make_service())
                     .await
-                    .map_err(|e| format!("server: {e}"))
+                    .map_err(ServeError::Server)
             })
         }
     };
@@ -264,11 +381,20 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Serves until SIGINT or SIGTERM, then shuts down gracefully.
-pub async fn serve(config: Config) -> Result<(), String> {
-    let running = start(config).await?;
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully; HTTPS uses
+/// [`default_crypto_provider`].
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    serve_with_provider(config, default_crypto_provider()).await
+}
+
+/// [`serve`] with the application's choice of crypto provider for HTTPS.
+pub async fn serve_with_provider(
+    config: Config,
+    provider: Arc<CryptoProvider>,
+) -> Result<(), ServeError> {
+    let running = start_with_provider(config, provider).await?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("signals: {e}"))?;
+        .map_err(ServeError::Signals)?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}

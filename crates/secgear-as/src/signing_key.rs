@@ -5,25 +5,54 @@
 //! in the database moves to the file at the first start and is deleted there.
 
 use crate::store::Store;
-use secgear_attest::token::TokenSigner;
+use secgear_attest::token::{TokenError, TokenSigner};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
+/// Why the token-signing key cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningKeyError {
+    #[error(
+        "signing_key_file must be set for a database that is not a local SQLite file: \
+         every instance on that database signs with the key it names"
+    )]
+    FileRequired,
+    #[error("signing key {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("signing key {} is owned by uid {owner}, not by this user ({me})", path.display())]
+    Owner { path: PathBuf, owner: u32, me: u32 },
+    #[error("signing key {} has mode {mode:o}: others may read it; chmod 600 it", path.display())]
+    Readable { path: PathBuf, mode: u32 },
+    #[error("signing key {}: {source}", path.display())]
+    Unusable {
+        path: PathBuf,
+        #[source]
+        source: TokenError,
+    },
+    /// The key of an in-memory database (generated, or the database's legacy one).
+    #[error("in-memory signing key: {0}")]
+    InMemory(#[source] TokenError),
+    #[error("cannot generate a signing key")]
+    Generate,
+    #[error("signing key in the database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
 /// Where the key is kept for `config`: the configured file, else a file
 /// beside a SQLite database; `None` for an in-memory database (the key lives
 /// as long as the data).
-pub fn key_path(config: &crate::Config) -> Result<Option<PathBuf>, String> {
+pub fn key_path(config: &crate::Config) -> Result<Option<PathBuf>, SigningKeyError> {
     if let Some(path) = &config.signing_key_file {
         return Ok(Some(path.clone()));
     }
     let url = config.database_url.as_str();
     let Some(rest) = url.strip_prefix("sqlite:") else {
-        return Err(
-            "signing_key_file must be set for a database that is not a local SQLite file: \
-             every instance on that database signs with the key it names"
-                .into(),
-        );
+        return Err(SigningKeyError::FileRequired);
     };
     let file = rest.trim_start_matches("//");
     let file = file.split('?').next().unwrap_or_default();
@@ -36,20 +65,18 @@ pub fn key_path(config: &crate::Config) -> Result<Option<PathBuf>, String> {
 /// The signer for `config`: from its key file (created if absent), with the
 /// database's legacy copy moved out: written to the file and read back
 /// before it is deleted, so a failure on the way loses nothing.
-pub async fn load(config: &crate::Config, store: &dyn Store) -> Result<TokenSigner, String> {
-    let database = |e: sqlx::Error| format!("database: {e}");
-    let legacy = store
-        .legacy_signing_key()
-        .await
-        .map_err(database)?
-        .map(Zeroizing::new);
+pub async fn load(
+    config: &crate::Config,
+    store: &dyn Store,
+) -> Result<TokenSigner, SigningKeyError> {
+    let legacy = store.legacy_signing_key().await?.map(Zeroizing::new);
     let Some(path) = key_path(config)? else {
         tracing::info!(target: "secgear::as", "in-memory database: the token-signing key lives in memory only");
         let pem = match legacy {
             Some(pem) => pem,
             None => Zeroizing::new(generate_p256_pem()?),
         };
-        return TokenSigner::from_pkcs8_pem(pem.as_bytes()).map_err(|e| e.to_string());
+        return TokenSigner::from_pkcs8_pem(pem.as_bytes()).map_err(SigningKeyError::InMemory);
     };
     if !path.exists() {
         let pem = match &legacy {
@@ -62,23 +89,28 @@ pub async fn load(config: &crate::Config, store: &dyn Store) -> Result<TokenSign
         create_private(&path, pem.as_bytes())?;
     }
     let pem = read_private(&path)?;
-    let signer = TokenSigner::from_pkcs8_pem(&pem)
-        .map_err(|e| format!("signing key {}: {e}", path.display()))?;
+    let signer = TokenSigner::from_pkcs8_pem(&pem).map_err(|source| SigningKeyError::Unusable {
+        path: path.clone(),
+        source,
+    })?;
     if let Some(old) = legacy {
         if old.as_bytes() != pem.as_slice() {
             tracing::warn!(target: "secgear::as", path = %path.display(), "the database held another token-signing key than the key file; the file's key is used and the database's deleted");
         }
-        store.forget_legacy_signing_key().await.map_err(database)?;
+        store.forget_legacy_signing_key().await?;
     }
     Ok(signer)
 }
 
 /// Reads a key file, refusing a symbolic link, a file another user owns,
 /// and one others may read or write; checked on the opened file itself.
-fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
+fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, SigningKeyError> {
     use std::io::Read as _;
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    let fail = |e: std::io::Error| format!("signing key {}: {e}", path.display());
+    let fail = |source: std::io::Error| SigningKeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW)
@@ -87,18 +119,17 @@ fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
     let meta = file.metadata().map_err(fail)?;
     let me = rustix::process::geteuid().as_raw();
     if meta.uid() != me {
-        return Err(format!(
-            "signing key {} is owned by uid {}, not by this user ({me})",
-            path.display(),
-            meta.uid()
-        ));
+        return Err(SigningKeyError::Owner {
+            path: path.to_path_buf(),
+            owner: meta.uid(),
+            me,
+        });
     }
     if meta.mode() & 0o077 != 0 {
-        return Err(format!(
-            "signing key {} has mode {:o}: others may read it; chmod 600 it",
-            path.display(),
-            meta.mode() & 0o777
-        ));
+        return Err(SigningKeyError::Readable {
+            path: path.to_path_buf(),
+            mode: meta.mode() & 0o777,
+        });
     }
     let mut pem = Zeroizing::new(Vec::new());
     file.read_to_end(&mut pem).map_err(fail)?;
@@ -107,8 +138,11 @@ fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
 
 /// Creates `path` holding `contents`, mode 0600 from its creation, whole or
 /// not at all; if another instance created it meanwhile, theirs stays.
-fn create_private(path: &Path, contents: &[u8]) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("signing key {}: {e}", path.display());
+fn create_private(path: &Path, contents: &[u8]) -> Result<(), SigningKeyError> {
+    let fail = |source: std::io::Error| SigningKeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -127,16 +161,17 @@ fn create_private(path: &Path, contents: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn generate_p256_pem() -> Result<String, String> {
+fn generate_p256_pem() -> Result<String, SigningKeyError> {
     use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-        .map_err(|_| "cannot generate a signing key".to_string())?;
+        .map_err(|_| SigningKeyError::Generate)?;
     let body = zeroize::Zeroizing::new(crate::b64::encode_std(doc.as_ref()));
     let mut pem = String::with_capacity(body.len() + 80);
     pem.push_str("-----BEGIN PRIVATE KEY-----\n");
+    // Base64 is ASCII: each byte is its own character.
     for line in body.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).map_err(|e| e.to_string())?);
+        pem.extend(line.iter().map(|&b| char::from(b)));
         pem.push('\n');
     }
     pem.push_str("-----END PRIVATE KEY-----\n");
@@ -173,7 +208,10 @@ mod tests {
             key_path(&config("sqlite::memory:", None)).expect("path"),
             None
         );
-        assert!(key_path(&config("postgres://db", None)).is_err());
+        assert!(matches!(
+            key_path(&config("postgres://db", None)),
+            Err(SigningKeyError::FileRequired)
+        ));
     }
 
     #[test]
@@ -194,7 +232,11 @@ mod tests {
         for open in [0o640, 0o604, 0o660] {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(open)).expect("chmod");
             let refused = read_private(&path).expect_err("readable by others");
-            assert!(refused.contains("chmod 600"), "{refused}");
+            assert!(
+                matches!(&refused, SigningKeyError::Readable { mode, .. } if *mode == open),
+                "{refused}"
+            );
+            assert!(refused.to_string().contains("chmod 600"), "{refused}");
         }
     }
 }

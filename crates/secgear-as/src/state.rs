@@ -3,10 +3,11 @@
 
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::signing_key::SigningKeyError;
 use crate::store::{Store, StoredAnchor};
+use secgear_attest::anchors::AnchorError;
 use secgear_attest::reference::ReferenceValue;
-use secgear_attest::{Appraiser, ReferenceValues, TeeKind, TrustAnchors};
-use std::str::FromStr;
+use secgear_attest::{Appraiser, ReferenceValues, TrustAnchors};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -26,19 +27,36 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// Why a stored trust anchor cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AnchorLoadError {
+    #[error("anchor data is neither PEM, JSON nor base64: {0}")]
+    Encoding(#[source] base64::DecodeError),
+    #[error(transparent)]
+    Anchor(#[from] AnchorError),
+}
+
+/// Why the service's state cannot be set up or reloaded.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    SigningKey(#[from] SigningKeyError),
+    #[error("loading policies, reference values and anchors from the database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
 /// Loads an anchor's stored text into `anchors`.
-pub fn load_anchor(anchors: &mut TrustAnchors, a: &StoredAnchor) -> Result<(), String> {
-    let tee = TeeKind::from_str(&a.tee)?;
+pub fn load_anchor(anchors: &mut TrustAnchors, a: &StoredAnchor) -> Result<(), AnchorLoadError> {
     let bytes = if a.data.contains("-----BEGIN") || a.data.trim_start().starts_with(['{', '[']) {
         a.data.as_bytes().to_vec()
     } else {
-        crate::b64::decode(&a.data).map_err(|e| format!("anchor data: {e}"))?
+        crate::b64::decode(&a.data).map_err(AnchorLoadError::Encoding)?
     };
-    anchors.load(tee, &bytes).map_err(|e| e.to_string())
+    Ok(anchors.load(a.tee, &bytes)?)
 }
 
 impl AppState {
-    pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, String> {
+    pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, StateError> {
         let signer = crate::signing_key::load(&config, store.as_ref()).await?;
         let mut appraiser =
             Appraiser::new(TrustAnchors::default(), ReferenceValues::new(), config.mode)
@@ -59,20 +77,19 @@ impl AppState {
 
     /// Reloads policies, reference values and anchors if storage changed
     /// since the last load (here or at another instance).
-    pub async fn refresh(&self) -> Result<(), String> {
-        let db = |e: sqlx::Error| format!("database: {e}");
+    pub async fn refresh(&self) -> Result<(), StateError> {
         // The common case — nothing changed — takes no lock.
-        if self.store.generation().await.map_err(db)? == self.loaded.load(Ordering::Acquire) {
+        if self.store.generation().await? == self.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
         let _one_at_a_time = self.refresh.lock().await;
-        let generation = self.store.generation().await.map_err(db)?;
+        let generation = self.store.generation().await?;
         if generation == self.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
-        let policies = self.store.list_policies().await.map_err(db)?;
-        let references = self.store.list_references().await.map_err(db)?;
-        let anchors = self.store.list_anchors().await.map_err(db)?;
+        let policies = self.store.list_policies().await?;
+        let references = self.store.list_references().await?;
+        let anchors = self.store.list_anchors().await?;
 
         for p in &policies {
             if self.appraiser.policies.source(&p.id).as_deref() != Some(p.source.as_str())

@@ -346,3 +346,36 @@ async fn without_an_admin_token_configured_the_admin_api_is_off() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_stored_anchor_of_a_tee_this_build_does_not_know_is_skipped_not_fatal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("as.db").display());
+    let s = start_with(config(url.clone())).await;
+    s.provision().await;
+    // As a newer version sharing the database might have left it.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.expect("open");
+    sqlx::query("INSERT INTO trust_anchors (id, tee, data) VALUES ('future', 'tdx', 'x')")
+        .execute(&pool)
+        .await
+        .expect("insert");
+    pool.close().await;
+    let (status, anchors) = s.admin(Method::GET, "/v1/trust-anchors", None).await;
+    assert_eq!(status, 200, "{anchors}");
+    assert_eq!(anchors, json!([{"id": "sim-platform", "tee": "sim"}]));
+    // A change reloads everything from storage, the odd row included.
+    let (status, body) = s
+        .admin(
+            Method::POST,
+            "/v1/reference-values",
+            Some(json!({"reference_values": [{"name": "sim.measurement", "value": "00"}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let nonce = s.challenge().await;
+    let (status, reply) = s.attest(&attest_body(&nonce, b"", MEASUREMENT)).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["status"], "affirming", "{reply}");
+    s.running.shutdown().await.expect("shutdown");
+}

@@ -2,6 +2,10 @@
 
 mod common;
 use common::*;
+use secgear_as::ServeError;
+use secgear_as::config::ConfigError;
+use secgear_as::signing_key::SigningKeyError;
+use secgear_as::state::StateError;
 use std::os::unix::fs::PermissionsExt;
 
 async fn stored_keys(url: &str) -> i64 {
@@ -62,7 +66,15 @@ async fn a_generated_key_is_kept_in_a_private_file_and_not_in_the_database() {
             .await
             .err()
             .expect("refused");
-        assert!(refused.contains("chmod 600"), "{refused}");
+        assert!(
+            matches!(
+                &refused,
+                ServeError::State(StateError::SigningKey(SigningKeyError::Readable { path, .. }))
+                    if *path == key_file
+            ),
+            "{refused}"
+        );
+        assert!(refused.to_string().contains("chmod 600"), "{refused}");
     }
 }
 
@@ -111,7 +123,14 @@ async fn a_symlinked_key_file_is_refused() {
     std::os::unix::fs::symlink(&elsewhere, &key).expect("symlink");
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let refused = secgear_as::start(config(url)).await.err().expect("refused");
-    assert!(refused.contains("signing key"), "{refused}");
+    assert!(
+        matches!(
+            &refused,
+            ServeError::State(StateError::SigningKey(SigningKeyError::Io { path, .. })) if *path == key
+        ),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("signing key"), "{refused}");
 }
 
 #[tokio::test]
@@ -121,5 +140,14 @@ async fn postgres_without_a_key_file_is_refused() {
     let refused = secgear_as::start(cfg).await.err().expect("refused");
     // Refused before any connection is tried: never with a key made up for
     // this instance alone.
-    assert!(refused.contains("signing_key_file"), "{refused}");
+    assert!(
+        matches!(
+            refused,
+            ServeError::Config(ConfigError::Invalid {
+                field: "signing_key_file",
+                ..
+            })
+        ),
+        "{refused}"
+    );
 }

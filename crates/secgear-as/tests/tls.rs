@@ -63,5 +63,15 @@ async fn a_missing_certificate_fails_at_start() {
         key: dir.path().join("absent-key.pem"),
     });
     let err = secgear_as::start(cfg).await.err().expect("refused");
-    assert!(err.contains("TLS certificate or key"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            secgear_as::ServeError::Tls {
+                source: secgear_as::TlsError::Read { path, .. },
+                ..
+            } if path.ends_with("absent.pem")
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("TLS certificate or key"), "{err}");
 }

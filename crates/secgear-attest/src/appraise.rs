@@ -202,7 +202,12 @@ impl Appraiser {
                     tee: a.tee.name().into(),
                     simulated: a.verified.simulated,
                     evidence_sha256: a.evidence_sha256.clone(),
-                    checks: a.verified.checks.clone(),
+                    checks: a
+                        .verified
+                        .checks
+                        .iter()
+                        .map(|(name, check)| (name.name().to_string(), check.clone()))
+                        .collect(),
                     claims: a.verified.claims.clone(),
                 };
                 let key = if repeated(a.tee) {
@@ -238,18 +243,63 @@ impl Appraiser {
 /// unendorsed virtCCA key, say, is a policy decision.)
 fn integrity_holds(verified: &Verified) -> bool {
     use crate::verifier::Check;
-    let integrity = |name: &str| {
-        name == "signature"
-            || name.ends_with(".signature")
-            || name.ends_with(".binding")
-            || name == "freshness"
-    };
     let none_failed = verified
         .checks
         .iter()
-        .all(|(name, check)| !integrity(name) || !matches!(check, Check::Failed(_)));
-    let some_signature_ok = verified.checks.iter().any(|(name, check)| {
-        (name == "signature" || name.ends_with(".signature")) && check.is_ok()
-    });
+        .all(|(name, check)| !name.is_integrity() || !matches!(check, Check::Failed(_)));
+    let some_signature_ok = verified
+        .checks
+        .iter()
+        .any(|(name, check)| name.is_signature() && check.is_ok());
     none_failed && some_signature_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::{Check, CheckName};
+
+    fn verified_with(checks: &[(CheckName, Check)]) -> Verified {
+        let mut v = Verified::new(TeeKind::Cca);
+        for (name, check) in checks {
+            v.check(*name, check.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn integrity_is_judged_by_what_each_check_is_whatever_its_layer() {
+        let failed = || Check::Failed("bad".into());
+        let layered = [
+            (CheckName::PlatformEndorsement, Check::Ok),
+            (CheckName::PlatformSignature, Check::Ok),
+            (CheckName::RealmSignature, Check::Ok),
+            (CheckName::RealmBinding, Check::Ok),
+            (CheckName::Freshness, Check::Ok),
+        ];
+        assert!(integrity_holds(&verified_with(&layered)));
+        // Any failed signature, binding or freshness check breaks it, the
+        // platform's layer included...
+        for broken in [
+            CheckName::PlatformSignature,
+            CheckName::RealmSignature,
+            CheckName::RealmBinding,
+            CheckName::Freshness,
+        ] {
+            let mut checks = layered.to_vec();
+            checks.retain(|(name, _)| *name != broken);
+            checks.push((broken, failed()));
+            assert!(!integrity_holds(&verified_with(&checks)), "{broken} failed");
+        }
+        // ...an endorsement is the policy's to judge...
+        let mut unendorsed = layered.to_vec();
+        unendorsed[0].1 = failed();
+        assert!(integrity_holds(&verified_with(&unendorsed)));
+        // ...and some signature must actually have been verified.
+        let unverified = [
+            (CheckName::Signature, Check::NotChecked("no anchor".into())),
+            (CheckName::Freshness, Check::Ok),
+        ];
+        assert!(!integrity_holds(&verified_with(&unverified)));
+    }
 }

@@ -28,4 +28,6 @@ pub use anchors::TrustAnchors;
 pub use appraise::{Appraisal, Appraiser, Mode};
 pub use reference::ReferenceValues;
 
-pub use verifier::{Check, Freshness, TeeKind, Verified, Verifier, VerifyError};
+pub use verifier::{
+    Check, CheckName, Freshness, TeeKind, UnknownTee, Verified, Verifier, VerifyError,
+};

@@ -12,6 +12,8 @@
 //!  "reference": {"cca.rim": ["..."], ...}}
 //! ```
 //! and `data` is the appraisal's policy data (e.g. `allow_unendorsed_cvm_key`).
+//! The keys of `checks` are the names of [`CheckName`](crate::CheckName)s,
+//! which stay as they are: policies match on them.
 //! The overall EAR status is the worst tier in the vector: any value in
 //! 96..=127 is `contraindicated`, else 32..=95 `warning`, else 2..=31
 //! `affirming`, else `none`. Policies are compiled when added (a broken one

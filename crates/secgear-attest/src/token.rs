@@ -50,6 +50,9 @@ pub struct Submod {
     pub simulated: bool,
     #[serde(rename = "secgear.evidence-sha256")]
     pub evidence_sha256: String,
+    /// Keyed by [`CheckName`](crate::CheckName)'s names, kept as text: a
+    /// relying party must still read a token from a newer service that
+    /// reports a check it does not know.
     #[serde(rename = "secgear.checks")]
     pub checks: BTreeMap<String, Check>,
     #[serde(rename = "secgear.claims")]

@@ -5,49 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The TEE an evidence comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TeeKind {
-    Sim,
-    Cca,
-    Virtcca,
-    Itrustee,
-}
-
-impl TeeKind {
-    pub const ALL: [TeeKind; 4] = [
-        TeeKind::Sim,
-        TeeKind::Cca,
-        TeeKind::Virtcca,
-        TeeKind::Itrustee,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            TeeKind::Sim => "sim",
-            TeeKind::Cca => "cca",
-            TeeKind::Virtcca => "virtcca",
-            TeeKind::Itrustee => "itrustee",
-        }
-    }
-}
-
-impl std::str::FromStr for TeeKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        TeeKind::ALL
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown TEE `{s}` (expected sim, cca, virtcca or itrustee)"))
-    }
-}
-
-impl std::fmt::Display for TeeKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use secgear_types::{CheckName, TeeKind, UnknownTee};
 
 /// The outcome of one check, reported separately so a policy can tell
 /// "signature ok, key not endorsed" from "signature bad".
@@ -114,8 +72,8 @@ impl Freshness {
 pub struct Verified {
     pub tee: TeeKind,
     /// `signature`, `endorsement`, `freshness`, and TEE-specific checks
-    /// (`platform.signature`, `realm.binding`, ...).
-    pub checks: BTreeMap<String, Check>,
+    /// (`platform.signature`, `realm.binding`, ...); serialised by name.
+    pub checks: BTreeMap<CheckName, Check>,
     /// Claims normalised per TEE; binary values as lowercase hex.
     pub claims: Map<String, Value>,
     /// Evidence from a simulated TEE: never hardware-backed.
@@ -132,14 +90,14 @@ impl Verified {
         }
     }
 
-    pub fn check(&mut self, name: &str, check: Check) {
-        self.checks.insert(name.to_string(), check);
+    pub fn check(&mut self, name: CheckName, check: Check) {
+        self.checks.insert(name, check);
     }
 
     /// Whether every check passed (freshness may be unchecked).
     pub fn all_ok(&self) -> bool {
         self.checks.iter().all(|(name, c)| {
-            c.is_ok() || (name == "freshness" && matches!(c, Check::NotChecked(_)))
+            c.is_ok() || (name.is_freshness() && matches!(c, Check::NotChecked(_)))
         })
     }
 }

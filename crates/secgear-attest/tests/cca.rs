@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use secgear_attest::policy::Status;
 use secgear_attest::verifiers::cca::{CcaVerifier, decode_platform_claims, decode_realm_claims};
 use secgear_attest::{
-    Appraiser, Freshness, Mode, ReferenceValues, TeeKind, TrustAnchors, Verifier,
+    Appraiser, CheckName, Freshness, Mode, ReferenceValues, TeeKind, TrustAnchors, Verifier,
 };
 use std::path::PathBuf;
 
@@ -29,8 +29,8 @@ fn verify(token: &str, ta: &str) -> secgear_attest::Verified {
         .expect("decodes")
 }
 
-fn ok(v: &secgear_attest::Verified, check: &str) -> bool {
-    v.checks[check].is_ok()
+fn ok(v: &secgear_attest::Verified, check: CheckName) -> bool {
+    v.checks[&check].is_ok()
 }
 
 #[test]
@@ -38,12 +38,12 @@ fn token_01_verifies_and_appraises_against_rv_json() {
     for ta in ["ta-tfa.json", "cpak.json"] {
         let v = verify("cca-token-01.cbor", ta);
         assert!(
-            ok(&v, "platform.signature") && ok(&v, "platform.endorsement"),
+            ok(&v, CheckName::PlatformSignature) && ok(&v, CheckName::PlatformEndorsement),
             "{ta}: {:?}",
             v.checks
         );
         assert!(
-            ok(&v, "realm.signature") && ok(&v, "realm.binding"),
+            ok(&v, CheckName::RealmSignature) && ok(&v, CheckName::RealmBinding),
             "{ta}: {:?}",
             v.checks
         );
@@ -81,12 +81,12 @@ fn token_01_verifies_and_appraises_against_rv_json() {
 #[test]
 fn token_02_platform_trustworthy_with_the_good_key_and_not_with_the_bad() {
     let good = verify("cca-token-02.cbor", "ta-02-ok.json");
-    assert!(ok(&good, "platform.signature"), "{:?}", good.checks);
+    assert!(ok(&good, CheckName::PlatformSignature), "{:?}", good.checks);
     let bad = verify("cca-token-02.cbor", "ta-02-bad.json");
-    assert!(!ok(&bad, "platform.signature"), "{:?}", bad.checks);
+    assert!(!ok(&bad, CheckName::PlatformSignature), "{:?}", bad.checks);
     assert!(
         matches!(
-            bad.checks["realm.signature"],
+            bad.checks[&CheckName::RealmSignature],
             secgear_attest::Check::NotChecked(_)
         ),
         "realm not evaluated"
@@ -100,8 +100,8 @@ fn token_02_platform_trustworthy_with_the_good_key_and_not_with_the_bad() {
 #[test]
 fn bug_33_realm_validation_fails() {
     let v = verify("bug-33-repro.cbor", "ta-tfa.json");
-    assert!(ok(&v, "platform.signature"), "{:?}", v.checks);
-    assert!(!ok(&v, "realm.binding"), "{:?}", v.checks);
+    assert!(ok(&v, CheckName::PlatformSignature), "{:?}", v.checks);
+    assert!(!ok(&v, CheckName::RealmBinding), "{:?}", v.checks);
     assert!(!v.all_ok());
     let appraiser = Appraiser::new(
         anchors("ta-tfa.json"),
@@ -153,7 +153,7 @@ fn freshness_mismatch_is_reported() {
         )
         .expect("decodes");
     assert!(
-        ok(&v, "freshness"),
+        ok(&v, CheckName::Freshness),
         "token-01's realm challenge is 0xab repeated"
     );
     let v = CcaVerifier::default()
@@ -163,13 +163,13 @@ fn freshness_mismatch_is_reported() {
             &anchors("ta-tfa.json"),
         )
         .expect("decodes");
-    assert!(!ok(&v, "freshness"));
+    assert!(!ok(&v, CheckName::Freshness));
 }
 
 #[test]
 fn no_anchor_for_the_platform_is_not_endorsed() {
     let v = verify("cca-token-01.cbor", "ta-02-ok.json");
-    assert!(!ok(&v, "platform.endorsement"), "{:?}", v.checks);
+    assert!(!ok(&v, CheckName::PlatformEndorsement), "{:?}", v.checks);
 }
 
 #[test]
@@ -214,7 +214,11 @@ fn a_changed_platform_token_is_never_served_from_the_cache() {
     let v = verifier
         .verify(&changed, &Freshness::Unchecked, &anchors)
         .expect("decodes");
-    assert!(!v.checks["platform.signature"].is_ok(), "{:?}", v.checks);
+    assert!(
+        !v.checks[&CheckName::PlatformSignature].is_ok(),
+        "{:?}",
+        v.checks
+    );
     assert!(
         verifier
             .verify(&token, &Freshness::Unchecked, &anchors)

@@ -7,7 +7,7 @@ use secgear_attest::reference::ReferenceValue;
 use secgear_attest::verifiers::itrustee::ItrusteeVerifier;
 use secgear_attest::verifiers::virtcca::VirtccaVerifier;
 use secgear_attest::{
-    Appraiser, Check, Freshness, Mode, ReferenceValues, TeeKind, TrustAnchors, Verifier,
+    Appraiser, Check, CheckName, Freshness, Mode, ReferenceValues, TeeKind, TrustAnchors, Verifier,
 };
 use serde_json::json;
 use std::path::PathBuf;
@@ -56,13 +56,13 @@ fn virtcca_signature_valid_but_key_not_endorsed() {
             &huawei_anchors(),
         )
         .expect("decodes");
-    assert!(v.checks["signature"].is_ok(), "{:?}", v.checks);
+    assert!(v.checks[&CheckName::Signature].is_ok(), "{:?}", v.checks);
     assert!(
-        v.checks["device_certificate"].is_ok(),
+        v.checks[&CheckName::DeviceCertificate].is_ok(),
         "the AIK certificate chains to the Huawei CAs: {:?}",
         v.checks
     );
-    let Check::Failed(why) = &v.checks["endorsement"] else {
+    let Check::Failed(why) = &v.checks[&CheckName::Endorsement] else {
         panic!("{:?}", v.checks)
     };
     assert!(why.contains("not endorsed"), "{why}");
@@ -76,7 +76,7 @@ fn virtcca_signature_valid_but_key_not_endorsed() {
         )
         .expect("decodes");
     assert!(matches!(
-        bare.checks["device_certificate"],
+        bare.checks[&CheckName::DeviceCertificate],
         Check::NotChecked(_)
     ));
 }
@@ -119,7 +119,7 @@ fn virtcca_without_anchors_the_device_is_not_trusted() {
             &TrustAnchors::default(),
         )
         .expect("decodes");
-    assert!(!v.checks["device_certificate"].is_ok());
+    assert!(!v.checks[&CheckName::DeviceCertificate].is_ok());
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn itrustee_sce_no_as_verifies_and_chains_to_the_it_product_ca() {
         )
         .expect("decodes");
     assert!(
-        v.checks["signature"].is_ok() && v.checks["endorsement"].is_ok(),
+        v.checks[&CheckName::Signature].is_ok() && v.checks[&CheckName::Endorsement].is_ok(),
         "{:?}",
         v.checks
     );
@@ -151,7 +151,7 @@ fn itrustee_sce_no_as_verifies_and_chains_to_the_it_product_ca() {
             &huawei_anchors(),
         )
         .expect("decodes");
-    assert!(fresh.checks["freshness"].is_ok());
+    assert!(fresh.checks[&CheckName::Freshness].is_ok());
     let stale = ItrusteeVerifier
         .verify(
             &data("itrustee/report-sce-no-as.json"),
@@ -159,7 +159,7 @@ fn itrustee_sce_no_as_verifies_and_chains_to_the_it_product_ca() {
             &huawei_anchors(),
         )
         .expect("decodes");
-    assert!(!stale.checks["freshness"].is_ok());
+    assert!(!stale.checks[&CheckName::Freshness].is_ok());
     // Appraisal with the TA image reference affirms.
     let mut refs = ReferenceValues::new();
     let img = hex::encode(
@@ -189,7 +189,7 @@ fn itrustee_sce_as_no_daa_is_refused_without_an_attestation_service_root() {
             &huawei_anchors(),
         )
         .expect("decodes");
-    let Check::Failed(why) = &v.checks["endorsement"] else {
+    let Check::Failed(why) = &v.checks[&CheckName::Endorsement] else {
         panic!("{:?}", v.checks)
     };
     assert!(why.contains("no attestation-service root"), "{why}");
@@ -256,7 +256,7 @@ fn every_byte_flip_changes_the_virtcca_verdict() {
         bad[i] ^= 0x01;
         if let Ok(v) = VirtccaVerifier.verify(&bad, &Freshness::Unchecked, &anchors) {
             assert!(
-                !v.checks["signature"].is_ok(),
+                !v.checks[&CheckName::Signature].is_ok(),
                 "flip at {i} kept a valid signature"
             );
         }
@@ -273,7 +273,7 @@ proptest! {
         let _ = ItrusteeVerifier.verify(&report[..cut.min(report.len())], &Freshness::Unchecked, &anchors);
         let token = hex::decode(String::from_utf8(data("virtcca/virtcca-token.hex")).expect("text").trim()).expect("hex");
         let r = VirtccaVerifier.verify(&token[..cut.min(token.len())], &Freshness::Unchecked, &anchors);
-        prop_assert!(cut >= token.len() || r.is_err() || !r.as_ref().is_ok_and(|v| v.checks["signature"].is_ok()));
+        prop_assert!(cut >= token.len() || r.is_err() || !r.as_ref().is_ok_and(|v| v.checks[&CheckName::Signature].is_ok()));
         let _ = ItrusteeVerifier.verify(&bytes, &Freshness::Unchecked, &anchors);
         let _ = VirtccaVerifier.verify(&bytes, &Freshness::Unchecked, &anchors);
     }

@@ -5,7 +5,9 @@ use p384::ecdsa::SigningKey;
 use secgear_attest::policy::Status;
 use secgear_attest::reference::ReferenceValue;
 use secgear_attest::token::{TokenExpectations, TokenSigner, verify_token};
-use secgear_attest::{Appraiser, Freshness, Mode, ReferenceValues, TeeKind, TrustAnchors};
+use secgear_attest::{
+    Appraiser, CheckName, Freshness, Mode, ReferenceValues, TeeKind, TrustAnchors,
+};
 use secgear_sim::evidence::{Claims, platform_id, sign};
 use serde_json::json;
 
@@ -169,7 +171,7 @@ fn unknown_measurement_stale_nonce_and_unknown_platform_are_not_affirmed() {
             None,
         )
         .expect("ok");
-    assert!(!unknown.verified.checks["endorsement"].is_ok());
+    assert!(!unknown.verified.checks[&CheckName::Endorsement].is_ok());
     assert_eq!(unknown.status, Status::Contraindicated);
 }
 

@@ -37,15 +37,33 @@ pub fn report_data(role: Role, handshake_hash: &[u8], static_key: &[u8]) -> [u8;
     out
 }
 
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Enclave => "enclave",
+            Role::Client => "client",
+        })
+    }
+}
+
+/// Why this side's evidence could not be made, in its producer's words:
+/// the TEE runtime's report call is on the far side of a boundary that
+/// carries messages, not error types.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EvidenceError(pub String);
+
 /// Produces this side's evidence over report data (inside the enclave:
 /// the runtime's report).
 pub trait EvidenceProvider: Send + Sync {
-    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, String>;
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, EvidenceError>;
 }
 
+/// A closure whose failure is its message (as the enclave runtime's report
+/// call gives it).
 impl<F: Fn(&[u8; 64]) -> Result<Vec<u8>, String> + Send + Sync> EvidenceProvider for F {
-    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, String> {
-        self(report_data)
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, EvidenceError> {
+        self(report_data).map_err(EvidenceError)
     }
 }
 

@@ -10,7 +10,7 @@
 //! ```
 
 use crate::binding::{EvidenceProvider, EvidenceVerifier, Refusal, Role, report_data};
-use crate::error::{ChannelError, Result};
+use crate::error::{ChannelError, HandshakeError, NoiseStep, Result};
 use crate::noise;
 use crate::record::{Opened, Reassembly, RecordLayer};
 use crate::wire::{self, Direction, Kind, RecordType, SessionId};
@@ -92,11 +92,11 @@ impl ClientChannel {
         let prologue = noise::prologue(config.rekey_after);
         let handshake = snow::Builder::new(noise::params()?)
             .local_private_key(&key)
-            .map_err(noise::handshake_error)?
+            .map_err(noise::handshake_error(NoiseStep::Setup))?
             .prologue(&prologue)
-            .map_err(noise::handshake_error)?
+            .map_err(noise::handshake_error(NoiseStep::Setup))?
             .build_initiator()
-            .map_err(noise::handshake_error)?;
+            .map_err(noise::handshake_error(NoiseStep::Setup))?;
         let inbox = Reassembly::new(config.max_message);
         Ok(Self {
             config,
@@ -121,12 +121,12 @@ impl ClientChannel {
         let State::Start(mut hs) =
             std::mem::replace(&mut self.state, State::Failed(ChannelError::NotEstablished))
         else {
-            return Err(ChannelError::Handshake("already started".into()));
+            return Err(HandshakeError::AlreadyStarted.into());
         };
         let mut buf = vec![0u8; wire::NOISE_MAX];
         let n = hs
             .write_message(&[], &mut buf)
-            .map_err(noise::handshake_error)?;
+            .map_err(noise::handshake_error(NoiseStep::Message))?;
         buf.truncate(n);
         self.state = State::SentHello(hs);
         Ok(wire::frame(Kind::Hello, &[0; 16], &buf))
@@ -160,16 +160,18 @@ impl ClientChannel {
                 }
                 let mut scratch = vec![0u8; wire::NOISE_MAX];
                 if let Err(e) = hs.read_message(frame.payload, &mut scratch) {
-                    return Err(self.fail(noise::handshake_error(e)));
+                    return Err(self.fail(noise::handshake_error(NoiseStep::Message)(e)));
                 }
                 let enclave_key = match hs.get_remote_static() {
                     Some(k) => k.to_vec(),
-                    None => return Err(self.fail(ChannelError::Handshake("no enclave key".into()))),
+                    None => {
+                        return Err(self.fail(HandshakeError::NoStaticKey(Role::Enclave).into()));
+                    }
                 };
                 let mut msg3 = vec![0u8; wire::NOISE_MAX];
                 let n = match hs.write_message(&[], &mut msg3) {
                     Ok(n) => n,
-                    Err(e) => return Err(self.fail(noise::handshake_error(e))),
+                    Err(e) => return Err(self.fail(noise::handshake_error(NoiseStep::Message)(e))),
                 };
                 msg3.truncate(n);
                 let hash = hs.get_handshake_hash().to_vec();
@@ -177,7 +179,9 @@ impl ClientChannel {
                 let own_binding = report_data(Role::Client, &hash, &self.public_key);
                 let transport = match hs.into_stateless_transport_mode() {
                     Ok(t) => t,
-                    Err(e) => return Err(self.fail(noise::handshake_error(e))),
+                    Err(e) => {
+                        return Err(self.fail(noise::handshake_error(NoiseStep::Transport)(e)));
+                    }
                 };
                 self.session = frame.session;
                 self.state = State::AwaitingAttestation {
@@ -227,10 +231,14 @@ impl ClientChannel {
                     // Mutual attestation: our evidence, bound to our own static key.
                     let own = match provider.evidence(&own_binding) {
                         Ok(ev) => ev,
-                        Err(e) => {
-                            return Err(
-                                self.fail(ChannelError::Handshake(format!("own evidence: {e}")))
-                            );
+                        Err(source) => {
+                            return Err(self.fail(
+                                HandshakeError::Evidence {
+                                    role: Role::Client,
+                                    source,
+                                }
+                                .into(),
+                            ));
                         }
                     };
                     match records.seal(RecordType::Attest, &own, true) {

@@ -31,9 +31,9 @@ pub mod server;
 pub mod verify;
 pub mod wire;
 
-pub use binding::{EvidenceProvider, EvidenceVerifier, Refusal, Role};
+pub use binding::{EvidenceError, EvidenceProvider, EvidenceVerifier, Refusal, Role};
 pub use client::{ClientChannel, ClientConfig, Event};
-pub use error::{ChannelError, Result};
+pub use error::{ChannelError, HandshakeError, NoiseError, NoiseStep, Result};
 pub use host::{ChannelHost, ConnId, Route};
 pub use noise::{PATTERN, generate_static_key};
 pub use server::{Delivered, ServerConfig, SessionTable};

@@ -1,6 +1,6 @@
 //! The Noise parameters, shared by both ends.
 
-use crate::error::{ChannelError, Result};
+use crate::error::{ChannelError, HandshakeError, NoiseError, NoiseStep, Result};
 
 /// XX: both static keys travel encrypted; the enclave's is then bound to
 /// attestation, the client's optionally checked against an allow list.
@@ -20,17 +20,18 @@ pub fn prologue(rekey_after: u64) -> Vec<u8> {
 pub fn params() -> Result<snow::params::NoiseParams> {
     PATTERN
         .parse()
-        .map_err(|e| ChannelError::Handshake(format!("noise parameters: {e}")))
+        .map_err(handshake_error(NoiseStep::Parameters))
 }
 
 /// A static X25519 key pair: (private, public).
 pub fn generate_static_key() -> Result<(zeroize::Zeroizing<Vec<u8>>, Vec<u8>)> {
     let kp = snow::Builder::new(params()?)
         .generate_keypair()
-        .map_err(|e| ChannelError::Handshake(format!("key generation: {e}")))?;
+        .map_err(handshake_error(NoiseStep::KeyGeneration))?;
     Ok((zeroize::Zeroizing::new(kp.private), kp.public))
 }
 
-pub fn handshake_error(e: snow::Error) -> ChannelError {
-    ChannelError::Handshake(e.to_string())
+/// The handshake's error for a failure of snow at `step`.
+pub fn handshake_error(step: NoiseStep) -> impl FnOnce(snow::Error) -> ChannelError {
+    move |e| HandshakeError::Noise(NoiseError::new(step, e)).into()
 }

@@ -2,7 +2,7 @@
 //! Noise split), a 64-bit counter per direction used as the AEAD nonce and
 //! checked before decryption, deterministic rekeying, chunked messages.
 
-use crate::error::{ChannelError, Result};
+use crate::error::{ChannelError, NoiseError, NoiseStep, Result};
 use crate::wire::{
     self, Direction, FLAG_FINAL, Kind, MAX_CHUNK, RECORD_HEADER, RecordHeader, RecordType,
     SessionId, TAG,
@@ -114,7 +114,7 @@ impl RecordLayer {
         let n = self
             .transport
             .write_message(self.send_counter, &self.scratch, &mut frame[start..])
-            .map_err(|e| ChannelError::Handshake(format!("seal: {e}")))?;
+            .map_err(|e| ChannelError::Seal(NoiseError::new(NoiseStep::Seal, e)))?;
         frame.truncate(start + n);
         self.send_counter += 1;
         if self.send_counter.is_multiple_of(self.rekey_after) {

@@ -4,7 +4,7 @@
 //! table or the handshakes in progress are at their limit.
 
 use crate::binding::{EvidenceProvider, EvidenceVerifier, Role, report_data};
-use crate::error::{ChannelError, Result};
+use crate::error::{ChannelError, HandshakeError, NoiseStep, Result};
 use crate::noise;
 use crate::record::{Opened, Reassembly, RecordLayer};
 use crate::wire::{self, Direction, Kind, RecordType, SessionId};
@@ -92,7 +92,7 @@ impl std::fmt::Debug for SessionTable {
 
 fn random_session() -> Result<SessionId> {
     let mut id = [0u8; 16];
-    getrandom::fill(&mut id).map_err(|e| ChannelError::Handshake(format!("randomness: {e}")))?;
+    getrandom::fill(&mut id).map_err(HandshakeError::Randomness)?;
     Ok(id)
 }
 
@@ -156,18 +156,18 @@ impl SessionTable {
                 let prologue = noise::prologue(self.config.rekey_after);
                 let mut hs = snow::Builder::new(noise::params()?)
                     .local_private_key(&self.config.static_key.0)
-                    .map_err(noise::handshake_error)?
+                    .map_err(noise::handshake_error(NoiseStep::Setup))?
                     .prologue(&prologue)
-                    .map_err(noise::handshake_error)?
+                    .map_err(noise::handshake_error(NoiseStep::Setup))?
                     .build_responder()
-                    .map_err(noise::handshake_error)?;
+                    .map_err(noise::handshake_error(NoiseStep::Setup))?;
                 let mut scratch = vec![0u8; wire::NOISE_MAX];
                 hs.read_message(frame.payload, &mut scratch)
-                    .map_err(noise::handshake_error)?;
+                    .map_err(noise::handshake_error(NoiseStep::Message))?;
                 let mut reply = vec![0u8; wire::NOISE_MAX];
                 let n = hs
                     .write_message(&[], &mut reply)
-                    .map_err(noise::handshake_error)?;
+                    .map_err(noise::handshake_error(NoiseStep::Message))?;
                 reply.truncate(n);
                 let mut id = random_session()?;
                 while self.sessions.contains_key(&id) {
@@ -195,10 +195,10 @@ impl SessionTable {
                 };
                 let mut scratch = vec![0u8; wire::NOISE_MAX];
                 hs.read_message(frame.payload, &mut scratch)
-                    .map_err(noise::handshake_error)?;
+                    .map_err(noise::handshake_error(NoiseStep::Message))?;
                 let client_key = hs
                     .get_remote_static()
-                    .ok_or_else(|| ChannelError::Handshake("no client key".into()))?
+                    .ok_or(HandshakeError::NoStaticKey(Role::Client))?
                     .to_vec();
                 if let Some(allowed) = &self.config.client_keys
                     && !allowed.contains(&client_key)
@@ -208,7 +208,7 @@ impl SessionTable {
                 let hash = hs.get_handshake_hash().to_vec();
                 let transport = hs
                     .into_stateless_transport_mode()
-                    .map_err(noise::handshake_error)?;
+                    .map_err(noise::handshake_error(NoiseStep::Transport))?;
                 let mut records =
                     RecordLayer::new(transport, id, Direction::ToClient, self.config.rekey_after);
                 let evidence = self
@@ -219,7 +219,10 @@ impl SessionTable {
                         &hash,
                         &self.config.static_key.1,
                     ))
-                    .map_err(|e| ChannelError::Handshake(format!("evidence: {e}")))?;
+                    .map_err(|source| HandshakeError::Evidence {
+                        role: Role::Enclave,
+                        source,
+                    })?;
                 let attest = records.seal(RecordType::Attest, &evidence, true)?;
                 let phase = if self.config.client_verifier.is_some() {
                     Phase::AwaitingClient {

@@ -3,7 +3,7 @@
 //! client expects, and the binding in the report data.
 
 use crate::binding::{EvidenceVerifier, Refusal};
-use secgear_attest::{Appraiser, Freshness, TeeKind, policy::Status};
+use secgear_attest::{Appraiser, CheckName, Freshness, TeeKind, policy::Status};
 
 /// Accepts evidence of `tee` that the appraiser affirms and that carries the
 /// expected binding.
@@ -26,7 +26,7 @@ impl EvidenceVerifier for AppraisalVerifier {
         if !appraisal
             .verified
             .checks
-            .get("freshness")
+            .get(&CheckName::Freshness)
             .is_some_and(|c| c.is_ok())
         {
             return Err(Refusal::Binding);

@@ -347,10 +347,55 @@ fn mismatched_record_settings_fail_the_handshake_not_the_records() {
     config.rekey_after = 5;
     let mut server = SessionTable::new(config);
     let mut c = client();
-    assert!(matches!(
-        handshake(&mut c, &mut server),
-        Err(ChannelError::Handshake(_))
+    let err = handshake(&mut c, &mut server).expect_err("different prologues");
+    assert!(
+        matches!(
+            &err,
+            ChannelError::Handshake(HandshakeError::Noise(NoiseError {
+                step: NoiseStep::Message,
+                ..
+            }))
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn failures_to_make_evidence_say_whose_evidence_and_why() {
+    let mut no_tee = SessionTable::new(ServerConfig::new(
+        generate_static_key().expect("key"),
+        Box::new(|_: &[u8; 64]| Err("the TEE is gone".to_string())),
     ));
+    let mut c = client();
+    assert_eq!(
+        handshake(&mut c, &mut no_tee),
+        Err(ChannelError::Handshake(HandshakeError::Evidence {
+            role: Role::Enclave,
+            source: EvidenceError("the TEE is gone".into()),
+        }))
+    );
+
+    let mut server = server_with(MEASUREMENT);
+    let mut cfg = ClientConfig::new(Box::new(verifier(MEASUREMENT)));
+    cfg.own_evidence = Some(Box::new(|_: &[u8; 64]| Err("no client TEE".to_string())));
+    let mut c = ClientChannel::new(cfg).expect("client");
+    let err = handshake(&mut c, &mut server).expect_err("no own evidence");
+    assert_eq!(
+        err,
+        ChannelError::Handshake(HandshakeError::Evidence {
+            role: Role::Client,
+            source: EvidenceError("no client TEE".into()),
+        })
+    );
+    assert_eq!(
+        err.to_string(),
+        "the handshake failed: the client's own evidence: no client TEE"
+    );
+    assert_eq!(
+        c.start(),
+        Err(ChannelError::Handshake(HandshakeError::AlreadyStarted)),
+        "a failed channel is not started again"
+    );
 }
 
 #[test]

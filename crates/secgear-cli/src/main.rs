@@ -152,6 +152,10 @@ impl EdlInput {
 }
 
 fn main() -> ExitCode {
+    // The application's choice for every TLS client and server in this
+    // process (the admin client, the agent, the service): aws-lc-rs. The
+    // libraries use the installed default and install none themselves.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -103,8 +103,9 @@ pub enum AnchorCommand {
     /// Store an anchor file (PEM, JSON, JWK, DER) for a TEE.
     Put {
         id: String,
+        /// `sim`, `cca`, `virtcca` or `itrustee`.
         #[arg(long)]
-        tee: String,
+        tee: secgear_attest::TeeKind,
         file: PathBuf,
         #[command(flatten)]
         admin: Admin,
@@ -182,7 +183,6 @@ impl Admin {
             Ok(rt) => rt,
             Err(code) => return code,
         };
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let url = format!("{}{path}", self.url.trim_end_matches('/'));
         rt.block_on(async move {
             let mut req = reqwest::Client::new()

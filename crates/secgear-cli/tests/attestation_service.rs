@@ -152,3 +152,33 @@ fn the_cli_serves_administers_and_attests() {
         "not affirming without the reference value"
     );
 }
+
+#[test]
+fn a_trust_anchor_for_an_unknown_tee_is_refused_before_any_request() {
+    let dir = tempfile::tempdir().expect("dir");
+    let pem = dir.path().join("anchor.pem");
+    std::fs::write(&pem, "-----BEGIN PUBLIC KEY-----\n").expect("write");
+    // Port 9 of loopback: nothing listens, so only the CLI can answer.
+    let out = secgear(
+        &[
+            "as",
+            "trust-anchor",
+            "put",
+            "a",
+            "--tee",
+            "tdx",
+            pem.to_str().expect("utf-8"),
+        ],
+        &[
+            ("SECGEAR_AS_URL", "http://127.0.0.1:9"),
+            ("SECGEAR_AS_ADMIN_TOKEN", ADMIN),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown TEE `tdx`"), "{stderr}");
+    assert!(
+        !stderr.contains("127.0.0.1:9"),
+        "no request was made: {stderr}"
+    );
+}

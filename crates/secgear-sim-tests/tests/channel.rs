@@ -210,7 +210,7 @@ struct TestClientEvidence {
 }
 
 impl secgear_channel::EvidenceProvider for TestClientEvidence {
-    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, String> {
+    fn evidence(&self, report_data: &[u8; 64]) -> Result<Vec<u8>, secgear_channel::EvidenceError> {
         let binding = if self.honest { *report_data } else { [0; 64] };
         Ok([b"client:".as_slice(), &binding].concat())
     }

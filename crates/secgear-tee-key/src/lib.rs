@@ -22,6 +22,44 @@ use serde::{Deserialize, Serialize};
 
 pub const SUITE: &str = "X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM";
 
+/// Why a token's runtime data yields no TEE key.
+#[derive(Debug, thiserror::Error)]
+pub enum TeeKeyError {
+    #[error("the token's runtime data is not a JSON object")]
+    NotJson(#[source] serde_json::Error),
+    #[error("the token's runtime data carries no `tee-pubkey`")]
+    NoKey,
+    #[error("`tee-pubkey` must be an X25519 OKP JWK")]
+    NotX25519,
+    #[error("`tee-pubkey` has no `x`")]
+    NoX,
+    #[error("`tee-pubkey.x` is not 32 bytes of base64url")]
+    BadX,
+}
+
+/// Why a resource cannot be sealed or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("TEE public key: {0}")]
+    PublicKey(#[source] hpke::HpkeError),
+    #[error("private key: {0}")]
+    PrivateKey(#[source] hpke::HpkeError),
+    #[error("unsupported suite {0}")]
+    Suite(String),
+    #[error("{field}: {source}")]
+    Encoding {
+        field: &'static str,
+        #[source]
+        source: base64::DecodeError,
+    },
+    #[error("enc: {0}")]
+    EncappedKey(#[source] hpke::HpkeError),
+    /// Encryption failed, or the ciphertext does not open with this key
+    /// for this path.
+    #[error("HPKE: {0}")]
+    Hpke(#[source] hpke::HpkeError),
+}
+
 /// A sealed resource as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedResource {
@@ -39,32 +77,34 @@ pub fn info(path: &str) -> Vec<u8> {
 }
 
 /// The X25519 public key in a token's runtime data, if it carries one.
-pub fn tee_public_key(runtime_data: &[u8]) -> Result<[u8; 32], String> {
-    let value: serde_json::Value = serde_json::from_slice(runtime_data)
-        .map_err(|_| "the token's runtime data is not a JSON object".to_string())?;
-    let jwk = value
-        .get("tee-pubkey")
-        .ok_or("the token's runtime data carries no `tee-pubkey`")?;
+pub fn tee_public_key(runtime_data: &[u8]) -> Result<[u8; 32], TeeKeyError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(runtime_data).map_err(TeeKeyError::NotJson)?;
+    let jwk = value.get("tee-pubkey").ok_or(TeeKeyError::NoKey)?;
     if jwk.get("kty").and_then(|v| v.as_str()) != Some("OKP")
         || jwk.get("crv").and_then(|v| v.as_str()) != Some("X25519")
     {
-        return Err("`tee-pubkey` must be an X25519 OKP JWK".into());
+        return Err(TeeKeyError::NotX25519);
     }
     let x = jwk
         .get("x")
         .and_then(|v| v.as_str())
-        .ok_or("`tee-pubkey` has no `x`")?;
+        .ok_or(TeeKeyError::NoX)?;
     URL_SAFE_NO_PAD
         .decode(x.trim_end_matches('='))
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| "`tee-pubkey.x` is not 32 bytes of base64url".to_string())
+        .ok_or(TeeKeyError::BadX)
 }
 
 /// Encrypts `plaintext` to `public_key` for `path`.
-pub fn seal(public_key: &[u8; 32], path: &str, plaintext: &[u8]) -> Result<SealedResource, String> {
+pub fn seal(
+    public_key: &[u8; 32],
+    path: &str,
+    plaintext: &[u8],
+) -> Result<SealedResource, SealError> {
     let pk = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(public_key)
-        .map_err(|e| format!("TEE public key: {e}"))?;
+        .map_err(SealError::PublicKey)?;
     let mut rng = rand_core::OsRng.unwrap_err();
     let (enc, ciphertext) = hpke::single_shot_seal::<AesGcm256, HkdfSha256, X25519HkdfSha256, _>(
         &OpModeS::Base,
@@ -74,7 +114,7 @@ pub fn seal(public_key: &[u8; 32], path: &str, plaintext: &[u8]) -> Result<Seale
         path.as_bytes(),
         &mut rng,
     )
-    .map_err(|e| format!("HPKE: {e}"))?;
+    .map_err(SealError::Hpke)?;
     Ok(SealedResource {
         suite: SUITE.into(),
         enc: URL_SAFE_NO_PAD.encode(enc.to_bytes()),
@@ -84,16 +124,17 @@ pub fn seal(public_key: &[u8; 32], path: &str, plaintext: &[u8]) -> Result<Seale
 
 impl SealedResource {
     /// The encapsulated key and the ciphertext, decoded.
-    pub fn parts(&self) -> Result<(Vec<u8>, Vec<u8>), String> {
+    pub fn parts(&self) -> Result<(Vec<u8>, Vec<u8>), SealError> {
         if self.suite != SUITE {
-            return Err(format!("unsupported suite {}", self.suite));
+            return Err(SealError::Suite(self.suite.clone()));
         }
-        let enc = URL_SAFE_NO_PAD
-            .decode(&self.enc)
-            .map_err(|e| format!("enc: {e}"))?;
-        let ciphertext = URL_SAFE_NO_PAD
-            .decode(&self.ciphertext)
-            .map_err(|e| format!("ciphertext: {e}"))?;
+        let decode = |field: &'static str, text: &str| {
+            URL_SAFE_NO_PAD
+                .decode(text)
+                .map_err(|source| SealError::Encoding { field, source })
+        };
+        let enc = decode("enc", &self.enc)?;
+        let ciphertext = decode("ciphertext", &self.ciphertext)?;
         Ok((enc, ciphertext))
     }
 }
@@ -103,7 +144,7 @@ pub fn open(
     private_key: &[u8; 32],
     path: &str,
     sealed: &SealedResource,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, SealError> {
     let (enc, ciphertext) = sealed.parts()?;
     open_parts(private_key, path, &enc, &ciphertext)
 }
@@ -114,11 +155,11 @@ pub fn open_parts(
     path: &str,
     enc: &[u8],
     ciphertext: &[u8],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, SealError> {
     let sk = <X25519HkdfSha256 as hpke::Kem>::PrivateKey::from_bytes(private_key)
-        .map_err(|e| format!("private key: {e}"))?;
+        .map_err(SealError::PrivateKey)?;
     let enc = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(enc)
-        .map_err(|e| format!("enc: {e}"))?;
+        .map_err(SealError::EncappedKey)?;
     hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
         &hpke::OpModeR::Base,
         &sk,
@@ -127,7 +168,7 @@ pub fn open_parts(
         ciphertext,
         path.as_bytes(),
     )
-    .map_err(|e| format!("HPKE: {e}"))
+    .map_err(SealError::Hpke)
 }
 
 /// A fresh X25519 key pair: (private, public).
@@ -198,14 +239,47 @@ mod tests {
             b"top secret"
         );
         assert!(
-            open(&sk, "vendor/other", &sealed).is_err(),
+            matches!(open(&sk, "vendor/other", &sealed), Err(SealError::Hpke(_))),
             "bound to the path"
         );
         let (other, _) = generate_keypair();
-        assert!(open(&other, "vendor/key", &sealed).is_err());
+        assert!(matches!(
+            open(&other, "vendor/key", &sealed),
+            Err(SealError::Hpke(_))
+        ));
         assert_eq!(tee_public_key(&runtime_data(&pk)).expect("key"), pk);
-        assert!(tee_public_key(b"not json").is_err());
-        assert!(tee_public_key(br#"{"tee-pubkey": {"kty": "EC"}}"#).is_err());
+        assert!(matches!(
+            tee_public_key(b"not json"),
+            Err(TeeKeyError::NotJson(_))
+        ));
+        assert!(matches!(
+            tee_public_key(br#"{"tee-pubkey": {"kty": "EC"}}"#),
+            Err(TeeKeyError::NotX25519)
+        ));
+        assert!(matches!(
+            tee_public_key(br#"{"other": 1}"#),
+            Err(TeeKeyError::NoKey)
+        ));
+        assert!(matches!(
+            tee_public_key(br#"{"tee-pubkey": {"kty": "OKP", "crv": "X25519", "x": "AAAA"}}"#),
+            Err(TeeKeyError::BadX)
+        ));
+        let mut odd = sealed.clone();
+        odd.suite = "P-256".into();
+        assert!(matches!(odd.parts(), Err(SealError::Suite(s)) if s == "P-256"));
+        let mut garbled = sealed.clone();
+        garbled.ciphertext = "%%%".into();
+        let err = garbled.parts().expect_err("not base64url");
+        assert!(
+            matches!(
+                err,
+                SealError::Encoding {
+                    field: "ciphertext",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,5 +8,6 @@ pub mod check;
 pub mod seal;
 pub mod tee;
 
+pub use check::{CheckName, UnknownCheck};
 pub use seal::SealPolicy;
 pub use tee::{TeeKind, UnknownTee};

@@ -7,6 +7,8 @@ mod sql;
 
 pub use sql::SqlStore;
 
+use secgear_attest::TeeKind;
+
 /// A stored policy: id and Rego source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPolicy {
@@ -17,7 +19,7 @@ pub struct StoredPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAnchor {
     pub id: String,
-    pub tee: String,
+    pub tee: TeeKind,
     /// PEM text, or base64 of DER.
     pub data: String,
 }
@@ -62,6 +64,8 @@ pub trait Store: Send + Sync {
 
     async fn put_anchor(&self, anchor: &StoredAnchor) -> StoreResult<()>;
     async fn delete_anchor(&self, id: &str) -> StoreResult<bool>;
+    /// Every stored anchor of a TEE this build knows; others (left by a
+    /// newer version on a shared database) are skipped with a warning.
     async fn list_anchors(&self) -> StoreResult<Vec<StoredAnchor>>;
 
     async fn put_resource(&self, path: &str, resource: &StoredResource) -> StoreResult<()>;
@@ -80,7 +84,7 @@ pub trait Store: Send + Sync {
         &self,
         jti: &str,
         issued_at: i64,
-        tee: &str,
+        tee: TeeKind,
         status: &str,
     ) -> StoreResult<()>;
     async fn token_count(&self) -> StoreResult<i64>;

@@ -2,6 +2,7 @@
 
 use super::migrations::STEPS;
 use super::{StoreResult, StoredAnchor, StoredPolicy, StoredResource};
+use secgear_attest::TeeKind;
 use sqlx::AnyPool;
 use sqlx::Row;
 use sqlx::any::AnyPoolOptions;
@@ -277,7 +278,7 @@ impl super::Store for SqlStore {
                      ON CONFLICT (id) DO UPDATE SET tee = excluded.tee, data = excluded.data",
                 )
                 .bind(a.id)
-                .bind(a.tee)
+                .bind(a.tee.name())
                 .bind(a.data)
                 .execute(c)
                 .await?;
@@ -302,18 +303,25 @@ impl super::Store for SqlStore {
     }
 
     async fn list_anchors(&self) -> StoreResult<Vec<StoredAnchor>> {
-        sqlx::query("SELECT id, tee, data FROM trust_anchors ORDER BY id")
+        let rows = sqlx::query("SELECT id, tee, data FROM trust_anchors ORDER BY id")
             .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(StoredAnchor {
-                    id: r.try_get("id")?,
-                    tee: r.try_get("tee")?,
+            .await?;
+        let mut anchors = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let tee: String = r.try_get("tee")?;
+            match tee.parse::<TeeKind>() {
+                Ok(tee) => anchors.push(StoredAnchor {
+                    id,
+                    tee,
                     data: r.try_get("data")?,
-                })
-            })
-            .collect()
+                }),
+                Err(e) => {
+                    tracing::warn!(target: "secgear::as", %id, "stored trust anchor skipped: {e}")
+                }
+            }
+        }
+        Ok(anchors)
     }
 
     async fn put_resource(&self, path: &str, res: &StoredResource) -> StoreResult<()> {
@@ -379,13 +387,13 @@ impl super::Store for SqlStore {
         &self,
         jti: &str,
         issued_at: i64,
-        tee: &str,
+        tee: TeeKind,
         status: &str,
     ) -> StoreResult<()> {
         sqlx::query("INSERT INTO tokens (jti, issued_at, tee, status) VALUES ($1, $2, $3, $4)")
             .bind(jti)
             .bind(issued_at)
-            .bind(tee)
+            .bind(tee.name())
             .bind(status)
             .execute(&self.pool)
             .await?;

@@ -19,7 +19,7 @@ use super::cose::{self, ClaimMap};
 use crate::anchors::TrustAnchors;
 use crate::crypto::{self, Curve, EcKey};
 use crate::reference::sw_component;
-use crate::verifier::{Check, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use ciborium::Value;
 use serde_json::{Map, Value as Json, json};
 use std::num::NonZeroUsize;
@@ -308,7 +308,7 @@ impl Verifier for CcaVerifier {
         let platform_signature = match anchor {
             None => {
                 v.check(
-                    "platform.endorsement",
+                    CheckName::PlatformEndorsement,
                     Check::Failed(format!(
                         "no trust anchor for implementation {} instance {}",
                         hex::encode(&implementation_id),
@@ -318,17 +318,17 @@ impl Verifier for CcaVerifier {
                 Check::NotChecked("no platform key".into())
             }
             Some(a) => {
-                v.check("platform.endorsement", Check::Ok);
+                v.check(CheckName::PlatformEndorsement, Check::Ok);
                 self.verify_platform(&platform, &a.key)
             }
         };
         let platform_ok = platform_signature.is_ok();
-        v.check("platform.signature", platform_signature);
+        v.check(CheckName::PlatformSignature, platform_signature);
         if platform_ok {
             let realm_alg = cose::algorithm(&realm).unwrap_or_default();
             let tbs = realm.tbs_data(&[]);
             v.check(
-                "realm.signature",
+                CheckName::RealmSignature,
                 Check::from_result(crypto::verify_ecdsa(
                     &rak_key,
                     realm_alg,
@@ -343,14 +343,14 @@ impl Verifier for CcaVerifier {
                 }
                 None => Check::Failed(format!("unknown RAK hash algorithm {rak_hash_algorithm}")),
             };
-            v.check("realm.binding", binding);
+            v.check(CheckName::RealmBinding, binding);
         } else {
             // An untrusted platform vouches for nothing: the realm is not evaluated.
             let why = Check::NotChecked("the platform token did not verify".into());
-            v.check("realm.signature", why.clone());
-            v.check("realm.binding", why);
+            v.check(CheckName::RealmSignature, why.clone());
+            v.check(CheckName::RealmBinding, why);
         }
-        v.check("freshness", freshness.check(&realm_challenge));
+        v.check(CheckName::Freshness, freshness.check(&realm_challenge));
         let mut claims = Map::new();
         claims.insert("platform".into(), platform_claims);
         claims.insert("realm".into(), realm_claims);

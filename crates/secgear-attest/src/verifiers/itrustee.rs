@@ -18,7 +18,7 @@
 use crate::anchors::TrustAnchors;
 use crate::crypto::{self, RsaKey};
 use crate::encoding::{b64_decode, b64url_decode, b64url_encode};
-use crate::verifier::{Check, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use serde_json::{Map, Value};
 
 const PS256: i64 = -37;
@@ -230,7 +230,7 @@ impl Verifier for ItrusteeVerifier {
             other => return Err(bad(format!("unknown scenario `{other}`"))),
         };
         v.check(
-            "signature",
+            CheckName::Signature,
             Check::from_result(crypto::verify_rsa(
                 &ak_key,
                 PS256,
@@ -238,8 +238,8 @@ impl Verifier for ItrusteeVerifier {
                 &signature,
             )),
         );
-        v.check("endorsement", endorsement);
-        v.check("freshness", freshness.check(&nonce));
+        v.check(CheckName::Endorsement, endorsement);
+        v.check(CheckName::Freshness, freshness.check(&nonce));
         v.claims = claims;
         Ok(v)
     }

@@ -3,7 +3,7 @@
 
 use crate::anchors::TrustAnchors;
 use crate::crypto::{self, Curve};
-use crate::verifier::{Check, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use p384::ecdsa::VerifyingKey;
 use secgear_sim::evidence;
 use serde_json::json;
@@ -40,18 +40,18 @@ impl Verifier for SimVerifier {
             Some(key) => {
                 let (tbs, sig) = parsed.signed_parts();
                 v.check(
-                    "signature",
+                    CheckName::Signature,
                     Check::from_result(crypto::verify_ecdsa(key, -35, &tbs, sig)),
                 );
-                v.check("endorsement", Check::Ok);
+                v.check(CheckName::Endorsement, Check::Ok);
             }
             None => {
                 v.check(
-                    "signature",
+                    CheckName::Signature,
                     Check::NotChecked("no trust anchor for this platform".into()),
                 );
                 v.check(
-                    "endorsement",
+                    CheckName::Endorsement,
                     Check::Failed(format!(
                         "platform {} is not a trusted simulation platform",
                         hex::encode(c.platform_id)
@@ -59,7 +59,7 @@ impl Verifier for SimVerifier {
                 );
             }
         }
-        v.check("freshness", freshness.check(&c.report_data));
+        v.check(CheckName::Freshness, freshness.check(&c.report_data));
         v.claims = json!({
             "measurement": hex::encode(c.measurement),
             "signer": hex::encode(c.signer_id),

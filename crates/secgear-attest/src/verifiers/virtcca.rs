@@ -19,7 +19,7 @@ use super::cose::{self, ClaimMap};
 use crate::anchors::TrustAnchors;
 use crate::crypto::{self, Curve, EcKey, RsaKey};
 use crate::encoding::{b64_decode, decode_evidence};
-use crate::verifier::{Check, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use ciborium::Value;
 use serde_json::{Map, Value as Json};
 
@@ -179,7 +179,7 @@ impl Verifier for VirtccaVerifier {
         let mut v = Verified::new(TeeKind::Virtcca);
         let alg = cose::algorithm(&cvm).unwrap_or_default();
         v.check(
-            "signature",
+            CheckName::Signature,
             Check::from_result(key.verify(alg, &cvm.tbs_data(&[]), &cvm.signature)),
         );
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -191,7 +191,7 @@ impl Verifier for VirtccaVerifier {
             },
         };
         let device_ok = device.is_ok();
-        v.check("device_certificate", device);
+        v.check(CheckName::DeviceCertificate, device);
         let endorsement = match (&platform_bytes, &device_cert) {
             (None, _) => Check::Failed(
                 "no platform token: nothing binds the CVM key to the device certificate (not endorsed)".into(),
@@ -200,8 +200,8 @@ impl Verifier for VirtccaVerifier {
             (Some(p), Some(der)) if device_ok => endorse(p, der, &pub_key_raw, &pub_key_hash_algorithm, &mut claims)?,
             (Some(_), Some(_)) => Check::NotChecked("the device certificate did not verify".into()),
         };
-        v.check("endorsement", endorsement);
-        v.check("freshness", freshness.check(&challenge));
+        v.check(CheckName::Endorsement, endorsement);
+        v.check(CheckName::Freshness, freshness.check(&challenge));
         claims.insert("platform_token".into(), platform_bytes.is_some().into());
         v.claims = claims;
         Ok(v)

@@ -65,7 +65,7 @@ async fn main() -> Result<(), String> {
         format!("sqlite://{}", db.path().join("as.db").display()),
         ADMIN_TOKEN,
     );
-    let service = secgear_as::start(config).await?;
+    let service = secgear_as::start(config).await.map_err(|e| e.to_string())?;
     let url = format!("http://{}", service.addr);
     println!("attestation service: {url} (SQLite)");
 
@@ -156,5 +156,5 @@ async fn main() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         println!("nonce {attempt}: HTTP {}", resp.status().as_u16());
     }
-    service.shutdown().await
+    service.shutdown().await.map_err(|e| e.to_string())
 }
