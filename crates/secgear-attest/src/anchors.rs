@@ -7,7 +7,7 @@
 
 use crate::crypto::{Curve, EcKey};
 use crate::encoding::b64url_decode;
-use crate::verifier::TeeKind;
+use secgear_types::TeeKind;
 use serde::Deserialize;
 
 /// A CCA platform attestation key (CPAK) and the platform it belongs to.

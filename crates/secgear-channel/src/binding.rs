@@ -25,7 +25,7 @@ pub enum Role {
 pub fn report_data(role: Role, handshake_hash: &[u8], static_key: &[u8]) -> [u8; 64] {
     let digest = Sha256::new()
         .chain_update(LABEL)
-        .chain_update([crate::wire::VERSION, role as u8])
+        .chain_update([crate::VERSION, role as u8])
         .chain_update((handshake_hash.len() as u32).to_le_bytes())
         .chain_update(handshake_hash)
         .chain_update((static_key.len() as u32).to_le_bytes())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 pub enum ChannelError {
     #[error("malformed message: {0}")]
     Malformed(&'static str),
-    #[error("protocol version {0} is not supported (this side speaks {VERSION})", VERSION = crate::wire::VERSION)]
+    #[error("protocol version {0} is not supported (this side speaks {VERSION})", VERSION = crate::VERSION)]
     UnsupportedVersion(u8),
     #[error("record {got} was already received (expected {expected}): replayed")]
     Replayed { got: u64, expected: u64 },

@@ -20,6 +20,9 @@
 //!   network. The wire format is in [`wire`].
 #![forbid(unsafe_code)]
 
+/// The protocol version: in every frame header and in what the evidence binds.
+pub const VERSION: u8 = 1;
+
 pub mod binding;
 pub mod client;
 pub mod error;

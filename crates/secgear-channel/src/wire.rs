@@ -15,7 +15,7 @@
 use crate::error::{ChannelError, Result};
 
 pub const MAGIC: [u8; 4] = *b"SGC1";
-pub const VERSION: u8 = 1;
+pub use crate::VERSION;
 pub const FRAME_HEADER: usize = 28;
 pub const RECORD_HEADER: usize = 16;
 pub const TAG: usize = 16;
