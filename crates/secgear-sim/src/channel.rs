@@ -40,10 +40,13 @@ use std::time::Duration;
 pub const MAGIC: u64 = u64::from_le_bytes(*b"SGSIMCH1");
 pub const VERSION: u32 = 3;
 const HEADER_LEN: usize = 4096;
-/// Where a slot's message starts: right after its header (state, sleepers,
-/// length, tag), so a small message shares the header's cache line and a
-/// call moves one line each way.
-const SLOT_DATA: usize = 24;
+/// Where a call slot's message starts: on the line after its header (state,
+/// sleepers, length, tag), so bulk copies start on a cache line.
+const SLOT_DATA: usize = 64;
+/// Where a switchless task's message starts: right after its header, so a
+/// small message shares the header's cache line and a call moves one line
+/// each way. (Within `SLOT_DATA`, so strides are computed alike.)
+const TASK_DATA: usize = 24;
 const DEATH_NOTE_MAX: usize = 1024;
 /// Most slots (enclave threads) a channel may have; `enclave.toml` allows 256.
 pub const MAX_SLOTS: usize = 256;
@@ -405,6 +408,7 @@ impl Channel {
         (i < self.slots).then(|| Slot {
             channel: self,
             base: HEADER_LEN + i * self.stride,
+            data: SLOT_DATA,
             capacity: self.capacity,
             expected: &self.tags[i],
         })
@@ -660,6 +664,7 @@ impl<'c> Pool<'c> {
         (i < self.geometry.tasks).then(|| Slot {
             channel: self.channel,
             base: self.geometry.base + POOL_HEADER + i * self.geometry.stride,
+            data: TASK_DATA,
             capacity: self.geometry.capacity,
             expected: &self.channel.tags[self.first_tag + i],
         })
@@ -845,6 +850,8 @@ impl<'c> Pool<'c> {
 pub struct Slot<'c> {
     channel: &'c Channel,
     base: usize,
+    /// Where its message starts, from `base`.
+    data: usize,
     /// Bytes of message this slot holds: a call slot's or a task's size.
     capacity: usize,
     /// The tag of the exchange this process has the slot carrying.
@@ -901,7 +908,7 @@ impl Slot<'_> {
                 capacity: self.capacity,
             });
         }
-        self.channel.region.write(self.base + SLOT_DATA, message);
+        self.channel.region.write(self.base + self.data, message);
         self.channel
             .region
             .u64_at(self.base + 8)
@@ -961,7 +968,7 @@ impl Slot<'_> {
             .filter(|l| *l <= capacity)
             .ok_or(ChannelError::BadLength { len, capacity })?;
         let mut buf = vec![0u8; len];
-        self.channel.region.read(self.base + SLOT_DATA, &mut buf);
+        self.channel.region.read(self.base + self.data, &mut buf);
         Ok(buf)
     }
 
