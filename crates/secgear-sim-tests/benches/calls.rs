@@ -81,14 +81,19 @@ fn throughput(
     total as f64 / start.elapsed().as_secs_f64()
 }
 
-/// The child side of the ping-pong: answers every ping until told to stop.
-fn pingpong_child(path: &str) {
+/// The shared file of a ping-pong, mapped.
+fn attach(path: impl AsRef<std::path::Path>) -> SharedRegion {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .expect("open shm");
-    let region = SharedRegion::attach_trusted(file.into()).expect("attach");
+    SharedRegion::attach_trusted(file.into()).expect("attach")
+}
+
+/// The child side of the ping-pong: answers every ping until told to stop.
+fn pingpong_child(path: &str) {
+    let region = attach(path);
     let word = region.u32_at(0);
     loop {
         let v = word.load(Ordering::Acquire);
@@ -105,12 +110,7 @@ fn pingpong_child(path: &str) {
 
 /// The child side of the spin ping-pong: answers every ping, never sleeping.
 fn spin_child(path: &str) {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .expect("open shm");
-    let region = SharedRegion::attach_trusted(file.into()).expect("attach");
+    let region = attach(path);
     let word = region.u32_at(0);
     loop {
         match word.load(Ordering::Acquire) {
@@ -132,12 +132,7 @@ fn partner(env: &str) -> (tempfile::TempDir, std::process::Child, SharedRegion) 
         .env(env, &path)
         .spawn()
         .expect("spawn the ping-pong partner");
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .expect("open");
-    let region = SharedRegion::attach_trusted(file.into()).expect("attach");
+    let region = attach(&path);
     (dir, child, region)
 }
 

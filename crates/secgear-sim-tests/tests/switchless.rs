@@ -27,6 +27,16 @@ fn switchless(cfg: SwitchlessConfig) -> Arc<Enclave> {
     )
 }
 
+/// Kills the enclave's process from outside, as a crash would.
+fn kill(enclave: &Enclave) {
+    let pid = enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .process_id;
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+}
+
 #[test]
 fn invalid_configurations_are_refused_at_create_naming_the_field() {
     let err = builder()
@@ -145,14 +155,7 @@ fn killing_the_enclave_fails_pending_switchless_calls_promptly() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
-    let pid = rustix::process::Pid::from_raw(
-        enclave
-            .details::<secgear_host::sim::SimDetails>()
-            .expect("sim")
-            .process_id as i32,
-    )
-    .expect("pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+    kill(&enclave);
     for p in pending {
         let (result, took) = p.join().expect("join");
         assert_eq!(result.expect_err("dead").kind(), ErrorCode::EnclaveDead);
@@ -348,15 +351,8 @@ fn killing_the_enclave_fails_pending_async_calls_promptly() {
     let client = Client::new(&*enclave);
     let pending = client.sw_sleep_async(30_000).expect("submit");
     std::thread::sleep(Duration::from_millis(200));
-    let pid = rustix::process::Pid::from_raw(
-        enclave
-            .details::<secgear_host::sim::SimDetails>()
-            .expect("sim")
-            .process_id as i32,
-    )
-    .expect("pid");
     let started = Instant::now();
-    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+    kill(&enclave);
     assert_eq!(
         pending.join().expect_err("dead").kind(),
         ErrorCode::EnclaveDead
