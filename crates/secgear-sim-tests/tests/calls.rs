@@ -224,12 +224,7 @@ fn a_dead_enclave_fails_new_calls_at_once_even_with_every_slot_busy() {
         std::thread::spawn(move || Client::new(&*e).call_host(777))
     };
     std::thread::sleep(Duration::from_millis(300));
-    let pid = enclave
-        .details::<secgear_host::sim::SimDetails>()
-        .expect("sim")
-        .process_id;
-    let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+    common::kill(&enclave);
     std::thread::sleep(Duration::from_millis(300));
     let started = std::time::Instant::now();
     let err = Client::new(&*enclave).add(1, 1).expect_err("dead");

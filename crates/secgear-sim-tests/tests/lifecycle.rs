@@ -68,10 +68,7 @@ fn an_abort_kills_the_enclave() {
 #[test]
 fn sigkill_from_outside_kills_the_enclave() {
     let enclave = start(3);
-    let pid = enclave
-        .details::<secgear_host::sim::SimDetails>()
-        .expect("sim")
-        .process_id;
+    let pid = common::process_id(&enclave);
     assert_dead_everywhere(&enclave, move || {
         let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
         rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");

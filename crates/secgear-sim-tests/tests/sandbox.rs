@@ -35,10 +35,7 @@ fn files_sockets_processes_and_stderr_are_refused() {
 #[test]
 fn the_enclave_process_has_an_empty_environment_and_only_its_channel() {
     let enclave = start(1);
-    let pid = enclave
-        .details::<secgear_host::sim::SimDetails>()
-        .expect("sim")
-        .process_id;
+    let pid = common::process_id(&enclave);
     let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
     assert!(
         environ.is_empty(),

@@ -1,7 +1,7 @@
 //! Switchless ECALLs through the shared task pool.
 
 mod common;
-use common::{builder, thread_tag};
+use common::{builder, kill, thread_tag};
 use secgear_host::{Enclave, ErrorCode, SwitchlessConfig, WorkersPolicy};
 use secgear_sim_tests::edl::{Client, Ocalls};
 use std::sync::Arc;
@@ -25,16 +25,6 @@ fn switchless(cfg: SwitchlessConfig) -> Arc<Enclave> {
             .create()
             .expect("create"),
     )
-}
-
-/// Kills the enclave's process from outside, as a crash would.
-fn kill(enclave: &Enclave) {
-    let pid = enclave
-        .details::<secgear_host::sim::SimDetails>()
-        .expect("sim")
-        .process_id;
-    let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
 }
 
 #[test]
@@ -562,10 +552,7 @@ fn enclave_workers_run_only_on_the_cores_asked_for() {
         ..cfg()
     });
     assert_eq!(Client::new(&*enclave).sw_add(2, 3).expect("call"), 5);
-    let pid = enclave
-        .details::<secgear_host::sim::SimDetails>()
-        .expect("sim")
-        .process_id;
+    let pid = common::process_id(&enclave);
     let (workers, others) = worker_affinity(pid);
     assert_eq!(workers, vec![core.to_string(); 2], "pinned workers");
     assert!(

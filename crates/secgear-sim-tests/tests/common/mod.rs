@@ -62,6 +62,20 @@ impl edl::Untrusted for HostFns {
     fn host_empty_sw(&self) {}
 }
 
+/// The enclave's process on the simulation TEE.
+pub fn process_id(enclave: &Enclave) -> u32 {
+    enclave
+        .details::<secgear_host::sim::SimDetails>()
+        .expect("sim")
+        .process_id
+}
+
+/// Kills the enclave's process from outside, as a crash would.
+pub fn kill(enclave: &Enclave) {
+    let pid = rustix::process::Pid::from_raw(process_id(enclave) as i32).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+}
+
 pub fn builder() -> secgear_host::EnclaveBuilder {
     Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
         .tee(TeeType::Sim)
