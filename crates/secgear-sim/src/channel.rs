@@ -721,6 +721,19 @@ impl<'c> Pool<'c> {
         }
     }
 
+    /// Publishes task `i` (posted in `ECALL`) and waits on the task itself,
+    /// where the answer lands, up to `budget` for a state `accept` takes.
+    /// Whether a worker took the task matters only when nothing came: then
+    /// it is revoked if still unclaimed, and is the caller's again.
+    pub fn hand_over(&self, i: usize, accept: impl Fn(u32) -> bool, budget: Duration) -> HandOver {
+        self.publish(i);
+        match self.task(i).and_then(|t| t.await_answer(accept, budget)) {
+            Some(state) => HandOver::Answered(state),
+            None if self.revoke(i) => HandOver::Revoked,
+            None => HandOver::Taken,
+        }
+    }
+
     /// Takes task `i` back if no worker claimed it; true when it did. A
     /// task changes hands only by compare-and-swap of its state from `ECALL`
     /// (to `CLAIMED` by a worker, to `IDLE` here), so it runs exactly once.
@@ -843,6 +856,17 @@ impl<'c> Pool<'c> {
         self.word32(P_DOORBELL).fetch_add(1, Ordering::SeqCst);
         futex::wake_all(self.word32(P_DOORBELL));
     }
+}
+
+/// How [`Pool::hand_over`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOver {
+    /// The task reached this state within the budget.
+    Answered(u32),
+    /// A worker has it and is still at work.
+    Taken,
+    /// No worker took it: the caller runs the call another way.
+    Revoked,
 }
 
 /// One call slot, or one task of a pool.
@@ -1000,32 +1024,20 @@ impl Slot<'_> {
     /// which could cost the caller a whole time slice.
     pub fn await_answer(&self, accept: impl Fn(u32) -> bool, budget: Duration) -> Option<u32> {
         let word = self.state_word();
-        let deadline = std::time::Instant::now() + budget;
-        let mut looks: u32 = 0;
-        loop {
-            let s = word.load(Ordering::Acquire);
-            if accept(s) {
-                return Some(s);
-            }
-            looks = looks.wrapping_add(1);
-            if looks.is_multiple_of(64) && std::time::Instant::now() >= deadline {
-                return None;
-            }
-            if looks > YIELD_AFTER && s == state::ECALL {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
-        }
+        spin_until(budget, |looks| match word.load(Ordering::Acquire) {
+            s if accept(s) => Look::Ready(s),
+            state::ECALL if looks > YIELD_AFTER => Look::Yield,
+            _ => Look::Pause,
+        })
     }
 
     /// Spins (with the CPU's pause hint) until `accept` takes the state or
     /// `budget` passes: for peers that answer within microseconds.
     pub fn spin_for(&self, accept: impl Fn(u32) -> bool, budget: Duration) -> Option<u32> {
         let word = self.state_word();
-        spin_until(budget, || {
-            let s = word.load(Ordering::Acquire);
-            accept(s).then_some(s)
+        spin_until(budget, |_| match word.load(Ordering::Acquire) {
+            s if accept(s) => Look::Ready(s),
+            _ => Look::Pause,
         })
     }
 }
@@ -1035,21 +1047,35 @@ impl Slot<'_> {
 /// callers) the CPU instead of burning it.
 const YIELD_AFTER: u32 = 4096;
 
-/// Polls `ready` until it yields or `budget` passes, with one pause hint per
-/// look (a peer's store is seen within ~100 ns) and the clock read every 64
-/// looks.
-fn spin_until<T>(budget: Duration, mut ready: impl FnMut() -> Option<T>) -> Option<T> {
+/// What one look of a spinning waiter found.
+enum Look<T> {
+    Ready(T),
+    /// Not yet: pause the CPU briefly and look again.
+    Pause,
+    /// Not yet, and the answer depends on threads that need the CPU: yield it.
+    Yield,
+}
+
+/// Looks (`look` gets the count so far) until one is ready or `budget`
+/// passes, with one pause hint or yield per look (a peer's store is seen
+/// within ~100 ns) and the clock read every 64 looks.
+fn spin_until<T>(budget: Duration, mut look: impl FnMut(u32) -> Look<T>) -> Option<T> {
     let deadline = std::time::Instant::now() + budget;
     let mut looks: u32 = 0;
     loop {
-        if let Some(value) = ready() {
+        let next = look(looks);
+        if let Look::Ready(value) = next {
             return Some(value);
         }
         looks = looks.wrapping_add(1);
         if looks.is_multiple_of(64) && std::time::Instant::now() >= deadline {
             return None;
         }
-        std::hint::spin_loop();
+        if matches!(next, Look::Yield) {
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use super::arena::SharedArena;
 use super::sandbox;
 use crate::context::Context;
 use secgear_abi::{EcallContext, Error, ErrorCode, FunctionInfo, Reader, Writer};
-use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, Slot, state};
+use secgear_sim::channel::{Channel, FreeTasks, HandOver, RESULT_SPIN, Slot, state};
 use secgear_sim::launch::LaunchArgs;
 use std::cell::RefCell;
 use std::sync::{Arc, Barrier, OnceLock};
@@ -298,18 +298,14 @@ impl SimRuntime {
             pool.count_fallback();
             return None;
         }
-        pool.publish(index);
-        // Wait on the task itself, where the answer lands; the claim matters
-        // only if none came within the budget (as for the host's switchless
-        // ECALLs).
         let done = |s| s == state::ECALL_DONE;
-        let answered = task.await_answer(done, pool.fallback_budget()).is_some();
-        if !answered && pool.revoke(index) {
+        let handed = pool.hand_over(index, done, pool.fallback_budget());
+        if handed == HandOver::Revoked {
             tasks.release(index);
             pool.count_fallback();
             return None;
         }
-        if !answered && task.spin_for(done, RESULT_SPIN).is_none() {
+        if handed == HandOver::Taken && task.spin_for(done, RESULT_SPIN).is_none() {
             while task.wait_for(done, Some(ORPHAN_POLL)).is_none() {
                 if self.orphaned() {
                     std::process::exit(4);

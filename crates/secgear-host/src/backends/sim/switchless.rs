@@ -5,7 +5,7 @@
 use super::{Carrier, LIVENESS_POLL, SimEnclave};
 use crate::backend::Instance;
 use secgear_abi::{AsyncId, CallKind, Error, ErrorCode, OcallDispatch, Reader, Writer};
-use secgear_sim::channel::{Channel, FreeTasks, RESULT_SPIN, WorkerSettings, state};
+use secgear_sim::channel::{Channel, FreeTasks, HandOver, RESULT_SPIN, WorkerSettings, state};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -126,13 +126,8 @@ impl SimEnclave {
         }
         let index = self.publish_task(sl, request)?.ok()?;
         let task = pool.task(index)?;
-        pool.publish(index);
-        // The answer lands in the task itself: wait there rather than on the
-        // claim, so a served call moves one cache line each way after the
-        // claim. Whether a worker took the task matters only when nothing
-        // came within the budget: then it is revoked if still unclaimed.
         let answered = |s| s == state::ECALL_DONE || s == state::OCALL;
-        if task.await_answer(answered, sl.fallback_after).is_none() && pool.revoke(index) {
+        if pool.hand_over(index, answered, sl.fallback_after) == HandOver::Revoked {
             // No worker took it: ours again, run it the normal way.
             sl.fallbacks.fetch_add(1, Ordering::Relaxed);
             sl.release(index);
