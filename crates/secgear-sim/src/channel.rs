@@ -6,6 +6,9 @@
 //!                 shutdown u32 | ready u32 | death-note length u32 | death note (1 KiB)
 //! slot i        : state u32 (the futex word) | sleepers u32 | length u64 | call tag u64 |
 //!                 pad to 64 | data[capacity]
+//! pool           : header (4 KiB: settings, doorbell, counters, submission bitmap) | tasks
+//! task i         : state u32 | sleepers u32 | length u64 | call tag u64 | watchers u32 |
+//!                 pad to 32 | data[capacity]
 //! ```
 //!
 //! A slot's state says whose turn it is:
@@ -38,7 +41,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub const MAGIC: u64 = u64::from_le_bytes(*b"SGSIMCH1");
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 const HEADER_LEN: usize = 4096;
 /// Where a call slot's message starts: on the line after its header (state,
 /// sleepers, length, tag), so bulk copies start on a cache line.
@@ -46,7 +49,9 @@ const SLOT_DATA: usize = 64;
 /// Where a switchless task's message starts: right after its header, so a
 /// small message shares the header's cache line and a call moves one line
 /// each way. (Within `SLOT_DATA`, so strides are computed alike.)
-const TASK_DATA: usize = 24;
+const TASK_DATA: usize = 32;
+/// A task's count of workers watching it (see [`Pool::publish`]).
+const TASK_WATCHERS: usize = 24;
 const DEATH_NOTE_MAX: usize = 1024;
 /// Most slots (enclave threads) a channel may have; `enclave.toml` allows 256.
 pub const MAX_SLOTS: usize = 256;
@@ -620,22 +625,47 @@ impl Arena<'_> {
 }
 
 /// The tasks of a pool that one side is not using: each caller takes one and
-/// gives it back, so no two of its calls share a task.
+/// gives it back, so no two of its calls share a task. A bitmap in this
+/// process's memory, lowest task first: a lone caller gets the same task
+/// every time, the one a worker is watching.
 #[derive(Debug)]
-pub struct FreeTasks(std::sync::Mutex<Vec<usize>>);
+pub struct FreeTasks(Box<[AtomicU64]>);
 
 impl FreeTasks {
     pub fn new(tasks: usize) -> Self {
-        Self(std::sync::Mutex::new((0..tasks).rev().collect()))
+        let word = |w: usize| match tasks.saturating_sub(w * 64) {
+            n if n >= 64 => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        Self(
+            (0..tasks.div_ceil(64))
+                .map(|w| AtomicU64::new(word(w)))
+                .collect(),
+        )
     }
 
     pub fn take(&self) -> Option<usize> {
-        self.0.lock().ok()?.pop()
+        for (w, word) in self.0.iter().enumerate() {
+            let mut free = word.load(Ordering::Relaxed);
+            while free != 0 {
+                let bit = free & free.wrapping_neg();
+                match word.compare_exchange_weak(
+                    free,
+                    free & !bit,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Some(w * 64 + bit.trailing_zeros() as usize),
+                    Err(now) => free = now,
+                }
+            }
+        }
+        None
     }
 
     pub fn release(&self, task: usize) {
-        if let Ok(mut free) = self.0.lock() {
-            free.push(task);
+        if let Some(word) = self.0.get(task / 64) {
+            word.fetch_or(1u64 << (task % 64), Ordering::Release);
         }
     }
 }
@@ -709,15 +739,50 @@ impl<'c> Pool<'c> {
         self.word64(P_FALLBACKS).load(Ordering::Relaxed)
     }
 
-    /// Marks task `i` (already posted in state `ECALL`) submitted, for
-    /// workers that are not watching it, and wakes a sleeping worker if there
-    /// is one.
+    /// Submits task `i` (already posted in state `ECALL`). A worker that
+    /// watches the task (it served the task last and looks at it between
+    /// claims) finds it there: the submission then touches no other shared
+    /// line. Otherwise the task is marked in the submission bitmap and a
+    /// sleeping worker, if any, is woken.
+    ///
+    /// The watcher count and the task state form a store-then-load pair on
+    /// each side (here: state, then count; a worker that stops watching:
+    /// count, then state, see [`unwatch`](Self::unwatch)), all sequentially
+    /// consistent, so a submission is never left to a worker that went away.
     pub fn publish(&self, i: usize) {
+        let watched = self
+            .task(i)
+            .is_some_and(|t| t.watchers_word().load(Ordering::SeqCst) != 0);
+        if !watched {
+            self.mark_submitted(i);
+        }
+    }
+
+    fn mark_submitted(&self, i: usize) {
         let (word, bit) = self.pending(i);
         word.fetch_or(bit, Ordering::SeqCst);
         if self.word32(P_SLEEPERS).load(Ordering::SeqCst) != 0 {
             self.word32(P_DOORBELL).fetch_add(1, Ordering::SeqCst);
             futex::wake_one(self.word32(P_DOORBELL));
+        }
+    }
+
+    /// A worker starts watching task `i`.
+    fn watch(&self, i: usize) {
+        if let Some(task) = self.task(i) {
+            task.watchers_word().fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A worker stops watching task `i`; a submission that counted on it
+    /// goes to the bitmap, for any worker.
+    fn unwatch(&self, i: usize) {
+        let Some(task) = self.task(i) else {
+            return;
+        };
+        task.watchers_word().fetch_sub(1, Ordering::SeqCst);
+        if task.state_word().load(Ordering::SeqCst) == state::ECALL {
+            self.mark_submitted(i);
         }
     }
 
@@ -823,15 +888,25 @@ impl<'c> Pool<'c> {
         let mut idle_since: Option<std::time::Instant> = None;
         let mut looks: u32 = 0;
         let mut watched = None;
+        let stop_watching = |watched: &mut Option<usize>| {
+            if let Some(old) = watched.take() {
+                self.unwatch(old);
+            }
+        };
         loop {
             if let Some(index) = self.claim(watched) {
                 idle_since = None;
-                watched = Some(index);
+                if watched != Some(index) {
+                    stop_watching(&mut watched);
+                    self.watch(index);
+                    watched = Some(index);
+                }
                 serve(index);
                 continue;
             }
             looks = looks.wrapping_add(1);
             if looks.is_multiple_of(4096) && stop() {
+                stop_watching(&mut watched);
                 return;
             }
             if !looks.is_multiple_of(64) {
@@ -840,6 +915,9 @@ impl<'c> Pool<'c> {
             }
             let since = *idle_since.get_or_insert_with(std::time::Instant::now);
             if settings.wakeup && since.elapsed() >= settings.sleep_after {
+                // A sleeper watches nothing: its task's next call comes
+                // through the bitmap and the doorbell.
+                stop_watching(&mut watched);
                 self.sleep_until_work(nap);
                 idle_since = None;
                 if stop() {
@@ -898,6 +976,11 @@ impl Slot<'_> {
         self.channel.region.u32_at(self.base + 4)
     }
 
+    /// Only tasks have one (a call slot's message starts after its header).
+    fn watchers_word(&self) -> &std::sync::atomic::AtomicU32 {
+        self.channel.region.u32_at(self.base + TASK_WATCHERS)
+    }
+
     /// Starts an exchange: draws a fresh call tag, which every message of
     /// the exchange must carry, and posts `message` with it.
     pub fn begin(&self, new_state: u32, message: &[u8]) -> Result<(), ChannelError> {
@@ -909,9 +992,17 @@ impl Slot<'_> {
     /// Takes the message that starts an exchange the peer began, adopting
     /// its call tag for the replies.
     pub fn accept(&self) -> Result<Vec<u8>, ChannelError> {
+        let mut message = Vec::new();
+        self.accept_into(&mut message)?;
+        Ok(message)
+    }
+
+    /// [`accept`](Self::accept) into `message`, reusing its allocation: a
+    /// worker serving call after call allocates nothing for requests.
+    pub fn accept_into(&self, message: &mut Vec<u8>) -> Result<(), ChannelError> {
         let tag = self.tag_word().load(Ordering::Acquire);
         self.expected.store(tag, Ordering::Relaxed);
-        self.take_message()
+        self.take_message_into(message)
     }
 
     /// The tag of the exchange in progress, as this process knows it.
@@ -976,6 +1067,13 @@ impl Slot<'_> {
     /// Copies the current message out, checking the peer's length and that
     /// it belongs to the exchange in progress.
     pub fn take_message(&self) -> Result<Vec<u8>, ChannelError> {
+        let mut message = Vec::new();
+        self.take_message_into(&mut message)?;
+        Ok(message)
+    }
+
+    /// [`take_message`](Self::take_message) into `message`, reusing its allocation.
+    pub fn take_message_into(&self, message: &mut Vec<u8>) -> Result<(), ChannelError> {
         let expected = self.expected.load(Ordering::Relaxed);
         let found = self.tag_word().load(Ordering::Acquire);
         if found != expected {
@@ -991,9 +1089,10 @@ impl Slot<'_> {
             .ok()
             .filter(|l| *l <= capacity)
             .ok_or(ChannelError::BadLength { len, capacity })?;
-        let mut buf = vec![0u8; len];
-        self.channel.region.read(self.base + self.data, &mut buf);
-        Ok(buf)
+        self.channel
+            .region
+            .read_into(self.base + self.data, len, message);
+        Ok(())
     }
 
     /// Waits until the state is one `accept` takes; `None` when woken or
@@ -1058,9 +1157,11 @@ enum Look<T> {
 
 /// Looks (`look` gets the count so far) until one is ready or `budget`
 /// passes, with one pause hint or yield per look (a peer's store is seen
-/// within ~100 ns) and the clock read every 64 looks.
+/// within ~100 ns) and the clock read every 64 looks. The budget counts
+/// from the first clock reading, after 64 looks (a few microseconds at
+/// most): an answer that comes sooner costs no clock read.
 fn spin_until<T>(budget: Duration, mut look: impl FnMut(u32) -> Look<T>) -> Option<T> {
-    let deadline = std::time::Instant::now() + budget;
+    let mut deadline = None;
     let mut looks: u32 = 0;
     loop {
         let next = look(looks);
@@ -1068,8 +1169,11 @@ fn spin_until<T>(budget: Duration, mut look: impl FnMut(u32) -> Look<T>) -> Opti
             return Some(value);
         }
         looks = looks.wrapping_add(1);
-        if looks.is_multiple_of(64) && std::time::Instant::now() >= deadline {
-            return None;
+        if looks.is_multiple_of(64) {
+            let now = std::time::Instant::now();
+            if now >= *deadline.get_or_insert(now + budget) {
+                return None;
+            }
         }
         if matches!(next, Look::Yield) {
             std::thread::yield_now();
@@ -1289,6 +1393,75 @@ mod pool_tests {
                 200,
                 "each submission ran exactly once"
             );
+        });
+    }
+
+    #[test]
+    fn a_watched_task_skips_the_bitmap_until_its_watcher_leaves() {
+        let host = Channel::create_with_pool(1, 64, with_pool(layout())).expect("create");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let (hp, ep) = (host.pool().expect("pool"), enclave.pool().expect("pool"));
+        ep.watch(0);
+        hp.task(0)
+            .expect("task")
+            .begin(state::ECALL, b"call")
+            .expect("post");
+        hp.publish(0);
+        assert_eq!(ep.claim(None), None, "left to the watcher, not the bitmap");
+        // The watcher goes elsewhere before it looked: the call is not lost.
+        ep.unwatch(0);
+        assert_eq!(ep.claim(None), Some(0));
+        // Unwatched, a submission goes to the bitmap at once.
+        hp.task(1)
+            .expect("task")
+            .begin(state::ECALL, b"call")
+            .expect("post");
+        hp.publish(1);
+        assert_eq!(ep.claim(None), Some(1));
+    }
+
+    #[test]
+    fn a_worker_that_slept_still_serves_the_task_it_watched() {
+        let host = Channel::create_with_pool(1, 64, with_pool(layout())).expect("create");
+        let enclave =
+            Channel::attach(host.fd().try_clone_to_owned().expect("dup")).expect("attach");
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let worker = s.spawn(|| {
+                let pool = enclave.pool().expect("pool");
+                let settings = pool.settings();
+                let stop = || done.load(Ordering::Acquire);
+                // Naps outlast the submitter's budget: only a doorbell wakes it in time.
+                pool.run_worker(settings, stop, Duration::from_secs(30), |i| {
+                    let task = pool.task(i).expect("task");
+                    let request = task.accept().expect("request");
+                    task.post(state::ECALL_DONE, &request).expect("reply");
+                });
+            });
+            let pool = host.pool().expect("pool");
+            let task = pool.task(0).expect("task");
+            let answered = |s| s == state::ECALL_DONE;
+            let mut outcomes = Vec::new();
+            for round in 0..6u8 {
+                // Long enough for the worker (50 µs budget) to fall asleep.
+                if round % 2 == 1 {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                task.begin(state::ECALL, &[round]).expect("post");
+                let handed = pool.hand_over(0, answered, Duration::from_secs(3));
+                outcomes.push((handed, task.take_message().ok()));
+                task.set_state(state::IDLE);
+            }
+            done.store(true, Ordering::Release);
+            while !worker.is_finished() {
+                pool.wake_workers();
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            for (round, outcome) in (0..6u8).zip(outcomes) {
+                let expected = (HandOver::Answered(state::ECALL_DONE), Some(vec![round]));
+                assert_eq!(outcome, expected, "round {round}");
+            }
         });
     }
 

@@ -258,15 +258,15 @@ fn serve_pool<E: Send + Sync + 'static>(shared: &'static Shared<E>) {
         }
         runtime.channel.shutdown_requested()
     };
+    // One request buffer for all the calls this worker serves.
+    let mut request = Vec::new();
     pool.run_worker(pool.settings(), stop, ORPHAN_POLL, |index| {
         let Some(task) = pool.task(index) else {
             return;
         };
         CURRENT.with(|c| *c.borrow_mut() = Some(SlotRef::Task(index)));
-        let reply = match task.accept() {
-            Ok(request) => {
-                (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request)
-            }
+        let reply = match task.accept_into(&mut request) {
+            Ok(()) => (shared.dispatch)(&shared.implementation, &EcallContext::TOP_LEVEL, &request),
             Err(e) => Writer::error_reply(&Error::malformed(e.to_string())),
         };
         CURRENT.with(|c| *c.borrow_mut() = None);
