@@ -42,6 +42,9 @@ macro_rules! error_codes {
                     Self::Other(_) => "unrecognised error code",
                 }
             }
+
+            /// Every named code.
+            pub const NAMED: &'static [ErrorCode] = &[$( Self::$name, )*];
         }
     };
 }

@@ -9,6 +9,7 @@
 pub mod async_call;
 mod async_id;
 pub mod error;
+pub mod status;
 pub mod transport;
 pub mod wire;
 

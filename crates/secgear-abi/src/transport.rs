@@ -70,6 +70,19 @@ pub trait OcallDispatch: Send + Sync {
     }
 }
 
+/// A dispatcher the caller keeps a handle to as well.
+impl<T: OcallDispatch + ?Sized> OcallDispatch for std::sync::Arc<T> {
+    fn dispatch_ocall(&self, request: &[u8]) -> Vec<u8> {
+        (**self).dispatch_ocall(request)
+    }
+    fn has_switchless(&self) -> bool {
+        (**self).has_switchless()
+    }
+    fn is_switchless(&self, function_id: u32) -> bool {
+        (**self).is_switchless(function_id)
+    }
+}
+
 /// An enclave without OCALLs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoOcalls;

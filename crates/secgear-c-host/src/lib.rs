@@ -1,0 +1,18 @@
+//! `libsecgear.so`: the original secGear host C API over `secgear-host`,
+//! so secGear C host programs build and run unchanged. The headers are in
+//! `sdk/include/secGear/` (`secgear sdk install` copies them).
+//!
+//! Every entry point checks its pointers, reports failures as the
+//! original's `cc_enclave_result_t` codes with a log line saying why, and
+//! never lets a panic unwind into C.
+
+mod enclave;
+mod ffi;
+mod lock;
+mod logging;
+mod ocalls;
+mod status;
+pub mod types;
+
+pub use enclave::{cc_enclave_create, cc_enclave_destroy};
+pub use status::cc_enclave_res2_str;

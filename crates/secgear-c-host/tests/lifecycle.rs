@@ -1,0 +1,59 @@
+//! Compiles `c/lifecycle.c` with gcc against the headers and libsecgear.so
+//! and runs it on the simulation TEE.
+
+use std::path::PathBuf;
+
+const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/secGear");
+
+/// Where cargo put the cdylib: `<target>/<profile>/deps` for tests.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("exe");
+    let deps = exe.parent().expect("target/<profile>/deps/<test>");
+    [deps, deps.parent().unwrap_or(deps)]
+        .into_iter()
+        .find(|d| d.join("libsecgear.so").exists())
+        .expect("libsecgear.so next to the test")
+        .to_path_buf()
+}
+
+#[test]
+fn a_c_host_creates_and_destroys_enclaves_and_bad_calls_get_the_original_codes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let program = dir.path().join("lifecycle");
+    let lib = lib_dir();
+    let status = std::process::Command::new("gcc")
+        .args(["-Wall", "-Wextra", "-Werror", "-I", INCLUDE])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/c/lifecycle.c"))
+        .arg("-L")
+        .arg(&lib)
+        .arg("-lsecgear")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-o")
+        .arg(&program)
+        .status()
+        .expect("gcc");
+    assert!(status.success(), "gcc failed");
+    let out = std::process::Command::new(&program)
+        .arg(secgear_sim_tests::ENCLAVE_IMAGE)
+        .env("SECGEAR_SIM_STATE_DIR", dir.path().join("sim"))
+        .output()
+        .expect("run");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("0 failures"), "{stdout}");
+    // Each refusal says why, naming what was wrong.
+    for why in [
+        "path is NULL",
+        "switchless.pool_size = 9",
+        "destroyed already",
+        "enclave type 4",
+    ] {
+        assert!(
+            stderr.contains(why),
+            "no log line saying {why:?}:\n{stderr}"
+        );
+    }
+}
