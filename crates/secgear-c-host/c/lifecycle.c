@@ -32,9 +32,16 @@ int main(int argc, char **argv)
 
     cc_enclave_t context = {0};
     EXPECT("NULL path", cc_enclave_create(NULL, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &context),
-           CC_ERROR_BAD_PARAMETERS);
+           CC_ERROR_INVALID_PATH);
     EXPECT("NULL context", cc_enclave_create(path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, NULL),
+           CC_ERROR_INVALID_ENCLAVE_ID);
+    EXPECT("reserved flag", cc_enclave_create(path, AUTO_ENCLAVE_TYPE, 0, 0x2, NULL, 0, &context),
+           CC_ERROR_NOT_SUPPORTED);
+    EXPECT("version 1", cc_enclave_create(path, AUTO_ENCLAVE_TYPE, 1, SECGEAR_DEBUG_FLAG, NULL, 0, &context),
            CC_ERROR_BAD_PARAMETERS);
+    EXPECT("missing image", cc_enclave_create("/nonexistent/enclave.signed.so", AUTO_ENCLAVE_TYPE, 0,
+                                              SECGEAR_DEBUG_FLAG, NULL, 0, &context),
+           CC_ERROR_INVALID_PATH);
     EXPECT("unknown type", cc_enclave_create(path, ENCLAVE_TYPE_MAX, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &context),
            CC_ERROR_INVALID_TYPE);
     EXPECT("features announced, none given",
@@ -52,7 +59,7 @@ int main(int argc, char **argv)
     }
     EXPECT("create on a live context",
            cc_enclave_create(path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &context),
-           CC_ERROR_BAD_PARAMETERS);
+           CC_ERROR_INVALID_ENCLAVE_ID);
     EXPECT("destroy", cc_enclave_destroy(&context), CC_SUCCESS);
     EXPECT("destroy twice", cc_enclave_destroy(&context), CC_ERROR_BAD_PARAMETERS);
     if (context.used_flag || context.private_data != NULL || context.path != NULL) {

@@ -127,7 +127,7 @@ unsafe fn features_config(
 pub unsafe extern "C" fn cc_enclave_create(
     path: *const c_char,
     r#type: enclave_type_t,
-    _version: u32,
+    version: u32,
     flags: u32,
     features: *const enclave_features_t,
     features_count: u32,
@@ -135,26 +135,43 @@ pub unsafe extern "C" fn cc_enclave_create(
 ) -> cc_enclave_result_t {
     crate::logging::init();
     guarded(|| {
+        // The checks, and their codes, in the original's order.
         if enclave.is_null() || !enclave.is_aligned() {
-            return Err(Error::bad_parameters("the cc_enclave_t context is NULL"));
+            return Err(Error::new(
+                ErrorCode::InvalidEnclaveId,
+                "the cc_enclave_t context is NULL",
+            ));
         }
         // SAFETY: checked non-null and aligned; the caller gives us the context.
         if unsafe { (*enclave).used_flag } {
-            return Err(Error::bad_parameters(
+            return Err(Error::new(
+                ErrorCode::InvalidEnclaveId,
                 "the cc_enclave_t context holds a live enclave: destroy it first",
             ));
         }
-        // SAFETY: forwarded caller contracts.
-        let image = unsafe { text(path, "path") }?;
-        let features = unsafe { slice(features, features_count as usize, "features") }?;
-        let switchless = unsafe { features_config(features) }?;
-        if flags & !SECGEAR_DEBUG_FLAG != 0 {
-            return Err(Error::bad_parameters(format!(
-                "unknown flags {:#x} (only SECGEAR_DEBUG_FLAG is defined)",
-                flags & !SECGEAR_DEBUG_FLAG
-            )));
+        if path.is_null() {
+            return Err(Error::new(ErrorCode::InvalidPath, "path is NULL"));
         }
+        // SAFETY: forwarded caller contracts.
+        let features = unsafe { slice(features, features_count as usize, "features") }?;
+        if flags & !SECGEAR_DEBUG_FLAG != 0 {
+            return Err(Error::new(
+                ErrorCode::NotSupported,
+                format!(
+                    "unknown flags {:#x} (only SECGEAR_DEBUG_FLAG is defined)",
+                    flags & !SECGEAR_DEBUG_FLAG
+                ),
+            ));
+        }
+        // SAFETY: non-null, and the caller promises a NUL-terminated string.
+        let image = unsafe { text(path, "path") }
+            .map_err(|e| Error::new(ErrorCode::InvalidPath, e.detail().to_owned()))?;
         let tee = tee_for(r#type)?;
+        if version != 0 {
+            return Err(Error::bad_parameters(format!("version {version} is not 0")));
+        }
+        // SAFETY: forwarded caller contract.
+        let switchless = unsafe { features_config(features) }?;
         let mut builder = Enclave::builder(image)
             .tee(tee)
             .debug(flags & SECGEAR_DEBUG_FLAG != 0)
