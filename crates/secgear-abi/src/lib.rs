@@ -18,7 +18,7 @@ pub use error::{Error, ErrorCode};
 pub use transport::{
     EcallContext, FunctionInfo, NoOcalls, OcallDispatch, Transport, last_ocall_errno,
 };
-pub use wire::{CallKind, Reader, RequestHeader, UserPtr, WIRE_VERSION, Wire, Writer};
+pub use wire::{CallKind, OwnedReader, Reader, RequestHeader, UserPtr, WIRE_VERSION, Wire, Writer};
 
 /// Includes the host-side code that `secgear_edl::Builder` generated for the
 /// EDL file with the given stem.

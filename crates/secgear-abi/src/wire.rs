@@ -266,8 +266,13 @@ impl<'a> Reader<'a> {
     /// The element count of an `[out]` region; all regions of one message
     /// together stay within [`MAX_OUT_BYTES`].
     pub fn get_out_count<T>(&mut self) -> Result<usize, Error> {
+        self.get_out_count_of(std::mem::size_of::<T>())
+    }
+
+    /// [`get_out_count`](Self::get_out_count) for elements of `elem_size` bytes.
+    pub fn get_out_count_of(&mut self, elem_size: usize) -> Result<usize, Error> {
         let count = u64::decode(self)?;
-        let elem = std::mem::size_of::<T>().max(1) as u64;
+        let elem = elem_size.max(1) as u64;
         match count.checked_mul(elem) {
             Some(bytes) if bytes <= self.out_budget as u64 => {
                 self.out_budget -= bytes as usize;
@@ -296,6 +301,58 @@ impl<'a> Reader<'a> {
                 self.rest.len()
             )))
         }
+    }
+}
+
+/// A [`Reader`] that owns its message, for callers that cannot hold a
+/// borrow across calls (the C bindings). A failed read consumes nothing.
+#[derive(Debug, Clone)]
+pub struct OwnedReader {
+    message: Vec<u8>,
+    at: usize,
+    out_budget: usize,
+}
+
+impl OwnedReader {
+    /// A request: its header, and a reader at its body.
+    pub fn request(message: Vec<u8>) -> Result<(RequestHeader, Self), Error> {
+        let (header, _) = Reader::request(&message)?;
+        Ok((header, Self::at_body(message)))
+    }
+
+    /// A success reply, at its body; a failure status is the error it names.
+    pub fn reply(message: Vec<u8>) -> Result<Self, Error> {
+        Reader::reply(&message)?;
+        Ok(Self::at_body(message))
+    }
+
+    fn at_body(message: Vec<u8>) -> Self {
+        Self {
+            message,
+            at: HEADER_LEN,
+            out_budget: MAX_OUT_BYTES,
+        }
+    }
+
+    /// Runs one read; the position moves only when it succeeds.
+    pub fn read<T>(
+        &mut self,
+        f: impl FnOnce(&mut Reader<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let rest = self.message.get(self.at..).unwrap_or_default();
+        let mut reader = Reader {
+            rest,
+            out_budget: self.out_budget,
+        };
+        let value = f(&mut reader)?;
+        self.at += rest.len() - reader.rest.len();
+        self.out_budget = reader.out_budget;
+        Ok(value)
+    }
+
+    /// Bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.message.len().saturating_sub(self.at)
     }
 }
 

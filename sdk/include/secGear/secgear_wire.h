@@ -1,0 +1,67 @@
+/*
+ * secgear-rs: what the C code `secgear edl gen --lang c` generates calls.
+ * Not for applications. One wire format for C and Rust bindings: these
+ * functions are secgear-abi's Writer and Reader, so a Rust host can call a
+ * C enclave and back, and every message is checked by the same code.
+ *
+ * Message: version u8 | kind u8 | 0 u16 | function id or status u32 | body.
+ * Body, in parameter order: by-value arguments, [in]/[in,out] payloads as
+ * sequences (u64 count + elements), the element count of each [out]-only
+ * region; a reply: the return value, then each [out]/[in,out] payload.
+ * Integers are little-endian; size_t travels as 64 bits; structures field
+ * by field without padding.
+ */
+#ifndef SECGEAR_WIRE_H
+#define SECGEAR_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SG_KIND_ECALL 1u
+#define SG_KIND_OCALL 2u
+
+typedef struct sg_writer sg_writer_t;
+typedef struct sg_reader sg_reader_t;
+
+/* A request of `kind` for `function_id`; NULL when out of memory. */
+sg_writer_t *sg_writer_request(uint32_t kind, uint32_t function_id);
+/* A success reply (the callee writes its results into it). */
+sg_writer_t *sg_writer_reply(void);
+void sg_writer_free(sg_writer_t *writer);
+/* Appends `len` raw bytes (a scalar in its native little-endian form). NULL writer: ignored. */
+void sg_put(sg_writer_t *writer, const void *bytes, size_t len);
+/* Appends a 64-bit count or size_t. */
+void sg_put_u64(sg_writer_t *writer, uint64_t value);
+/* Appends a sequence: its element count, then `count * elem_size` bytes. */
+void sg_put_seq(sg_writer_t *writer, const void *elems, uint64_t count, size_t elem_size);
+
+/* Each get checks that the bytes are there; on failure it returns the error
+ * (CC_ERROR_BAD_FORMAT, CC_ERROR_BAD_PARAMETERS, CC_ERROR_EXCESS_DATA) and
+ * writes nothing. */
+cc_enclave_result_t sg_get(sg_reader_t *reader, void *out, size_t len);
+cc_enclave_result_t sg_get_u64(sg_reader_t *reader, uint64_t *value);
+/* A sequence that must hold exactly `count` elements, copied into `out`. */
+cc_enclave_result_t sg_get_seq_into(sg_reader_t *reader, void *out, uint64_t count, size_t elem_size);
+/* A sequence of any length, copied into malloc'd memory of
+ * `count * elem_size + extra` bytes (the extra bytes zeroed: room for a
+ * NUL); free it with free(). */
+cc_enclave_result_t sg_get_seq_alloc(sg_reader_t *reader, size_t elem_size, size_t extra,
+                                     void **out, uint64_t *count);
+/* The element count of an [out] region the receiver provides; all such
+ * regions of one message stay within 256 MiB. */
+cc_enclave_result_t sg_get_out_count(sg_reader_t *reader, size_t elem_size, uint64_t *count);
+/* CC_SUCCESS when every byte was read. */
+cc_enclave_result_t sg_reader_finish(const sg_reader_t *reader);
+void sg_reader_free(sg_reader_t *reader);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
