@@ -12,6 +12,7 @@ use std::sync::Arc;
 /// What `private_data` points to.
 pub(crate) struct Context {
     pub(crate) enclave: Enclave,
+    pub(crate) ocalls: Arc<CallerOcalls>,
 }
 
 /// Which backend an `enclave_type_t` asks for. `AUTO_ENCLAVE_TYPE` is the
@@ -172,16 +173,21 @@ pub unsafe extern "C" fn cc_enclave_create(
         }
         // SAFETY: forwarded caller contract.
         let switchless = unsafe { features_config(features) }?;
+        let uworkers = switchless.as_ref().is_some_and(|c| c.num_uworkers > 0);
+        let ocalls = Arc::new(CallerOcalls::new(uworkers));
         let mut builder = Enclave::builder(image)
             .tee(tee)
             .debug(flags & SECGEAR_DEBUG_FLAG != 0)
-            .ocalls(Arc::new(CallerOcalls::default()));
+            .ocalls(ocalls.clone());
         if let Some(config) = switchless {
             builder = builder.switchless(config);
         }
         let created = builder.create()?;
         let copy = CString::new(image).map_err(|_| Error::bad_parameters("path"))?;
-        let context = Box::new(Context { enclave: created });
+        let context = Box::new(Context {
+            enclave: created,
+            ocalls,
+        });
         // SAFETY: the context is the caller's, exclusively, for this call.
         unsafe {
             lock::init(enclave)?;
@@ -234,4 +240,33 @@ pub unsafe extern "C" fn cc_enclave_destroy(context: *mut cc_enclave_t) -> cc_en
         let context = unsafe { Box::from_raw(data.cast::<Context>()) };
         context.enclave.destroy()
     })
+}
+
+/// Runs `body` with the live enclave of `context`, holding its read lock
+/// (so a concurrent destroy waits for the call).
+///
+/// # Safety
+/// `context` is null or points to a zeroed or created `cc_enclave_t`.
+pub(crate) unsafe fn with_enclave<T>(
+    context: *mut cc_enclave_t,
+    body: impl FnOnce(&Context) -> Result<T, Error>,
+) -> Result<T, Error> {
+    if context.is_null() || !context.is_aligned() {
+        return Err(Error::new(
+            ErrorCode::InvalidEnclaveId,
+            "the cc_enclave_t context is NULL",
+        ));
+    }
+    // SAFETY: forwarded caller contract.
+    let _held = unsafe { lock::take(context, false) }?;
+    // SAFETY: under the read lock, destroy cannot free it meanwhile.
+    let (used, data) = unsafe { ((*context).used_flag, (*context).private_data) };
+    if !used || data.is_null() {
+        return Err(Error::new(
+            ErrorCode::InvalidEnclave,
+            "the cc_enclave_t context holds no enclave (never created, or destroyed)",
+        ));
+    }
+    // SAFETY: made by create, freed only by destroy under the write lock.
+    body(unsafe { &*data.cast::<Context>() })
 }

@@ -6,13 +6,18 @@
 //! original's `cc_enclave_result_t` codes with a log line saying why, and
 //! never lets a panic unwind into C.
 
+mod calls;
 mod enclave;
 mod ffi;
 mod lock;
 mod logging;
-mod ocalls;
+pub mod ocalls;
 mod status;
 pub mod types;
 
+pub use calls::sg_ecall;
 pub use enclave::{cc_enclave_create, cc_enclave_destroy};
+pub use ocalls::{SgOcallFn, SgOcallTable};
+/// The message functions generated code calls, exported from this library too.
+pub use secgear_c_abi as wire;
 pub use status::cc_enclave_res2_str;

@@ -89,6 +89,31 @@ pub fn seal(data: &[u8], aad: &[u8], policy: SealPolicy) -> Result<Vec<u8>, Erro
 }
 
 /// Opens a blob made by [`seal`] with the same enclave identity.
+/// The lengths a blob's header announces, `(data_len, aad_len)`, checked
+/// against the blob's size but not authenticated (for sizing buffers before
+/// [`unseal`], which authenticates them).
+pub fn sealed_lengths(blob: &[u8]) -> Result<(usize, usize), Error> {
+    let malformed = |m: &str| Error::new(ErrorCode::BadFormat, format!("sealed blob: {m}"));
+    if blob.get(..6) != Some(MAGIC.as_slice()) {
+        return Err(malformed("not a sealed blob"));
+    }
+    let word = |at: usize| {
+        blob.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+            .ok_or_else(|| malformed("shorter than its header"))
+    };
+    // aad_len and data_len are the header's last two words.
+    let (aad_len, data_len) = (
+        word(HEADER_LEN - 8)? as usize,
+        word(HEADER_LEN - 4)? as usize,
+    );
+    if sealed_size(data_len, aad_len) != Some(blob.len()) {
+        return Err(malformed("lengths do not match the blob size"));
+    }
+    Ok((data_len, aad_len))
+}
+
 pub fn unseal(blob: &[u8]) -> Result<Unsealed, Error> {
     let malformed = |m: &str| Error::new(ErrorCode::BadFormat, format!("sealed blob: {m}"));
     let header = blob

@@ -25,6 +25,13 @@ impl std::fmt::Debug for SharedView {
     }
 }
 
+/// The pointers under which the host's shared memory is named, as
+/// `(first, end)`; `None` when it registered none.
+pub fn shared_range() -> Option<(u64, u64)> {
+    let memory = Context::get().ok()?.platform.shared_memory()?;
+    Some((memory.base(), memory.base().saturating_add(memory.size())))
+}
+
 /// Resolves `len` bytes at `ptr` in the shared arena, refusing null
 /// pointers, pointers outside the arena and ranges that run past its end.
 pub fn shared(ptr: UserPtr, len: usize) -> Result<SharedView, Error> {
