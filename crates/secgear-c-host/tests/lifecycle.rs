@@ -16,6 +16,47 @@ fn lib_dir() -> PathBuf {
         .to_path_buf()
 }
 
+fn compile(source: &str, program: &std::path::Path) {
+    let lib = lib_dir();
+    let status = std::process::Command::new("gcc")
+        .args(["-Wall", "-Wextra", "-Werror", "-I", INCLUDE])
+        .arg(source)
+        .arg("-L")
+        .arg(&lib)
+        .arg("-lsecgear")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-o")
+        .arg(program)
+        .status()
+        .expect("gcc");
+    assert!(status.success(), "gcc failed on {source}");
+}
+
+#[test]
+fn a_c_host_calls_a_rust_enclave_and_serves_its_ocall() {
+    let dir = tempfile::tempdir().expect("dir");
+    let program = dir.path().join("call_rust_enclave");
+    compile(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/c/call_rust_enclave.c"),
+        &program,
+    );
+    let out = std::process::Command::new(&program)
+        .arg(secgear_sim_tests::ENCLAVE_IMAGE)
+        .env("SECGEAR_SIM_STATE_DIR", dir.path().join("sim"))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("add(2, 3) = 5") && stdout.contains("call_host(21) = 42"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_c_host_creates_and_destroys_enclaves_and_bad_calls_get_the_original_codes() {
     let dir = tempfile::tempdir().expect("dir");
