@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub(crate) struct Context {
     pub(crate) enclave: Enclave,
     pub(crate) ocalls: Arc<CallerOcalls>,
+    pub(crate) pending: crate::asynchronous::Pending,
 }
 
 /// Which backend an `enclave_type_t` asks for. `AUTO_ENCLAVE_TYPE` is the
@@ -187,6 +188,7 @@ pub unsafe extern "C" fn cc_enclave_create(
         let context = Box::new(Context {
             enclave: created,
             ocalls,
+            pending: Default::default(),
         });
         // SAFETY: the context is the caller's, exclusively, for this call.
         unsafe {

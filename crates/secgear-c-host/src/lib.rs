@@ -6,6 +6,7 @@
 //! original's `cc_enclave_result_t` codes with a log line saying why, and
 //! never lets a panic unwind into C.
 
+mod asynchronous;
 mod calls;
 mod enclave;
 mod ffi;
@@ -15,6 +16,7 @@ pub mod ocalls;
 mod status;
 pub mod types;
 
+pub use asynchronous::{cc_sl_get_async_result, sg_ecall_async};
 pub use calls::sg_ecall;
 pub use enclave::{cc_enclave_create, cc_enclave_destroy};
 pub use ocalls::{SgOcallFn, SgOcallTable};

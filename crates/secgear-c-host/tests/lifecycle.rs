@@ -58,6 +58,31 @@ fn a_c_host_calls_a_rust_enclave_and_serves_its_ocall() {
 }
 
 #[test]
+fn asynchronous_switchless_calls_from_c_are_collected_once_and_a_full_pool_follows_rollback_to_common()
+ {
+    let dir = tempfile::tempdir().expect("dir");
+    let program = dir.path().join("async");
+    compile(concat!(env!("CARGO_MANIFEST_DIR"), "/c/async.c"), &program);
+    let out = std::process::Command::new(&program)
+        .arg(secgear_sim_tests::ENCLAVE_IMAGE)
+        .env("SECGEAR_SIM_STATE_DIR", dir.path().join("sim"))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 100 calls into a 64-task pool: some must have found it full (or rolled back).
+    assert!(
+        stdout.contains("rollback=0") && stdout.contains("rollback=1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("contexts freed: 200"), "{stdout}");
+}
+
+#[test]
 fn a_c_host_creates_and_destroys_enclaves_and_bad_calls_get_the_original_codes() {
     let dir = tempfile::tempdir().expect("dir");
     let program = dir.path().join("lifecycle");
