@@ -31,7 +31,7 @@ impl Completion {
     fn finish(self, reply: Result<Vec<u8>, Error>, retval: *mut c_void) -> Result<(), Error> {
         // `self` drops at the end: the context is freed after the completion ran.
         let ctx = self.ctx as *mut c_void;
-        let result = reply.and_then(OwnedReader::reply).and_then(|reader| {
+        reply.and_then(OwnedReader::reply).and_then(|reader| {
             let reader = reader_to_c(reader);
             // SAFETY: the stub's completion takes a live reader (freed below),
             // its own context and the caller's retval pointer.
@@ -42,8 +42,7 @@ impl Completion {
                 0 => Ok(()),
                 code => Err(Error::from_code(code)),
             }
-        });
-        result
+        })
     }
 }
 
@@ -58,10 +57,13 @@ impl Drop for Completion {
     }
 }
 
+/// The calls in flight, by task id, and the last id handed out.
+type Table = (i32, HashMap<i32, (AsyncId, Completion)>);
+
 /// Calls in flight of one enclave, by the task id C holds.
 #[derive(Default)]
 pub(crate) struct Pending {
-    calls: Mutex<(i32, HashMap<i32, (AsyncId, Completion)>)>,
+    calls: Mutex<Table>,
 }
 
 impl Pending {
