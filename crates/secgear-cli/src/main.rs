@@ -1,6 +1,7 @@
 //! `secgear`: the command-line front end of secGear-rs.
 #![forbid(unsafe_code)]
 
+mod sdk;
 mod service;
 
 use clap::{Args, Parser, Subcommand};
@@ -62,6 +63,18 @@ enum Command {
     /// The attestation agent.
     #[command(subcommand)]
     Agent(service::AgentCommand),
+    /// The C SDK: headers, libraries, pkg-config files.
+    #[command(subcommand)]
+    Sdk(SdkCommand),
+}
+
+#[derive(Subcommand)]
+enum SdkCommand {
+    /// Install the C SDK under a prefix (DIR/include/secGear, DIR/lib, DIR/lib/pkgconfig).
+    Install {
+        #[arg(long)]
+        prefix: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -169,6 +182,16 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Edl(cmd) => edl(cmd),
+        Command::Sdk(SdkCommand::Install { prefix }) => match sdk::install(&prefix) {
+            Ok(files) => {
+                println!("installed {} files under {}", files.len(), prefix.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Keygen { output, force } => keygen(&output, force),
         Command::Sign {
             key,

@@ -1,0 +1,206 @@
+//! `secgear sdk install`: the C SDK of secGear-rs laid out as the original
+//! installs it — headers and EDL files flat in `include/secGear/`, the
+//! libraries in `lib/`, pkg-config files in `lib/pkgconfig/` — so secGear C
+//! applications build with the commands README's "Porting a secGear C
+//! application" gives. The headers are compiled into this binary; the
+//! libraries are the ones cargo built next to it.
+
+use std::path::{Path, PathBuf};
+
+/// The files of `sdk/include/secGear/`, installed as they are.
+pub(crate) const INCLUDE: &[(&str, &str)] = &[
+    (
+        "enclave.h",
+        include_str!("../../../sdk/include/secGear/enclave.h"),
+    ),
+    (
+        "memory_check.h",
+        include_str!("../../../sdk/include/secGear/memory_check.h"),
+    ),
+    (
+        "secgear_dataseal.h",
+        include_str!("../../../sdk/include/secGear/secgear_dataseal.h"),
+    ),
+    (
+        "secgear_log.h",
+        include_str!("../../../sdk/include/secGear/secgear_log.h"),
+    ),
+    (
+        "secgear_pthread.edl",
+        include_str!("../../../sdk/include/secGear/secgear_pthread.edl"),
+    ),
+    (
+        "secgear_random.h",
+        include_str!("../../../sdk/include/secGear/secgear_random.h"),
+    ),
+    (
+        "secgear_tkey_exchange.edl",
+        include_str!("../../../sdk/include/secGear/secgear_tkey_exchange.edl"),
+    ),
+    (
+        "secgear_tprotected_fs.edl",
+        include_str!("../../../sdk/include/secGear/secgear_tprotected_fs.edl"),
+    ),
+    (
+        "secgear_tssl.edl",
+        include_str!("../../../sdk/include/secGear/secgear_tssl.edl"),
+    ),
+    (
+        "secgear_tstdc.edl",
+        include_str!("../../../sdk/include/secGear/secgear_tstdc.edl"),
+    ),
+    (
+        "secgear_tswitchless.edl",
+        include_str!("../../../sdk/include/secGear/secgear_tswitchless.edl"),
+    ),
+    (
+        "secgear_urts.h",
+        include_str!("../../../sdk/include/secGear/secgear_urts.h"),
+    ),
+    (
+        "secgear_uswitchless.h",
+        include_str!("../../../sdk/include/secGear/secgear_uswitchless.h"),
+    ),
+    (
+        "secgear_wire.h",
+        include_str!("../../../sdk/include/secGear/secgear_wire.h"),
+    ),
+    (
+        "status.h",
+        include_str!("../../../sdk/include/secGear/status.h"),
+    ),
+];
+
+/// The libraries, built by `cargo build --release --workspace` next to this binary.
+const LIBRARIES: [&str; 2] = ["libsecgear.so", "libsecgear_tee.a"];
+
+/// What a static Rust library needs from the system (`--print native-static-libs`).
+const TEE_SYSTEM_LIBS: &str = "-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc";
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SdkError {
+    #[error(
+        "{0} is not next to this program in {1}: build it first (cargo build --release --workspace)"
+    )]
+    MissingLibrary(&'static str, PathBuf),
+    #[error("cannot find this program's directory: {0}")]
+    Exe(std::io::Error),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory,
+/// so a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SdkError> {
+    let fail = |source| SdkError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temp, bytes).map_err(fail)?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        fail(e)
+    })
+}
+
+fn pkg_config(prefix: &Path, name: &str, description: &str, libs: &str) -> String {
+    format!(
+        "prefix={}\nincludedir=${{prefix}}/include\nlibdir=${{prefix}}/lib\n\nName: {name}\nDescription: {description}\nVersion: {}\nCflags: -I${{includedir}}/secGear\nLibs: {libs}\n",
+        prefix.display(),
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// The pkg-config files: (file name, contents).
+fn pkg_configs(prefix: &Path) -> Vec<(&'static str, String)> {
+    let host = "-L${libdir} -Wl,-rpath,${libdir} -lsecgear -lpthread";
+    let tee = format!("${{libdir}}/libsecgear_tee.a {TEE_SYSTEM_LIBS}");
+    vec![
+        (
+            "secgear.pc",
+            pkg_config(
+                prefix,
+                "secgear",
+                "secGear host library (libsecgear.so)",
+                host,
+            ),
+        ),
+        (
+            "secgear_tee.pc",
+            pkg_config(
+                prefix,
+                "secgear_tee",
+                "secGear enclave runtime (libsecgear_tee.a): link an enclave image with it",
+                &tee,
+            ),
+        ),
+    ]
+}
+
+/// Installs the SDK under `prefix`; returns the files written.
+pub(crate) fn install(prefix: &Path) -> Result<Vec<PathBuf>, SdkError> {
+    let exe = std::env::current_exe().map_err(SdkError::Exe)?;
+    let bin_dir = exe.parent().unwrap_or(Path::new(".")).to_path_buf();
+    install_from(prefix, &bin_dir)
+}
+
+fn install_from(prefix: &Path, bin_dir: &Path) -> Result<Vec<PathBuf>, SdkError> {
+    let mut written = Vec::new();
+    for lib in LIBRARIES {
+        let from = bin_dir.join(lib);
+        let bytes = std::fs::read(&from)
+            .map_err(|_| SdkError::MissingLibrary(lib, bin_dir.to_path_buf()))?;
+        let path = prefix.join("lib").join(lib);
+        write_atomically(&path, &bytes)?;
+        written.push(path);
+    }
+    for (name, text) in INCLUDE {
+        let path = prefix.join("include/secGear").join(name);
+        write_atomically(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    for (name, text) in pkg_configs(prefix) {
+        let path = prefix.join("lib/pkgconfig").join(name);
+        write_atomically(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sdk_file_is_installed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk/include/secGear");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("sdk/include/secGear")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let listed: Vec<String> = INCLUDE.iter().map(|(n, _)| (*n).to_owned()).collect();
+        assert_eq!(
+            listed, on_disk,
+            "INCLUDE must list every file of sdk/include/secGear"
+        );
+    }
+
+    #[test]
+    fn a_missing_library_is_named_and_nothing_half_written_is_left() {
+        let dir = tempfile::tempdir().expect("dir");
+        let err = install_from(&dir.path().join("p"), dir.path()).expect_err("no libraries");
+        assert!(err.to_string().contains("libsecgear.so"), "{err}");
+        assert!(!dir.path().join("p/include").exists());
+    }
+}
