@@ -2,7 +2,7 @@
 //! glue written out by hand, as the C generator emits it) is compiled with
 //! gcc against the headers and libsecgear_tee.a, signed, and called from a
 //! Rust host: the ECALL runs, and the C code's OCALL, sealing, randomness
-//! and `PrintInfo` work.
+//! and `PrintInfo` work, inside the same sandbox as Rust enclave code.
 
 use secgear_abi::{CallKind, OcallDispatch, Reader, Writer};
 use secgear_host::{Enclave, TeeType, Transport};
@@ -100,7 +100,7 @@ fn a_rust_host_calls_a_c_enclave_which_seals_draws_randomness_and_calls_back() {
     r.finish().expect("nothing else");
     assert_eq!(
         ret, 0,
-        "the enclave's own checks (1 random, 2-4 sealing, 5 OCALL)"
+        "the enclave's own checks (1 random, 2-4 sealing, 5 OCALL, 6 sandbox)"
     );
     assert!(buf.starts_with(b"secgear hello world!\0"), "{buf:?}");
     assert_eq!(*notes.0.lock().expect("notes"), ["secgear hello world!"]);

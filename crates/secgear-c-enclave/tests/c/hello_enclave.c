@@ -3,7 +3,10 @@
  * serves a C enclave to a Rust host. EDL:
  *   public int get_string([out, size=32] char *buf);
  *   untrusted: void host_note([in, string] char *text);   (OCALL 0)
+ * It also checks that the sandbox holds for C code (open() fails with EPERM).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +59,11 @@ static int get_string(char *buf)
         return 5;
     }
     sg_reader_free(r);
+    /* C code runs in the same sandbox as Rust enclave code. */
+    int fd = open("/etc/hostname", O_RDONLY);
+    if (fd >= 0 || errno != EPERM) {
+        return 6;
+    }
     strncpy(buf, text, 32);
     return 0;
 }
