@@ -14,6 +14,7 @@ pub(crate) struct Context {
     pub(crate) enclave: Enclave,
     pub(crate) ocalls: Arc<CallerOcalls>,
     pub(crate) pending: crate::asynchronous::Pending,
+    pub(crate) shared: crate::shared::SharedBuffers,
 }
 
 /// Which backend an `enclave_type_t` asks for. `AUTO_ENCLAVE_TYPE` is the
@@ -189,6 +190,7 @@ pub unsafe extern "C" fn cc_enclave_create(
             enclave: created,
             ocalls,
             pending: Default::default(),
+            shared: Default::default(),
         });
         // SAFETY: the context is the caller's, exclusively, for this call.
         unsafe {

@@ -83,6 +83,25 @@ fn asynchronous_switchless_calls_from_c_are_collected_once_and_a_full_pool_follo
 }
 
 #[test]
+fn shared_memory_from_c_is_written_in_place_by_a_switchless_ecall() {
+    let dir = tempfile::tempdir().expect("dir");
+    let program = dir.path().join("shared");
+    compile(concat!(env!("CARGO_MANIFEST_DIR"), "/c/shared.c"), &program);
+    let out = std::process::Command::new(&program)
+        .arg(secgear_sim_tests::ENCLAVE_IMAGE)
+        .env("SECGEAR_SIM_STATE_DIR", dir.path().join("sim"))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("0 failures"), "{stdout}");
+}
+
+#[test]
 fn a_c_host_creates_and_destroys_enclaves_and_bad_calls_get_the_original_codes() {
     let dir = tempfile::tempdir().expect("dir");
     let program = dir.path().join("lifecycle");

@@ -34,6 +34,10 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
         include_str!("../../../sdk/include/secGear/secgear_random.h"),
     ),
     (
+        "secgear_shared_memory.h",
+        include_str!("../../../sdk/include/secGear/secgear_shared_memory.h"),
+    ),
+    (
         "secgear_tkey_exchange.edl",
         include_str!("../../../sdk/include/secGear/secgear_tkey_exchange.edl"),
     ),

@@ -186,6 +186,12 @@ pub trait Instance: Send + Sync {
         UserPtr::NULL
     }
 
+    /// Where the arena is mapped in the host process, for callers that
+    /// read and write it in place (the C API's `cc_malloc_shared_memory`).
+    fn arena_host_address(&self) -> Option<std::ptr::NonNull<u8>> {
+        None
+    }
+
     /// What only this backend knows about the enclave (the sim backend:
     /// `SimDetails`), for [`Enclave::details`](crate::Enclave::details).
     fn details(&self) -> Option<&(dyn Any + Send + Sync)> {

@@ -42,7 +42,7 @@ pub use enclave::{Enclave, EnclaveInfo};
 pub use registry::Registry;
 pub use secgear_abi::{self as abi, Error, ErrorCode, NoOcalls, OcallDispatch, Transport};
 pub use secgear_abi::{AsyncCall, AsyncId};
-pub use shared::SharedBuf;
+pub use shared::{SharedBuf, SharedParts};
 #[cfg(feature = "sim")]
 pub use sim::{Confinement, Protection, SimConfinement, SimOptions, SimPlatform};
 pub use switchless::{SwitchlessConfig, SwitchlessStats, WorkersPolicy};

@@ -54,6 +54,28 @@ impl<'e> SharedBuf<'e> {
         self.enclave.instance().arena_pointer(self.offset)
     }
 
+    /// Where the buffer is mapped in this process, when the backend maps
+    /// the arena here (the simulator does). Reading or writing through it
+    /// is `unsafe`: the enclave may write the same bytes at any time.
+    pub fn host_address(&self) -> Option<std::ptr::NonNull<u8>> {
+        let base = self.enclave.instance().arena_host_address()?;
+        let offset = usize::try_from(self.offset).ok()?;
+        std::ptr::NonNull::new(base.as_ptr().wrapping_add(offset))
+    }
+
+    /// Gives the buffer up without freeing it, for a caller that keeps it
+    /// beyond any borrow (the C API); [`Enclave::shared_from_parts`] takes
+    /// it back.
+    pub fn into_parts(self) -> SharedParts {
+        let parts = SharedParts {
+            offset: self.offset,
+            len: self.len,
+            reserved: self.reserved,
+        };
+        std::mem::forget(self);
+        parts
+    }
+
     fn range(&self, at: usize, len: usize) -> Result<u64, Error> {
         match at.checked_add(len) {
             Some(end) if end <= self.len => Ok(self.offset + at as u64),
@@ -87,6 +109,24 @@ impl<'e> SharedBuf<'e> {
     }
 }
 
+/// A shared buffer given up by [`SharedBuf::into_parts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedParts {
+    offset: u64,
+    len: usize,
+    reserved: u64,
+}
+
+impl SharedParts {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 impl Drop for SharedBuf<'_> {
     fn drop(&mut self) {
         self.enclave.release_shared(self.offset, self.reserved);
@@ -94,6 +134,12 @@ impl Drop for SharedBuf<'_> {
 }
 
 impl Enclave {
+    /// Takes back a buffer given up by [`SharedBuf::into_parts`] on this
+    /// enclave (once: dropping it frees the range).
+    pub fn shared_from_parts(&self, parts: SharedParts) -> SharedBuf<'_> {
+        SharedBuf::new(self, parts.offset, parts.len, parts.reserved)
+    }
+
     /// Allocates `len` bytes the enclave can use in place (the analogue of
     /// `cc_malloc_shared_memory`): pass [`SharedBuf::ptr`]
     /// as a `[user_check]` argument of a switchless call. Needs switchless

@@ -592,6 +592,11 @@ impl Arena<'_> {
         self.len
     }
 
+    /// Where the arena is mapped in this process (see [`SharedRegion::as_ptr`]).
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.channel.region.as_ptr().wrapping_add(self.base)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

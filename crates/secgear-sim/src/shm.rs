@@ -90,6 +90,12 @@ impl SharedRegion {
         self.len == 0
     }
 
+    /// Where the region is mapped in this process. Using the pointer is
+    /// the caller's business (and `unsafe`): the peer writes it concurrently.
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }

@@ -406,6 +406,10 @@ impl Instance for SimEnclave {
         secgear_abi::UserPtr(secgear_sim::channel::SHARED_POINTER_BASE + offset)
     }
 
+    fn arena_host_address(&self) -> Option<std::ptr::NonNull<u8>> {
+        std::ptr::NonNull::new(self.channel.arena()?.as_ptr())
+    }
+
     fn is_dead(&self) -> bool {
         self.dead.load(Ordering::Acquire)
     }
