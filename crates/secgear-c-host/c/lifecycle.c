@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "enclave.h"
+#include "enclave_log.h"
+#include "secgear_shared_memory.h"
+#include "secgear_urts.h"
 #include "secgear_uswitchless.h"
 #include "status.h"
 
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
            CC_SUCCESS);
     EXPECT("switchless destroy", cc_enclave_destroy(&switchless), CC_SUCCESS);
 
+    print_log(SECGEAR_LOG_LEVEL_NOTICE, "print_log %s\n", "reaches stdout");
     printf("%d failures\n", failures);
     return failures == 0 ? 0 : 1;
 }

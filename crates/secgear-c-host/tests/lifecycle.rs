@@ -129,6 +129,7 @@ fn a_c_host_creates_and_destroys_enclaves_and_bad_calls_get_the_original_codes()
     );
     assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("0 failures"), "{stdout}");
+    assert!(stdout.contains("print_log reaches stdout"), "{stdout}");
     // Each refusal says why, naming what was wrong.
     for why in [
         "path is NULL",

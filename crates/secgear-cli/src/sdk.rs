@@ -14,6 +14,10 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
         include_str!("../../../sdk/include/secGear/enclave.h"),
     ),
     (
+        "enclave_log.h",
+        include_str!("../../../sdk/include/secGear/enclave_log.h"),
+    ),
+    (
         "memory_check.h",
         include_str!("../../../sdk/include/secGear/memory_check.h"),
     ),
