@@ -10,6 +10,8 @@ use std::ffi::{CStr, c_char};
 pub(crate) fn guarded(body: impl FnOnce() -> Result<(), Error>) -> cc_enclave_result_t {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         Ok(Ok(())) => crate::types::CC_SUCCESS,
+        // "Not finished yet" is an answer to a poll, not a failure.
+        Ok(Err(e)) if e.kind() == ErrorCode::SwitchlessAsyncTaskUnfinished => e.code(),
         Ok(Err(e)) => {
             tracing::error!(target: "secgear::c", "{e}");
             e.code()
