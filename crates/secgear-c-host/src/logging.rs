@@ -2,6 +2,7 @@
 //! log lines (and the enclave's) to stderr, filtered by `SECGEAR_LOG`
 //! (default `info`), unless the program has a subscriber already.
 
+use std::io::IsTerminal;
 use std::sync::Once;
 
 pub(crate) fn init() {
@@ -12,6 +13,7 @@ pub(crate) fn init() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .try_init();
     });
 }
