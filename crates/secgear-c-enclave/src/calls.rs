@@ -21,11 +21,21 @@ pub struct SgEcallTable {
     pub switchless: *const u8,
 }
 
+/// `sg_allow_list_t`: the private ECALLs one OCALL may make.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SgAllowList {
+    pub count: u32,
+    pub ids: *const u32,
+}
+
 /// `sg_ocall_info_t`.
 #[repr(C)]
 pub struct SgOcallInfo {
     pub count: u32,
     pub switchless: *const u8,
+    pub propagate_errno: *const u8,
+    pub allow: *const SgAllowList,
 }
 
 /// The ECALLs of a C enclave, copied out of its tables at start.
@@ -44,6 +54,39 @@ unsafe fn table<T: Copy>(ptr: *const T, count: u32, what: &str) -> Result<Vec<T>
         (true, n) => Err(format!("{what}: NULL table of {n} entries")),
         // SAFETY: non-null; the generated code defines `count` entries.
         (false, n) => Ok(unsafe { std::slice::from_raw_parts(ptr, n as usize) }.to_vec()),
+    }
+}
+
+/// What the generated tables hold, copied out.
+type Tables = (
+    Vec<Option<SgEcallFn>>,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<&'static [u32]>,
+);
+
+/// # Safety
+/// The tables' arrays hold their counts of entries and live for the program.
+unsafe fn read_tables(ecalls: &SgEcallTable, ocalls: &SgOcallInfo) -> Result<Tables, String> {
+    // SAFETY: forwarded contract, for each array.
+    unsafe {
+        let allow = table(ocalls.allow, ocalls.count, "OCALL allow lists")?;
+        let mut allowed = Vec::with_capacity(allow.len());
+        for (i, list) in allow.iter().enumerate() {
+            let ids = table(list.ids, list.count, "OCALL allow list")
+                .map_err(|e| format!("OCALL {i}: {e}"))?;
+            allowed.push(&*ids.leak());
+        }
+        Ok((
+            table(ecalls.functions, ecalls.count, "ECALL functions")?,
+            table(ecalls.public_flags, ecalls.count, "ECALL public flags")?,
+            table(ecalls.switchless, ecalls.count, "ECALL switchless flags")?,
+            table(ocalls.switchless, ocalls.count, "OCALL switchless flags")?,
+            table(ocalls.propagate_errno, ocalls.count, "OCALL errno flags")?,
+            allowed,
+        ))
     }
 }
 
@@ -118,36 +161,33 @@ pub unsafe extern "C" fn sg_enclave_main(
     // SAFETY: non-null generated tables, per the contract.
     let (ecalls, ocalls) = unsafe { (&*ecalls, &*ocalls) };
     // SAFETY: the tables' arrays live for the program.
-    let tables = unsafe {
-        (
-            table(ecalls.functions, ecalls.count, "ECALL functions"),
-            table(ecalls.public_flags, ecalls.count, "ECALL public flags"),
-            table(ecalls.switchless, ecalls.count, "ECALL switchless flags"),
-            table(ocalls.switchless, ocalls.count, "OCALL switchless flags"),
-        )
-    };
-    let (functions, public, switchless, ocall_switchless) = match tables {
-        (Ok(f), Ok(p), Ok(s), Ok(o)) => (f, p, s, o),
-        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+    let tables = unsafe { read_tables(ecalls, ocalls) };
+    let (functions, public, switchless, ocall_switchless, ocall_errno, allowed) = match tables {
+        Ok(t) => t,
+        Err(e) => {
             eprintln!("secgear enclave: {e}");
             return 2;
         }
     };
-    let info = |id: usize, public: bool, switchless: bool| FunctionInfo {
-        id: id as u32,
-        name: "",
-        public,
-        switchless,
-        propagate_errno: false,
-        allow: &[],
-    };
     let infos = (0..functions.len())
-        .map(|i| info(i, public[i] != 0, switchless[i] != 0))
+        .map(|i| FunctionInfo {
+            id: i as u32,
+            name: "",
+            public: public[i] != 0,
+            switchless: switchless[i] != 0,
+            propagate_errno: false,
+            allow: &[],
+        })
         .collect();
-    let ocall_infos: &'static [FunctionInfo] = ocall_switchless
-        .iter()
-        .enumerate()
-        .map(|(i, s)| info(i, true, *s != 0))
+    let ocall_infos: &'static [FunctionInfo] = (0..ocall_switchless.len())
+        .map(|i| FunctionInfo {
+            id: i as u32,
+            name: "",
+            public: true,
+            switchless: ocall_switchless[i] != 0,
+            propagate_errno: ocall_errno[i] != 0,
+            allow: allowed[i],
+        })
         .collect::<Vec<_>>()
         .leak();
     secgear_enclave::sim::run(CEnclave { functions, infos }, dispatch, ocall_infos)

@@ -19,7 +19,8 @@
 
 typedef cc_enclave_result_t (*sg_ecall_fn)(sg_reader_t *request, sg_writer_t *reply);
 typedef struct { uint32_t count; const sg_ecall_fn *functions; const uint8_t *public_flags; const uint8_t *switchless; } sg_ecall_table_t;
-typedef struct { uint32_t count; const uint8_t *switchless; } sg_ocall_info_t;
+typedef struct { uint32_t count; const uint32_t *ids; } sg_allow_list_t;
+typedef struct { uint32_t count; const uint8_t *switchless; const uint8_t *propagate_errno; const sg_allow_list_t *allow; } sg_ocall_info_t;
 int sg_enclave_main(int argc, char **argv, const sg_ecall_table_t *ecalls, const sg_ocall_info_t *ocalls);
 cc_enclave_result_t sg_ocall(sg_writer_t *request, int switchless, sg_reader_t **reply);
 
@@ -86,8 +87,10 @@ static const sg_ecall_fn functions[] = {wrap_get_string};
 static const uint8_t public_flags[] = {1};
 static const uint8_t switchless[] = {0};
 static const uint8_t ocall_switchless[] = {0};
+static const uint8_t ocall_errno[] = {0};
+static const sg_allow_list_t ocall_allow[] = {{0, NULL}};
 const sg_ecall_table_t sg_enclave_ecalls = {1, functions, public_flags, switchless};
-const sg_ocall_info_t sg_enclave_ocalls = {1, ocall_switchless};
+const sg_ocall_info_t sg_enclave_ocalls = {1, ocall_switchless, ocall_errno, ocall_allow};
 
 int main(int argc, char **argv)
 {
