@@ -265,6 +265,14 @@ pub unsafe extern "C" fn sg_get_seq_alloc(
         let r = unsafe { reader_mut(reader)? };
         let (found, data) = r.read(|r| {
             let found: u64 = r.get()?;
+            // A count the message cannot hold is malformed, as the Rust
+            // reader says, whatever its size in bytes.
+            if found > (r.remaining() / elem_size.max(1)) as u64 {
+                return Err(Error::malformed(format!(
+                    "sequence claims {found} elements but only {} bytes remain",
+                    r.remaining()
+                )));
+            }
             let len = byte_len(found, elem_size)?;
             Ok((found, r.take(len)?.to_vec()))
         })?;
