@@ -82,4 +82,16 @@ static messages_t read_messages(const char *path)
     return m;
 }
 
+static void free_messages(messages_t *m)
+{
+    for (size_t i = 0; i < m->count; i++) {
+        free(m->data[i]);
+    }
+    free(m->data);
+    free(m->len);
+    m->count = 0;
+    m->data = NULL;
+    m->len = NULL;
+}
+
 #endif

@@ -224,6 +224,36 @@ long double ld(long double *v, long double x)
     return v[0] + v[1] + x;
 }
 
+struct flags flip(const struct flags *fs, size_t n, bool *bits)
+{
+    struct flags r;
+    bool first = n > 0 && fs[0].on;
+    bits[0] = first;
+    bits[1] = !first;
+    memset(&r, 0, sizeof(r));
+    r.on = !first;
+    for (size_t i = 0; i < n; i++) {
+        r.scale += fs[i].scale;
+    }
+    r.k[0] = (int8_t)n;
+    r.k[1] = n > 0 ? fs[0].k[1] : 0;
+    r.k[2] = -1;
+    return r;
+}
+
+uint64_t deep_many(struct blob *bs, size_t n)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        bs[i].tag += i + 1;
+        for (uint32_t j = 0; j < bs[i].n; j++) {
+            bs[i].pts[j].tag = (uint8_t)i;
+        }
+        total += bs[i].len;
+    }
+    return total;
+}
+
 int sw(char *buf, int len)
 {
     for (int i = 0; i < len / 2; i++) {
@@ -267,6 +297,7 @@ static void serve_ecalls(const char *path)
         sg_writer_free(w);
         sg_reader_free(r);
     }
+    free_messages(&requests);
 }
 
 static void begin(const char *name, cc_enclave_result_t rc)
@@ -324,5 +355,6 @@ int main(int argc, char **argv)
     serve_ecalls(argc > 1 ? argv[1] : NULL);
     replies = read_messages(argc > 2 ? argv[2] : NULL);
     ocalls();
+    free_messages(&replies);
     return 0;
 }

@@ -268,6 +268,26 @@ static void ecalls(void)
             kv_f64("v1", (double)v[1]), end();
     }
     {
+        struct flags fs[] = { { true, 0.5L, { 1, 2, 3 } }, { false, 0.25L, { 4, 5, 6 } } }, ret;
+        bool bits[2] = { false, false };
+        memset(&ret, 0, sizeof(ret));
+        rc = flip(&enclave, &ret, fs, 2, bits);
+        begin("flip", rc);
+        printf(" on=%d", ret.on ? 1 : 0);
+        kv_f64("scale", (double)ret.scale);
+        printf(" k=%d,%d,%d bits=%d%d", ret.k[0], ret.k[1], ret.k[2], bits[0] ? 1 : 0,
+               bits[1] ? 1 : 0);
+        end();
+    }
+    {
+        uint8_t d0[] = { 1, 2, 3 }, d1[] = { 1, 2, 3 };
+        struct pt p0[] = { { 1, 10, 0 }, { 2, 20, 0 } }, p1[] = { { 1, 10, 0 }, { 2, 20, 0 } };
+        struct blob bs[] = { { 3, d0, 2, p0, 100 }, { 3, d1, 2, p1, 100 } };
+        uint64_t ret = 0;
+        rc = deep_many(&enclave, &ret, bs, 2);
+        begin("deep_many", rc), kv_u("ret", ret), blob_fields(&bs[0]), blob_fields(&bs[1]), end();
+    }
+    {
         char buf[] = "abcd";
         int ret = 0;
         rc = sw(&enclave, &ret, buf, 4);
@@ -329,6 +349,7 @@ static void serve_ocalls(const char *path)
         sg_writer_free(w);
         sg_reader_free(r);
     }
+    free_messages(&requests);
 }
 
 int main(int argc, char **argv)
@@ -336,5 +357,6 @@ int main(int argc, char **argv)
     replies = read_messages(argc > 1 ? argv[1] : NULL);
     ecalls();
     serve_ocalls(argc > 2 ? argv[2] : NULL);
+    free_messages(&replies);
     return 0;
 }

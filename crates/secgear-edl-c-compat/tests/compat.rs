@@ -184,6 +184,22 @@ impl enclave::Trusted for RustEnclave {
         v[1] *= 2.0;
         v[0] + v[1] + x
     }
+    fn flip(&self, fs: &[enclave::flags], bits: &mut [bool; 2]) -> enclave::flags {
+        let first = fs.first().map_or(false, |f| f.on);
+        *bits = [first, !first];
+        enclave::flags {
+            on: !first,
+            scale: fs.iter().map(|f| f.scale).sum(),
+            k: [fs.len() as i8, fs.first().map_or(0, |f| f.k[1]), -1],
+        }
+    }
+    fn deep_many(&self, bs: &mut [enclave::blob]) -> u64 {
+        for (i, b) in bs.iter_mut().enumerate() {
+            b.tag += i as u64 + 1;
+            b.pts.iter_mut().for_each(|p| p.tag = i as u8);
+        }
+        bs.iter().map(|b| b.len as u64).sum()
+    }
     fn sw(&self, buf: &mut [u8]) -> i32 {
         buf.reverse();
         buf.len() as i32
@@ -533,6 +549,44 @@ fn rust_host_calls(c: &host::Client<&Recorder>) -> Vec<String> {
             format!("v1={}", f64_hex(v[1])),
         ],
     ));
+    let fs = [
+        host::flags {
+            on: true,
+            scale: 0.5,
+            k: [1, 2, 3],
+        },
+        host::flags {
+            on: false,
+            scale: 0.25,
+            k: [4, 5, 6],
+        },
+    ];
+    let mut bits = [false; 2];
+    let r = c.flip(&fs, &mut bits);
+    let f = r.as_ref().copied().unwrap_or(host::flags::zeroed());
+    out.push(line(
+        "RES",
+        "flip",
+        rc(&r),
+        &[
+            format!(
+                "on={} scale={} k={},{},{}",
+                u8::from(f.on),
+                f64_hex(f.scale),
+                f.k[0],
+                f.k[1],
+                f.k[2]
+            ),
+            format!("bits={}{}", u8::from(bits[0]), u8::from(bits[1])),
+        ],
+    ));
+    let mut bs = [sample_blob(), sample_blob()];
+    let r = c.deep_many(&mut bs);
+    let mut fields = vec![format!("ret={}", r.as_ref().map_or(0, |v| *v))];
+    for b in &bs {
+        fields.extend(blob_fields(b));
+    }
+    out.push(line("RES", "deep_many", rc(&r), &fields));
     let mut buf = *b"abcd";
     let r = c.sw(&mut buf);
     out.push(line(
@@ -684,6 +738,7 @@ fn build(dir: &Path, harness: &str, generated: &str, output: &str) -> PathBuf {
     let exe = dir.join(output);
     let status = Command::new("gcc")
         .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g"])
+        .args(sanitizers())
         .arg("-I")
         .arg(crate_dir().join("../../sdk/include/secGear"))
         .arg("-I")
@@ -701,6 +756,29 @@ fn build(dir: &Path, harness: &str, generated: &str, output: &str) -> PathBuf {
         .expect("gcc");
     assert!(status.success(), "gcc failed for {harness}");
     exe
+}
+
+/// AddressSanitizer and UBSan when this gcc has them: the generated code's
+/// frees and copies are checked as the calls run.
+fn sanitizers() -> &'static [&'static str] {
+    static FLAGS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    const ON: &[&str] = &["-fsanitize=address,undefined", "-fno-sanitize-recover=all"];
+    let usable = *FLAGS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("sg-asan-probe-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let src = dir.join("probe.c");
+        let ok = std::fs::write(&src, "int main(void) { return 0; }\n").is_ok()
+            && Command::new("gcc")
+                .args(ON)
+                .arg(&src)
+                .arg("-o")
+                .arg(dir.join("probe"))
+                .status()
+                .is_ok_and(|s| s.success());
+        let _ = std::fs::remove_dir_all(&dir);
+        ok
+    });
+    if usable { ON } else { &[] }
 }
 
 fn run(exe: &Path, args: &[&Path]) -> Vec<String> {
