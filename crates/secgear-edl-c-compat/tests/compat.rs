@@ -185,7 +185,7 @@ impl enclave::Trusted for RustEnclave {
         v[0] + v[1] + x
     }
     fn flip(&self, fs: &[enclave::flags], bits: &mut [bool; 2]) -> enclave::flags {
-        let first = fs.first().map_or(false, |f| f.on);
+        let first = fs.first().is_some_and(|f| f.on);
         *bits = [first, !first];
         enclave::flags {
             on: !first,
