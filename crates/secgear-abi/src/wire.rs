@@ -124,6 +124,11 @@ impl Writer {
         self.buf.len()
     }
 
+    /// The message built so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }

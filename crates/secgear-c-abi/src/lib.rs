@@ -265,6 +265,14 @@ pub unsafe extern "C" fn sg_get_seq_alloc(
         let r = unsafe { reader_mut(reader)? };
         let (found, data) = r.read(|r| {
             let found: u64 = r.get()?;
+            // A count the message cannot hold is malformed, as the Rust
+            // reader says, whatever its size in bytes.
+            if found > (r.remaining() / elem_size.max(1)) as u64 {
+                return Err(Error::malformed(format!(
+                    "sequence claims {found} elements but only {} bytes remain",
+                    r.remaining()
+                )));
+            }
             let len = byte_len(found, elem_size)?;
             Ok((found, r.take(len)?.to_vec()))
         })?;
@@ -321,6 +329,96 @@ pub unsafe extern "C" fn sg_reader_finish(reader: *const SgReader) -> Status {
             0 => Ok(()),
             n => Err(Error::malformed(format!("{n} unexpected trailing bytes"))),
         }
+    })
+}
+
+/// # Safety
+/// `reader` is null or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sg_reader_remaining(reader: *const SgReader) -> usize {
+    if reader.is_null() {
+        return 0;
+    }
+    // SAFETY: non-null and live.
+    unsafe { (*reader).0.remaining() }
+}
+
+/// # Safety
+/// `writer` is null or live; `len` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sg_writer_data(writer: *const SgWriter, len: *mut usize) -> *const u8 {
+    let (ptr, n) = if writer.is_null() {
+        (std::ptr::null(), 0)
+    } else {
+        // SAFETY: non-null and live.
+        let bytes = unsafe { (*writer).0.as_bytes() };
+        (bytes.as_ptr(), bytes.len())
+    };
+    if !len.is_null() && len.is_aligned() {
+        // SAFETY: non-null, aligned, writable per the contract.
+        unsafe { len.write(n) };
+    }
+    ptr
+}
+
+/// Copies `len` bytes at `message` into a new owned message.
+///
+/// # Safety
+/// `message` points to `len` readable bytes.
+unsafe fn message_copy(message: *const c_void, len: usize) -> Result<Vec<u8>, Error> {
+    // SAFETY: forwarded contract.
+    unsafe { bytes(message, len) }.map(<[u8]>::to_vec)
+}
+
+/// # Safety
+/// `message` points to `len` readable bytes; the outputs are null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sg_reader_request(
+    message: *const c_void,
+    len: usize,
+    kind: *mut u32,
+    function_id: *mut u32,
+    reader: *mut *mut SgReader,
+) -> Status {
+    guarded(|| {
+        let outputs_ok = [kind.is_null(), function_id.is_null(), reader.is_null()]
+            .iter()
+            .all(|null| !null)
+            && kind.is_aligned()
+            && function_id.is_aligned()
+            && reader.is_aligned();
+        if !outputs_ok {
+            return Err(Error::bad_parameters("NULL output"));
+        }
+        // SAFETY: forwarded contract.
+        let (header, owned) = OwnedReader::request(unsafe { message_copy(message, len) }?)?;
+        // SAFETY: non-null, aligned and writable per the contract.
+        unsafe {
+            kind.write(header.kind as u32);
+            function_id.write(header.function_id);
+            reader.write(reader_to_c(owned));
+        }
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `message` points to `len` readable bytes; `reader` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sg_reader_reply(
+    message: *const c_void,
+    len: usize,
+    reader: *mut *mut SgReader,
+) -> Status {
+    guarded(|| {
+        if reader.is_null() || !reader.is_aligned() {
+            return Err(Error::bad_parameters("NULL output"));
+        }
+        // SAFETY: forwarded contract.
+        let owned = OwnedReader::reply(unsafe { message_copy(message, len) }?)?;
+        // SAFETY: non-null, aligned and writable.
+        unsafe { reader.write(reader_to_c(owned)) };
+        Ok(())
     })
 }
 
@@ -388,6 +486,48 @@ mod tests {
                 ErrorCode::BadParameters.code()
             );
             sg_reader_free(r);
+        }
+    }
+
+    #[test]
+    fn runtimes_see_the_message_and_make_readers_from_bytes() {
+        let w = sg_writer_request(2, 9);
+        // SAFETY: live writer.
+        unsafe { sg_put_u64(w, 5) };
+        let mut len = 0usize;
+        // SAFETY: live writer; the bytes are copied before it changes.
+        let bytes = unsafe {
+            let p = sg_writer_data(w, &mut len);
+            std::slice::from_raw_parts(p, len).to_vec()
+        };
+        assert_eq!(bytes.len(), 16);
+        let (mut kind, mut id, mut r) = (0u32, 0u32, std::ptr::null_mut());
+        // SAFETY: valid buffers and outputs.
+        unsafe {
+            assert_eq!(
+                sg_reader_request(
+                    bytes.as_ptr().cast(),
+                    bytes.len(),
+                    &mut kind,
+                    &mut id,
+                    &mut r
+                ),
+                OK
+            );
+            assert_eq!((kind, id, sg_reader_remaining(r)), (2, 9, 8));
+            sg_reader_free(r);
+            sg_writer_free(w);
+        }
+        let failed = Writer::error_reply(&Error::bad_parameters("x"));
+        let mut r = std::ptr::null_mut();
+        // SAFETY: valid buffer and output.
+        unsafe {
+            assert_eq!(
+                sg_reader_reply(failed.as_ptr().cast(), failed.len(), &mut r),
+                ErrorCode::BadParameters.code()
+            );
+            assert!(r.is_null());
+            assert_eq!(sg_reader_remaining(std::ptr::null()), 0);
         }
     }
 }

@@ -126,17 +126,67 @@ enum EdlCommand {
         #[command(flatten)]
         input: EdlInput,
     },
-    /// Generate the Rust bindings of one side.
+    /// Generate the bindings of one side, in Rust or C.
     Gen {
         /// Which side of the boundary: `host` or `enclave`.
         #[arg(long)]
         side: Side,
+        /// The language of the bindings: `rust`, or `c` (the files the
+        /// original secGear generator writes: X_u.h/X_u.c for the host,
+        /// X_t.h/X_t.c for the enclave).
+        #[arg(long, value_enum, default_value_t = Lang::Rust)]
+        lang: Lang,
         #[command(flatten)]
         input: EdlInput,
-        /// Write here instead of standard output.
+        /// Rust: write the file here instead of standard output. C: the
+        /// directory to write the two files into (default: the current one).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// The original secGear generator's command line: C for the trusted
+    /// and/or untrusted side (both when neither is named).
+    Codegen(CodegenArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Lang {
+    Rust,
+    C,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("backend").required(true).args(["trustzone", "sgx", "penglai"])))]
+struct CodegenArgs {
+    /// Arm TrustZone (iTrustee); accepted for compatibility, the output is the same.
+    #[arg(long)]
+    trustzone: bool,
+    /// Intel SGX; accepted for compatibility, the output is the same.
+    #[arg(long)]
+    sgx: bool,
+    /// RISC-V Penglai; accepted for compatibility, the output is the same.
+    #[arg(long)]
+    penglai: bool,
+    /// Generate the enclave side (X_t.h, X_t.c).
+    #[arg(long)]
+    trusted: bool,
+    /// Generate the host side (X_u.h, X_u.c).
+    #[arg(long)]
+    untrusted: bool,
+    /// Directories searched for imported EDL files (repeatable; each may
+    /// list several, separated by `:`).
+    #[arg(long = "search-path", value_name = "DIR")]
+    search_paths: Vec<String>,
+    /// Where the enclave side's files go.
+    #[arg(long = "trusted-dir", value_name = "DIR", default_value = ".")]
+    trusted_dir: PathBuf,
+    /// Where the host side's files go.
+    #[arg(long = "untrusted-dir", value_name = "DIR", default_value = ".")]
+    untrusted_dir: PathBuf,
+    /// Write only the headers.
+    #[arg(long = "header-only")]
+    header_only: bool,
+    /// The EDL file.
+    file: PathBuf,
 }
 
 #[derive(Args)]
@@ -169,7 +219,7 @@ fn main() -> ExitCode {
     // process (the admin client, the agent, the service): aws-lc-rs. The
     // libraries use the installed default and install none themselves.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(arguments()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -208,6 +258,21 @@ fn main() -> ExitCode {
         Command::As(cmd) => service::run_as(cmd),
         Command::Agent(cmd) => service::run_agent(cmd),
     }
+}
+
+/// The command line; run as `codegen` (or `codegen_<arch>`, the original
+/// generator's names, through a link), it is `secgear edl codegen`.
+fn arguments() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as_codegen = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == "codegen" || n.starts_with("codegen_"));
+    if invoked_as_codegen {
+        args.splice(0..1, ["secgear", "edl", "codegen"].map(Into::into));
+    }
+    args
 }
 
 fn platform_key(state_dir: Option<&std::path::Path>) -> ExitCode {
@@ -442,37 +507,33 @@ fn inspect(image: &std::path::Path) -> ExitCode {
 }
 
 fn edl(cmd: EdlCommand) -> ExitCode {
-    let (input, gen_side, output) = match &cmd {
-        EdlCommand::Check { input } => (input, None, None),
+    let (input, gen_side, lang, output) = match cmd {
+        EdlCommand::Codegen(args) => return codegen(&args),
+        EdlCommand::Check { input } => (input, None, Lang::Rust, None),
         EdlCommand::Gen {
             side,
+            lang,
             input,
             output,
-        } => (input, Some(*side), output.clone()),
+        } => (input, Some(side), lang, output),
     };
     let compiled = match input.compile() {
         Ok(c) => c,
         Err(code) => return code,
     };
-    eprint!("{}", compiled.render_diagnostics());
-    if compiled.has_errors() {
-        eprintln!(
-            "{} error(s) in {}",
-            compiled.diagnostics.error_count(),
-            input.file.display()
-        );
-        return ExitCode::from(1);
+    if let Err(code) = report(&compiled, &input.file) {
+        return code;
     }
     let Some(side) = gen_side else {
         println!("ok: {}", compiled.summary());
         return ExitCode::SUCCESS;
     };
+    if lang == Lang::C {
+        let dir = output.unwrap_or_else(|| PathBuf::from("."));
+        return write_c(&compiled, &input.file, side, &dir, false);
+    }
     let options = GenOptions {
-        source_name: input
-            .file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        source_name: file_name(&input.file),
         ..GenOptions::default()
     };
     let code = match compiled.generate(side, &options) {
@@ -489,6 +550,98 @@ fn edl(cmd: EdlCommand) -> ExitCode {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return ExitCode::from(2);
             }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Prints the diagnostics; errors stop the command with exit code 1.
+fn report(compiled: &secgear_edl::Compiled, file: &std::path::Path) -> Result<(), ExitCode> {
+    eprint!("{}", compiled.render_diagnostics());
+    if compiled.has_errors() {
+        eprintln!(
+            "{} error(s) in {}",
+            compiled.diagnostics.error_count(),
+            file.display()
+        );
+        return Err(ExitCode::from(1));
+    }
+    Ok(())
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Writes one side's C files into `dir`, each atomically.
+fn write_c(
+    compiled: &secgear_edl::Compiled,
+    edl: &std::path::Path,
+    side: Side,
+    dir: &std::path::Path,
+    header_only: bool,
+) -> ExitCode {
+    let options = secgear_edl::CGenOptions {
+        stem: edl
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        source_name: file_name(edl),
+    };
+    let files = match compiled.generate_c(side, &options) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut outputs = vec![(&files.header_name, &files.header)];
+    if !header_only {
+        outputs.push((&files.source_name, &files.source));
+    }
+    for (name, text) in outputs {
+        let path = dir.join(name);
+        if let Err(e) = secgear_edl::write_file_atomically(&path, text.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn codegen(args: &CodegenArgs) -> ExitCode {
+    let options = Options {
+        search_paths: args
+            .search_paths
+            .iter()
+            .flat_map(|p| p.split(':'))
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .collect(),
+        defines: Vec::new(),
+    };
+    let compiled = match secgear_edl::compile_file(&args.file, &options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(code) = report(&compiled, &args.file) {
+        return code;
+    }
+    // Like the original: neither side named means both.
+    let both = !args.trusted && !args.untrusted;
+    let sides = [
+        (args.trusted || both, Side::Enclave, &args.trusted_dir),
+        (args.untrusted || both, Side::Host, &args.untrusted_dir),
+    ];
+    for (_, side, dir) in sides.into_iter().filter(|(wanted, _, _)| *wanted) {
+        let code = write_c(&compiled, &args.file, side, dir, args.header_only);
+        if code != ExitCode::SUCCESS {
+            return code;
         }
     }
     ExitCode::SUCCESS

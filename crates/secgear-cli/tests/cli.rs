@@ -144,6 +144,99 @@ fn gen_writes_each_side() {
 }
 
 #[test]
+fn gen_lang_c_writes_the_sides_files_into_the_directory() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let edl = repo().join("examples/helloworld/helloworld.edl");
+    let d = dir.path().to_str().expect("utf8");
+    for side in ["host", "enclave"] {
+        let out = secgear(&[
+            "edl",
+            "gen",
+            "--side",
+            side,
+            "--lang",
+            "c",
+            "-o",
+            d,
+            edl.to_str().expect("utf8"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let header = std::fs::read_to_string(dir.path().join("helloworld_u.h")).expect("u.h");
+    assert!(header.contains(
+        "cc_enclave_result_t get_string(cc_enclave_t *enclave, int *retval, char *buf);"
+    ));
+    for f in ["helloworld_u.c", "helloworld_t.h", "helloworld_t.c"] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+    let unwritable = secgear(&[
+        "edl",
+        "gen",
+        "--side",
+        "host",
+        "--lang",
+        "c",
+        "-o",
+        "/definitely/not/here",
+        edl.to_str().expect("utf8"),
+    ]);
+    assert_eq!(unwritable.status.code(), Some(2));
+}
+
+#[test]
+fn the_original_codegen_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (t, u) = (dir.path().join("t"), dir.path().join("u"));
+    std::fs::create_dir_all(&t).expect("t");
+    std::fs::create_dir_all(&u).expect("u");
+    let root = corpus().join("secgear");
+    let edl = root.join("examples/switchless/switchless.edl");
+    let gp = root.join("sdk/inc/host_inc/gp");
+    let s = |p: &Path| p.to_str().expect("utf8").to_string();
+    let out = secgear(&[
+        "edl",
+        "codegen",
+        "--trustzone",
+        "--trusted",
+        &s(&edl),
+        "--search-path",
+        &format!("/nonexistent:{}", s(&gp)),
+        "--trusted-dir",
+        &s(&t),
+        "--untrusted-dir",
+        &s(&u),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(t.join("switchless_t.h").exists() && t.join("switchless_t.c").exists());
+    assert!(!u.join("switchless_u.h").exists(), "only the trusted side");
+    // Neither side named: both; --header-only: no sources.
+    let out = secgear(&[
+        "edl",
+        "codegen",
+        "--sgx",
+        "--header-only",
+        &s(&edl),
+        "--search-path",
+        &s(&gp),
+        "--trusted-dir",
+        &s(&u),
+        "--untrusted-dir",
+        &s(&u),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(u.join("switchless_u.h").exists() && u.join("switchless_t.h").exists());
+    assert!(!u.join("switchless_u.c").exists());
+    // Exactly one backend.
+    for flags in [&["--sgx", "--penglai"][..], &[][..]] {
+        let mut args = vec!["edl", "codegen"];
+        args.extend_from_slice(flags);
+        let e = s(&edl);
+        args.push(&e);
+        assert_eq!(secgear(&args).status.code(), Some(2), "{flags:?}");
+    }
+}
+
+#[test]
 fn keygen_sign_measure_inspect() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = |n: &str| dir.path().join(n).to_str().expect("utf8").to_string();

@@ -4,7 +4,8 @@
 //! `trusted` block (host → enclave) and OCALLs in an `untrusted` block
 //! (enclave → host), with attributes that say how each pointer's data moves.
 //! This crate reads the dialects of secGear, Intel edger8r and Open Enclave,
-//! checks them, and generates typed Rust for both sides of the boundary.
+//! checks them, and generates typed Rust, or C byte-compatible with it, for
+//! both sides of the boundary.
 //!
 //! ```no_run
 //! let compiled = secgear_edl::compile_file("hello.edl".as_ref(), &Default::default())?;
@@ -21,6 +22,7 @@ pub mod ast;
 mod builder;
 mod check;
 pub mod codegen;
+pub mod codegen_c;
 pub mod diag;
 pub mod lexer;
 mod load;
@@ -30,6 +32,7 @@ pub mod source;
 
 pub use builder::{BuildError, Builder, write_atomically as write_file_atomically};
 pub use codegen::{GenOptions, Side};
+pub use codegen_c::{CFiles, CGenOptions};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use load::{Options, Program};
 pub use preprocess::Define;
@@ -89,6 +92,16 @@ impl Compiled {
             return Err(self.render_diagnostics());
         }
         codegen::generate(&self.program, side, options)
+    }
+
+    /// Generates C for one side (`X_u.h`/`X_u.c` or `X_t.h`/`X_t.c`),
+    /// byte-compatible with the Rust bindings; refuses a program that has
+    /// errors.
+    pub fn generate_c(&self, side: Side, options: &CGenOptions) -> Result<CFiles, String> {
+        if self.has_errors() {
+            return Err(self.render_diagnostics());
+        }
+        codegen_c::generate(&self.program, side, options)
     }
 }
 

@@ -58,7 +58,22 @@ cc_enclave_result_t sg_get_seq_alloc(sg_reader_t *reader, size_t elem_size, size
 cc_enclave_result_t sg_get_out_count(sg_reader_t *reader, size_t elem_size, uint64_t *count);
 /* CC_SUCCESS when every byte was read. */
 cc_enclave_result_t sg_reader_finish(const sg_reader_t *reader);
+/* Bytes not read yet (0 for NULL): bounds a count before allocating for it. */
+size_t sg_reader_remaining(const sg_reader_t *reader);
 void sg_reader_free(sg_reader_t *reader);
+
+/* For runtimes and tests that carry messages; generated code does not call
+ * these. */
+/* The message built so far, valid until the writer changes or is freed;
+ * *len (when not NULL) gets its length. */
+const uint8_t *sg_writer_data(const sg_writer_t *writer, size_t *len);
+/* A reader over a copy of the request `message`, at its body; *kind and
+ * *function_id get its header. */
+cc_enclave_result_t sg_reader_request(const void *message, size_t len, uint32_t *kind,
+                                      uint32_t *function_id, sg_reader_t **reader);
+/* A reader over a copy of the reply `message`, at its body; a reply that
+ * carries a failure status returns that status. */
+cc_enclave_result_t sg_reader_reply(const void *message, size_t len, sg_reader_t **reader);
 
 #ifdef __cplusplus
 }

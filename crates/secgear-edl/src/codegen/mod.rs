@@ -8,7 +8,8 @@
 
 mod calls;
 pub mod names;
-mod shape;
+// Shared with the C generator, so both classify every parameter alike.
+pub(crate) mod shape;
 mod types;
 
 use crate::check::TypeTable;
