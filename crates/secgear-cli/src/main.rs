@@ -597,6 +597,11 @@ fn write_c(
             return ExitCode::from(1);
         }
     };
+    // `-o gen` names a directory the build script need not have made.
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return ExitCode::from(2);
+    }
     let mut outputs = vec![(&files.header_name, &files.header)];
     if !header_only {
         outputs.push((&files.source_name, &files.source));

@@ -42,6 +42,10 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
         include_str!("../../../sdk/include/secGear/secgear_shared_memory.h"),
     ),
     (
+        "secgear_tcalls.h",
+        include_str!("../../../sdk/include/secGear/secgear_tcalls.h"),
+    ),
+    (
         "secgear_tkey_exchange.edl",
         include_str!("../../../sdk/include/secGear/secgear_tkey_exchange.edl"),
     ),
@@ -60,6 +64,10 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
     (
         "secgear_tswitchless.edl",
         include_str!("../../../sdk/include/secGear/secgear_tswitchless.edl"),
+    ),
+    (
+        "secgear_ucalls.h",
+        include_str!("../../../sdk/include/secGear/secgear_ucalls.h"),
     ),
     (
         "secgear_urts.h",

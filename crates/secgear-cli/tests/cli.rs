@@ -169,6 +169,10 @@ fn gen_lang_c_writes_the_sides_files_into_the_directory() {
     for f in ["helloworld_u.c", "helloworld_t.h", "helloworld_t.c"] {
         assert!(dir.path().join(f).exists(), "{f}");
     }
+    // A directory that cannot exist: below a regular file.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").expect("file");
+    let below_a_file = file.join("gen");
     let unwritable = secgear(&[
         "edl",
         "gen",
@@ -177,7 +181,7 @@ fn gen_lang_c_writes_the_sides_files_into_the_directory() {
         "--lang",
         "c",
         "-o",
-        "/definitely/not/here",
+        below_a_file.to_str().expect("utf8"),
         edl.to_str().expect("utf8"),
     ]);
     assert_eq!(unwritable.status.code(), Some(2));

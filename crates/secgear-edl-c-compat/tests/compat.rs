@@ -737,7 +737,14 @@ fn generate_c(dir: &Path) {
 fn build(dir: &Path, harness: &str, generated: &str, output: &str) -> PathBuf {
     let exe = dir.join(output);
     let status = Command::new("gcc")
-        .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g"])
+        .args([
+            "-std=gnu11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-g",
+            "-DSECGEAR_NO_ENCLAVE_MAIN",
+        ])
         .args(sanitizers())
         .arg("-I")
         .arg(crate_dir().join("../../sdk/include/secGear"))

@@ -86,6 +86,11 @@ extern const sg_ocall_info_t sg_enclave_ocalls;
  */
 cc_enclave_result_t sg_ocall(sg_writer_t *request, int switchless, sg_reader_t **reply);
 
+/* The enclave's entry, called by the generated main: serves `ecalls` until
+ * the host destroys the enclave; returns only if the tables are unusable. */
+int sg_enclave_main(int argc, char **argv, const sg_ecall_table_t *ecalls,
+                    const sg_ocall_info_t *ocalls);
+
 /* Writes one line of the enclave's log at `level` (PRINT_ERROR ..
  * PRINT_DEBUG): the PrintInfo macro of the generated X_t.h ends here. */
 void sg_print_info(int level, const char *message);

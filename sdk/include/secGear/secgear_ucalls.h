@@ -79,6 +79,10 @@ cc_enclave_result_t sg_ecall(cc_enclave_t *enclave, sg_writer_t *request, int sw
  * payloads into the caller's buffers `ctx` remembers. It does not free
  * `reply`; the library does.
  */
+/* The address the enclave resolves for host pointer ptr: inside memory from
+ * cc_malloc_shared_memory, the enclave's name for it; otherwise ptr itself. */
+uint64_t sg_user_ptr(cc_enclave_t *enclave, const void *ptr);
+
 typedef cc_enclave_result_t (*sg_complete_fn)(sg_reader_t *reply, void *ctx, void *retval);
 
 /*

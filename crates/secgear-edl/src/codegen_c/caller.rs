@@ -270,6 +270,11 @@ fn marshal_request(
         let (x, n) = (p.name, local("n", p.name));
         match &p.kind {
             Kind::Value(e) => lines.extend(enc_one(e, x)),
+            // A host pointer into shared memory travels as the address the
+            // enclave resolves it by; any other as itself.
+            Kind::UserPtr if kind == CallKind::Ecall => {
+                lines.push(format!("sg_put_u64(sg__w, sg_user_ptr(enclave, {x}));"))
+            }
             Kind::UserPtr => lines.push(format!("sg_put_u64(sg__w, (uint64_t)(uintptr_t)({x}));")),
             Kind::Region(r) => {
                 if r.dir.sends() {

@@ -40,12 +40,30 @@ pub fn files(ctx: &Context<'_>) -> CFiles {
         c.push(String::new());
         c.extend(caller::definitions(CallKind::Ocall, id, f, &ctx.types, ""));
     }
+    c.push(String::new());
+    c.extend(entry());
     CFiles {
         header_name: header_name.clone(),
         header: render(&h),
         source_name: format!("{}_t.c", ctx.stem),
         source: render(&c),
     }
+}
+
+/// The enclave image's `main`: the runtime (libsecgear_tee.a) serves the
+/// tables above. A test harness that links the file into its own program
+/// defines `SECGEAR_NO_ENCLAVE_MAIN`.
+fn entry() -> Vec<String> {
+    [
+        "#ifndef SECGEAR_NO_ENCLAVE_MAIN",
+        "int main(int argc, char **argv)",
+        "{",
+        "    return sg_enclave_main(argc, argv, &sg_enclave_ecalls, &sg_enclave_ocalls);",
+        "}",
+        "#endif",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// The original's logging macro, formatting into a bounded local buffer.

@@ -193,6 +193,10 @@ impl Context<'_> {
             "#include <stdbool.h>".into(),
             "#include <stddef.h>".into(),
             "#include <stdint.h>".into(),
+            // Application code relies on the generated header for these, as
+            // with the original generator (malloc, realpath, strlen).
+            "#include <stdlib.h>".into(),
+            "#include <string.h>".into(),
             "#include <wchar.h>".into(),
             String::new(),
             format!("#include \"{runtime}\""),
