@@ -21,11 +21,24 @@ fn lib_dir() -> PathBuf {
 /// Compiles `c/<name>.c`, runs it on the test enclave; (stdout, stderr),
 /// after checking that it succeeded.
 fn run_c(name: &str) -> (String, String) {
+    run_c_with(name, &[])
+}
+
+/// [`run_c`], with more C sources and include directories.
+fn run_c_with(name: &str, extra: &[PathBuf]) -> (String, String) {
     let dir = tempfile::tempdir().expect("dir");
     let program = dir.path().join(name);
     let source = format!("{}/c/{name}.c", env!("CARGO_MANIFEST_DIR"));
     let lib = lib_dir();
-    let status = std::process::Command::new("gcc")
+    let mut gcc = std::process::Command::new("gcc");
+    for path in extra {
+        if path.is_dir() {
+            gcc.arg("-I").arg(path);
+        } else {
+            gcc.arg(path);
+        }
+    }
+    let status = gcc
         .args(["-Wall", "-Wextra", "-Werror", "-I", INCLUDE])
         .arg(&source)
         .arg("-L")
@@ -97,5 +110,37 @@ fn a_c_host_creates_and_destroys_enclaves_and_bad_calls_get_the_original_codes()
             stderr.contains(why),
             "no log line saying {why:?}:\n{stderr}"
         );
+    }
+}
+
+#[test]
+fn a_c_host_drives_a_rust_enclave_through_stubs_generated_from_its_edl() {
+    let generated = tempfile::tempdir().expect("dir");
+    let edl = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../secgear-sim-tests/tests.edl"
+    ));
+    let compiled = secgear_edl::compile_file(&edl, &secgear_edl::Options::default()).expect("read");
+    let files = compiled
+        .generate_c(
+            secgear_edl::Side::Host,
+            &secgear_edl::CGenOptions {
+                stem: "tests".into(),
+                source_name: "tests.edl".into(),
+            },
+        )
+        .expect("generate");
+    std::fs::write(generated.path().join(&files.header_name), &files.header).expect("header");
+    let source = generated.path().join(&files.source_name);
+    std::fs::write(&source, &files.source).expect("source");
+    let (stdout, _) = run_c_with("generated_host", &[generated.path().to_path_buf(), source]);
+    for line in [
+        "add(2, 3) = 5",
+        "call_host(21) = 42",
+        "sw_add(40, 2) = 42",
+        "sw_add_async(100, 23) = 123",
+        "echo: same bytes",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
     }
 }
