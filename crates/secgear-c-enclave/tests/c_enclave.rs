@@ -9,53 +9,18 @@ use secgear_host::{Enclave, TeeType, Transport};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/secGear");
-
-/// What the Rust staticlib needs from the system (`--print native-static-libs`).
-const NATIVE_LIBS: [&str; 6] = ["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl"];
-
-fn staticlib() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<test>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .map(|d| d.join("libsecgear_tee.a"))
-        .find(|p| p.exists())
-        .expect("libsecgear_tee.a next to the test")
-}
+mod common;
 
 fn build_signed(dir: &Path) -> PathBuf {
-    let image = dir.join("enclave");
-    let status = std::process::Command::new("gcc")
-        .args([
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-DPRINT_LEVEL=3",
-            "-I",
-            INCLUDE,
-        ])
-        .arg(concat!(
+    common::build_signed(
+        dir,
+        &[PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/c/hello_enclave.c"
-        ))
-        .arg(staticlib())
-        .args(NATIVE_LIBS)
-        .arg("-o")
-        .arg(&image)
-        .status()
-        .expect("gcc");
-    assert!(status.success(), "gcc failed");
-    let config = secgear_sign::Config::parse(
+        ))],
+        &[],
         "product_id = 1\nsecurity_version = 1\ndebug = true\nthreads = 2\nheap_limit = 67108864\n",
     )
-    .expect("config");
-    let key = secgear_sign::generate_key().expect("key");
-    let signed =
-        secgear_sign::sign(&std::fs::read(&image).expect("image"), &config, &key).expect("sign");
-    let path = dir.join("enclave.signed");
-    std::fs::write(&path, signed).expect("write");
-    path
 }
 
 #[derive(Default)]

@@ -10,23 +10,12 @@ use secgear_host::{Enclave, TeeType};
 use std::path::{Path, PathBuf};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/c/helloworld");
-const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/secGear");
-const NATIVE_LIBS: [&str; 6] = ["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl"];
-
-fn staticlib() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<test>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .map(|d| d.join("libsecgear_tee.a"))
-        .find(|p| p.exists())
-        .expect("libsecgear_tee.a next to the test")
-}
+mod common;
 
 /// The C enclave of the example, generated, compiled and signed into `dir`.
 fn c_enclave(dir: &Path) -> PathBuf {
     let options = secgear_edl::Options {
-        search_paths: vec![PathBuf::from(INCLUDE)],
+        search_paths: vec![PathBuf::from(common::INCLUDE)],
         ..Default::default()
     };
     let compiled = secgear_edl::compile_file(&Path::new(EXAMPLE).join("helloworld.edl"), &options)
@@ -42,29 +31,17 @@ fn c_enclave(dir: &Path) -> PathBuf {
         .expect("generate");
     std::fs::write(dir.join(&files.header_name), &files.header).expect("header");
     std::fs::write(dir.join(&files.source_name), &files.source).expect("source");
-    let image = dir.join("enclave.so");
-    let status = std::process::Command::new("gcc")
-        .args(["-Wall", "-Wextra", "-Werror", "-I"])
-        .arg(dir)
-        .arg("-I")
-        .arg(INCLUDE)
-        .arg(Path::new(EXAMPLE).join("enclave/hello.c"))
-        .arg(dir.join(&files.source_name))
-        .arg(staticlib())
-        .args(NATIVE_LIBS)
-        .arg("-o")
-        .arg(&image)
-        .status()
-        .expect("gcc");
-    assert!(status.success(), "gcc failed");
-    let config = secgear_sign::Config::load(&Path::new(EXAMPLE).join("enclave/enclave.toml"))
-        .expect("config");
-    let key = secgear_sign::generate_key().expect("key");
-    let signed =
-        secgear_sign::sign(&std::fs::read(&image).expect("image"), &config, &key).expect("sign");
-    let path = dir.join("enclave.signed.so");
-    std::fs::write(&path, signed).expect("write");
-    path
+    let config = std::fs::read_to_string(Path::new(EXAMPLE).join("enclave/enclave.toml"))
+        .expect("enclave.toml");
+    common::build_signed(
+        dir,
+        &[
+            Path::new(EXAMPLE).join("enclave/hello.c"),
+            dir.join(&files.source_name),
+        ],
+        &[dir],
+        &config,
+    )
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
         include_str!("../../../sdk/include/secGear/secgear_log.h"),
     ),
     (
+        "secgear_platform.h",
+        include_str!("../../../sdk/include/secGear/secgear_platform.h"),
+    ),
+    (
         "secgear_pthread.edl",
         include_str!("../../../sdk/include/secGear/secgear_pthread.edl"),
     ),

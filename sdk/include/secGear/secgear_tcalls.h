@@ -18,20 +18,8 @@
 extern "C" {
 #endif
 
-/* The same platform checks as secgear_ucalls.h (either may come first). */
-#ifndef SECGEAR_CALLS_PLATFORM_CHECKED
-#define SECGEAR_CALLS_PLATFORM_CHECKED
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "secGear generated code needs a little-endian target"
-#endif
-#ifndef __cplusplus
-_Static_assert(sizeof(void *) == 8 && sizeof(long) == 8 && sizeof(size_t) == 8,
-               "secGear generated code needs an LP64 target");
-_Static_assert(sizeof(wchar_t) == 4, "wchar_t travels as a 32-bit integer");
-_Static_assert(sizeof(bool) == 1 && sizeof(float) == 4 && sizeof(double) == 8,
-               "bool, float and double must have their usual sizes");
-#endif
-#endif
+/* What the generated code assumes of the target. */
+#include "secgear_platform.h"
 
 /*
  * Serves one ECALL: `request` is a reader at the request body, `reply` a

@@ -29,19 +29,7 @@ extern "C" {
  * form only on little-endian LP64 machines with a 4-byte wchar_t: what
  * secGear runs on (x86_64, aarch64, riscv64).
  */
-#ifndef SECGEAR_CALLS_PLATFORM_CHECKED
-#define SECGEAR_CALLS_PLATFORM_CHECKED
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "secGear generated code needs a little-endian target"
-#endif
-#ifndef __cplusplus
-_Static_assert(sizeof(void *) == 8 && sizeof(long) == 8 && sizeof(size_t) == 8,
-               "secGear generated code needs an LP64 target");
-_Static_assert(sizeof(wchar_t) == 4, "wchar_t travels as a 32-bit integer");
-_Static_assert(sizeof(bool) == 1 && sizeof(float) == 4 && sizeof(double) == 8,
-               "bool, float and double must have their usual sizes");
-#endif
-#endif
+#include "secgear_platform.h"
 
 /*
  * Serves one OCALL: `request` is a reader at the request body (the library

@@ -241,11 +241,7 @@ fn deep(s: &StructDef, types: &Types<'_>) -> Vec<String> {
             "sg__count",
         ));
         lines.push("*sg__n = sg__count;".into());
-        lines.push("goto sg__out;".into());
-        lines.push("sg__out:".into());
-        lines.push("return sg__rc;".into());
-        lines.push("}".into());
-        lines.push(String::new());
+        lines.extend(epilogue());
     }
 
     // Encode.
@@ -266,11 +262,7 @@ fn deep(s: &StructDef, types: &Types<'_>) -> Vec<String> {
         ));
         lines.extend(enc_run(&e, &format!("sg__v->{name}"), "sg__count", true));
     }
-    lines.push("goto sg__out;".into());
-    lines.push("sg__out:".into());
-    lines.push("return sg__rc;".into());
-    lines.push("}".into());
-    lines.push(String::new());
+    lines.extend(epilogue());
 
     // Decode.
     lines.push(next());
@@ -346,11 +338,7 @@ fn deep(s: &StructDef, types: &Types<'_>) -> Vec<String> {
             fail("CC_ERROR_SHORT_BUFFER")
         ));
     }
-    lines.push("goto sg__out;".into());
-    lines.push("sg__out:".into());
-    lines.push("return sg__rc;".into());
-    lines.push("}".into());
-    lines.push(String::new());
+    lines.extend(epilogue());
 
     // Commit: plain members are the callee's; data goes into the caller's
     // buffers, which stay the caller's.
@@ -383,4 +371,9 @@ fn deep(s: &StructDef, types: &Types<'_>) -> Vec<String> {
     lines.push(format!("sg__free_{n}(sg__v);"));
     lines.push("}".into());
     lines
+}
+
+/// How every generated codec function ends: one exit, returning its status.
+fn epilogue() -> [String; 5] {
+    ["goto sg__out;", "sg__out:", "return sg__rc;", "}", ""].map(String::from)
 }
