@@ -1,10 +1,12 @@
-//! Rust host bindings of the C helloworld's EDL, for the test in which a
-//! Rust host drives the C enclave built from the same file.
+//! Rust host bindings of the C examples' EDL files, for the tests in which
+//! a Rust host drives the C enclaves built from the same files.
 
 fn main() {
-    let edl = secgear_edl::Builder::new("../../examples/c/helloworld/helloworld.edl")
-        .search_path("../../sdk/include/secGear");
-    if let Err(e) = edl.host() {
-        panic!("{e}");
+    for example in ["helloworld", "seal_data"] {
+        let edl = secgear_edl::Builder::new(format!("../../examples/c/{example}/{example}.edl"))
+            .search_path("../../sdk/include/secGear");
+        if let Err(e) = edl.host() {
+            panic!("{e}");
+        }
     }
 }

@@ -20,6 +20,7 @@ fn build_signed(dir: &Path) -> PathBuf {
         ))],
         &[],
         "product_id = 1\nsecurity_version = 1\ndebug = true\nthreads = 2\nheap_limit = 67108864\n",
+        None,
     )
 }
 

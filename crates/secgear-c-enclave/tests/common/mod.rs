@@ -19,9 +19,15 @@ fn staticlib() -> PathBuf {
 }
 
 /// Compiles `sources` (with `include` directories) into an enclave image in
-/// `dir`, signs it with a fresh key and `config` (enclave.toml text); the
-/// signed image's path.
-pub fn build_signed(dir: &Path, sources: &[PathBuf], include: &[&Path], config: &str) -> PathBuf {
+/// `dir`, signs it with `key` (a fresh one for `None`) and `config`
+/// (enclave.toml text); the signed image's path.
+pub fn build_signed(
+    dir: &Path,
+    sources: &[PathBuf],
+    include: &[&Path],
+    config: &str,
+    key: Option<&Path>,
+) -> PathBuf {
     let image = dir.join("enclave.so");
     let mut gcc = std::process::Command::new("gcc");
     gcc.args([
@@ -45,7 +51,10 @@ pub fn build_signed(dir: &Path, sources: &[PathBuf], include: &[&Path], config: 
         .expect("gcc");
     assert!(status.success(), "gcc failed on {sources:?}");
     let config = secgear_sign::Config::parse(config).expect("config");
-    let key = secgear_sign::generate_key().expect("key");
+    let key = match key {
+        Some(path) => secgear_sign::load_key(path).expect("signing key"),
+        None => secgear_sign::generate_key().expect("key"),
+    };
     let signed =
         secgear_sign::sign(&std::fs::read(&image).expect("image"), &config, &key).expect("sign");
     let path = dir.join("enclave.signed.so");

@@ -59,3 +59,23 @@ done:
     free(mac);
     return (int)ret;
 }
+
+int unseal_blob(uint8_t *blob, uint32_t len, char *data, char *add_text)
+{
+    const uint32_t header = sizeof(cc_enclave_sealed_data_t);
+    if (blob == NULL || len == 0 || len > UINT32_MAX - header) {
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    /* The sealed structure: its 20-byte header, then the sealed body as it came. */
+    cc_enclave_sealed_data_t *sealed = (cc_enclave_sealed_data_t *)calloc(1, header + len);
+    if (sealed == NULL) {
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    sealed->data_body_len = header + len;
+    memcpy(sealed->data_body, blob, len);
+    /* One byte of each 64 stays for the terminator. */
+    uint32_t data_len = 63, add_len = 63;
+    uint32_t ret = cc_enclave_unseal_data(sealed, (uint8_t *)data, &data_len, (uint8_t *)add_text, &add_len);
+    free(sealed);
+    return (int)ret;
+}
