@@ -66,7 +66,7 @@ fn a_rust_host_calls_a_c_enclave_which_seals_draws_randomness_and_calls_back() {
     r.finish().expect("nothing else");
     assert_eq!(
         ret, 0,
-        "the enclave's own checks (1 random, 2-4 sealing, 5 OCALL, 6 sandbox)"
+        "the enclave's own checks (1 random, 2-4 and 7 sealing, 5 OCALL, 6 sandbox)"
     );
     assert!(buf.starts_with(b"secgear hello world!\0"), "{buf:?}");
     assert_eq!(*notes.0.lock().expect("notes"), ["secgear hello world!"]);

@@ -46,6 +46,15 @@ static int get_string(char *buf)
         memcmp(plain, data, 15) != 0 || memcmp(mac, aad, 12) != 0) {
         return 3;
     }
+    /* An [out] buffer too small for the data: the original's code, nothing written past it. */
+    uint8_t small[10] = {0};
+    uint32_t small_len = sizeof small;
+    mac_len = sizeof mac;
+    if (cc_enclave_unseal_data(sealed, small, &small_len, mac, &mac_len) != CC_ERROR_SHORT_BUFFER ||
+        small_len != sizeof small) {
+        return 7;
+    }
+    mac_len = sizeof mac;
     sealed->data_body[30] ^= 1;
     if (cc_enclave_unseal_data(sealed, plain, &plain_len, mac, &mac_len) != CC_ERROR_MAC_INVALID) {
         return 4;
