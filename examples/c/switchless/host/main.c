@@ -13,6 +13,66 @@
 
 #define BUF_LEN 32
 
+#define ASYNC_CALLS 300
+
+/* Submits ASYNC_CALLS asynchronous switchless calls, more than the pool
+ * holds: a full pool is answered by collecting finished calls and trying
+ * again; with rollback_to_common a call that found the pool full ran as a
+ * normal ECALL (task_id -1). Every result is checked. */
+static int run_async(cc_enclave_t *context)
+{
+    static char bufs[ASYNC_CALLS][BUF_LEN];
+    static int rets[ASYNC_CALLS];
+    static int ids[ASYNC_CALLS];
+    int submitted = 0, collected = 0, rolled_back = 0, pool_full = 0;
+    memset(ids, 0xff, sizeof(ids));
+    while (collected + rolled_back < ASYNC_CALLS) {
+        if (submitted < ASYNC_CALLS) {
+            cc_enclave_result_t res = get_string_switchless_async(context, &ids[submitted], &rets[submitted],
+                                                                  bufs[submitted]);
+            if (res == CC_SUCCESS) {
+                rolled_back += ids[submitted] == -1;
+                submitted++;
+                continue;
+            }
+            if (res != CC_ERROR_SWITCHLESS_TASK_POOL_FULL) {
+                printf("Asynchronous invocation failed, ret=%x\n", res);
+                return -1;
+            }
+            pool_full++;
+        }
+        /* Collect what has finished. */
+        for (int i = 0; i < submitted; i++) {
+            if (ids[i] < 0) {
+                continue;
+            }
+            cc_enclave_result_t res = cc_sl_get_async_result(context, ids[i], &rets[i]);
+            if (res == CC_ERROR_SWITCHLESS_ASYNC_TASK_UNFINISHED) {
+                continue;
+            }
+            if (res != CC_SUCCESS) {
+                printf("get result error:%x, index:%d\n", res, i);
+                return -1;
+            }
+            ids[i] = -2;
+            collected++;
+        }
+    }
+    for (int i = 0; i < ASYNC_CALLS; i++) {
+        if (rets[i] != 0 || strcmp(bufs[i], "secgear hello world!") != 0) {
+            printf("get result buffer err:%s, index:%d\n", bufs[i], i);
+            return -1;
+        }
+    }
+    if (pool_full + rolled_back == 0) {
+        printf("the pool never filled\n");
+        return -1;
+    }
+    printf("async: %d calls answered (%s)\n", ASYNC_CALLS,
+           rolled_back > 0 ? "a full pool ran them as normal calls" : "a full pool made them wait");
+    return 0;
+}
+
 int main(void)
 {
     int retval = 0;
@@ -66,6 +126,10 @@ int main(void)
         printf("shared_buf: %s\n", shared_buf);
     }
 
+    if (run_async(&context) != 0) {
+        printf("Async ecall error\n");
+    }
+
     res = cc_free_shared_memory(&context, shared_buf);
     if (res != CC_SUCCESS) {
         printf("Free shared memory failed:%x.\n", res);
@@ -73,6 +137,23 @@ int main(void)
 
 error:
     res = cc_enclave_destroy(&context);
+    if (res != CC_SUCCESS) {
+        printf("Destroy enclave error\n");
+        return res;
+    }
+
+    /* Again, with calls on a full pool rolled back to normal ECALLs. */
+    sl_cfg.rollback_to_common = 1;
+    cc_enclave_t rollback = {0};
+    res = cc_enclave_create(real_p, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, &features, 1, &rollback);
+    if (res != CC_SUCCESS) {
+        printf("Create enclave error\n");
+        return res;
+    }
+    if (run_async(&rollback) != 0) {
+        printf("Async ecall error\n");
+    }
+    res = cc_enclave_destroy(&rollback);
     if (res != CC_SUCCESS) {
         printf("Destroy enclave error\n");
     }
