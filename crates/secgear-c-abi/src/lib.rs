@@ -198,9 +198,11 @@ pub unsafe extern "C" fn sg_get(reader: *mut SgReader, out: *mut c_void, len: us
     guarded(|| {
         // SAFETY: forwarded contract.
         let (r, out) = unsafe { (reader_mut(reader)?, bytes_mut(out, len)?) };
-        let taken = r.read(|r| r.take(len).map(<[u8]>::to_vec))?;
-        out.copy_from_slice(&taken);
-        Ok(())
+        // Straight into the caller's memory: a failed read writes nothing.
+        r.read(|r| {
+            out.copy_from_slice(r.take(len)?);
+            Ok(())
+        })
     })
 }
 
@@ -233,17 +235,16 @@ pub unsafe extern "C" fn sg_get_seq_into(
         let len = byte_len(count, elem_size)?;
         // SAFETY: forwarded contract.
         let (r, out) = unsafe { (reader_mut(reader)?, bytes_mut(out, len)?) };
-        let taken = r.read(|r| {
+        r.read(|r| {
             let found: u64 = r.get()?;
             if found != count {
                 return Err(Error::malformed(format!(
                     "peer sent {found} elements for a region of {count}"
                 )));
             }
-            r.take(len).map(<[u8]>::to_vec)
-        })?;
-        out.copy_from_slice(&taken);
-        Ok(())
+            out.copy_from_slice(r.take(len)?);
+            Ok(())
+        })
     })
 }
 

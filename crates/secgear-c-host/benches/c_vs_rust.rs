@@ -1,0 +1,145 @@
+//! A C host (libsecgear.so, the generated C stubs) against a Rust host
+//! (secgear-host, the generated Rust client) in one run: empty ECALLs,
+//! normal and switchless, on the same enclave image. Prints a table:
+//! `cargo bench -p secgear-c-host --bench c_vs_rust`.
+//!
+//! The two hosts run one after the other, each with its own enclave, so
+//! nothing else spins while either is measured.
+
+use secgear_host::{Enclave, SwitchlessConfig, TeeType};
+use secgear_sim_tests::edl;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const CALLS: usize = 20_000;
+const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/secGear");
+
+struct NoHost;
+impl edl::Untrusted for NoHost {
+    fn host_double(&self, x: i32) -> i32 {
+        x * 2
+    }
+    fn host_thread_id(&self) -> u64 {
+        0
+    }
+    fn host_empty(&self) {}
+    fn host_thread_id_sw(&self) -> u64 {
+        0
+    }
+    fn host_empty_sw(&self) {}
+}
+
+fn p50(mut f: impl FnMut()) -> Duration {
+    for _ in 0..CALLS / 10 {
+        f();
+    }
+    let mut samples: Vec<Duration> = (0..CALLS)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    samples.sort();
+    samples[CALLS / 2]
+}
+
+fn rust_host(state: &Path) -> (Duration, Duration) {
+    let enclave = Enclave::builder(secgear_sim_tests::ENCLAVE_IMAGE)
+        .tee(TeeType::Sim)
+        .debug(true)
+        .options(secgear_host::SimOptions::default().state_dir(state))
+        .switchless(SwitchlessConfig::default())
+        .ocalls(edl::Ocalls(NoHost))
+        .create()
+        .expect("create");
+    let c = edl::Client::new(&enclave);
+    let normal = p50(|| c.empty().expect("empty"));
+    let switchless = p50(|| c.sw_empty().expect("sw_empty"));
+    drop(c);
+    enclave.destroy().expect("destroy");
+    (normal, switchless)
+}
+
+/// Where cargo put libsecgear.so for this bench.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("exe");
+    let deps = exe.parent().expect("target/<profile>/deps/<bench>");
+    [deps, deps.parent().unwrap_or(deps)]
+        .into_iter()
+        .find(|d| d.join("libsecgear.so").exists())
+        .expect("libsecgear.so next to the bench")
+        .to_path_buf()
+}
+
+fn c_host(work: &Path, state: &Path) -> (Duration, Duration) {
+    let edl_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../secgear-sim-tests/tests.edl");
+    let compiled =
+        secgear_edl::compile_file(&edl_file, &secgear_edl::Options::default()).expect("edl");
+    let files = compiled
+        .generate_c(
+            secgear_edl::Side::Host,
+            &secgear_edl::CGenOptions {
+                stem: "tests".into(),
+                source_name: "tests.edl".into(),
+            },
+        )
+        .expect("generate");
+    std::fs::write(work.join(&files.header_name), &files.header).expect("header");
+    std::fs::write(work.join(&files.source_name), &files.source).expect("source");
+    let program = work.join("bench");
+    let lib = lib_dir();
+    let status = std::process::Command::new("gcc")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-I", INCLUDE, "-I"])
+        .arg(work)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/c/bench.c"))
+        .arg(work.join(&files.source_name))
+        .arg("-L")
+        .arg(&lib)
+        .arg("-lsecgear")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-o")
+        .arg(&program)
+        .status()
+        .expect("gcc");
+    assert!(status.success(), "gcc failed");
+    let out = std::process::Command::new(&program)
+        .arg(secgear_sim_tests::ENCLAVE_IMAGE)
+        .arg(CALLS.to_string())
+        .env("SECGEAR_SIM_STATE_DIR", state)
+        .env("SECGEAR_LOG", "warn")
+        .output()
+        .expect("run the C bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "C bench failed: {stdout}");
+    let value = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_nanos)
+            .unwrap_or_else(|| panic!("no {key} in {stdout}"))
+    };
+    (value("normal_p50_ns="), value("switchless_p50_ns="))
+}
+
+fn main() {
+    let work = tempfile::tempdir().expect("dir");
+    let state = work.path().join("sim");
+    let (rust_normal, rust_sw) = rust_host(&state);
+    let (c_normal, c_sw) = c_host(work.path(), &state);
+    println!("| empty ECALL, {CALLS} calls | Rust host p50 | C host p50 | C / Rust | target |");
+    println!("|---|---:|---:|---:|---|");
+    for (label, rust, c) in [
+        ("normal", rust_normal, c_normal),
+        ("switchless", rust_sw, c_sw),
+    ] {
+        let ratio = c.as_secs_f64() / rust.as_secs_f64();
+        println!(
+            "| {label} | {:.2} µs | {:.2} µs | {ratio:.2} | C ≤ 1.10 × Rust ({}) |",
+            rust.as_secs_f64() * 1e6,
+            c.as_secs_f64() * 1e6,
+            if ratio <= 1.10 { "met" } else { "missed" }
+        );
+    }
+}
