@@ -53,10 +53,13 @@ fn rust_host(state: &Path) -> (Duration, Duration) {
         .ocalls(edl::Ocalls(NoHost))
         .create()
         .expect("create");
-    let c = edl::Client::new(&enclave);
-    let normal = p50(|| c.empty().expect("empty"));
-    let switchless = p50(|| c.sw_empty().expect("sw_empty"));
-    drop(c);
+    let (normal, switchless) = {
+        let c = edl::Client::new(&enclave);
+        (
+            p50(|| c.empty().expect("empty")),
+            p50(|| c.sw_empty().expect("sw_empty")),
+        )
+    };
     enclave.destroy().expect("destroy");
     (normal, switchless)
 }
