@@ -3,9 +3,9 @@
 //! gcc with pkg-config flags, `secgear keygen`/`sign` — and run on the
 //! simulation TEE, their output compared with the original examples'.
 //!
-//! The libraries come from the same target directory as this test's
-//! `secgear` binary: `cargo test --workspace` builds them; a stale one is
-//! refused with the command that rebuilds it.
+//! The libraries are built into the same target directory as this test's
+//! `secgear` binary, as `cargo build --release --workspace` puts them next
+//! to `target/release/secgear`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,30 +16,30 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Fails unless each library is at least as new as its crate's sources.
-fn require_fresh_libraries() {
+/// Builds the two C libraries next to this test's `secgear` binary, where
+/// `secgear sdk install` takes them from. `cargo test` builds neither the
+/// staticlib nor, for this package, the cdylib; cargo holds no lock while
+/// tests run, so the test asks it.
+fn build_libraries() {
     let bin_dir = Path::new(SECGEAR).parent().expect("target/<profile>");
-    for (lib, krate) in [
-        ("libsecgear.so", "secgear-c-host"),
-        ("libsecgear_tee.a", "secgear-c-enclave"),
-    ] {
-        let built = std::fs::metadata(bin_dir.join(lib))
-            .and_then(|m| m.modified())
-            .unwrap_or_else(|_| panic!("{lib} is missing: run `cargo build -p {krate}` (cargo test --workspace builds it)"));
-        let src = workspace().join("crates").join(krate).join("src");
-        for entry in std::fs::read_dir(&src).expect("src") {
-            let modified = entry
-                .expect("entry")
-                .metadata()
-                .and_then(|m| m.modified())
-                .expect("mtime");
-            assert!(
-                modified <= built,
-                "{lib} is older than {}: run `cargo build -p {krate}`",
-                src.display()
-            );
-        }
+    let mut cargo = Command::new(option_env!("CARGO").unwrap_or("cargo"));
+    cargo.args([
+        "build",
+        "--quiet",
+        "-p",
+        "secgear-c-host",
+        "-p",
+        "secgear-c-enclave",
+        "--lib",
+    ]);
+    if bin_dir.file_name().is_some_and(|n| n == "release") {
+        cargo.arg("--release");
     }
+    let status = cargo
+        .env("CARGO_TARGET_DIR", bin_dir.parent().expect("target"))
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "cargo build of the C libraries failed");
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -64,7 +64,7 @@ fn pkg_config(prefix: &Path, args: &[&str]) -> Vec<String> {
 
 /// Builds `examples/c/<name>` by the recipe and runs its host; its stdout.
 fn build_and_run(name: &str) -> String {
-    require_fresh_libraries();
+    build_libraries();
     let work = tempfile::tempdir().expect("dir");
     let (p, generated, src) = (
         work.path().join("sdk"),

@@ -8,14 +8,24 @@ pub const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/includ
 /// What the Rust staticlib needs from the system (`--print native-static-libs`).
 const NATIVE_LIBS: [&str; 6] = ["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl"];
 
+/// libsecgear_tee.a, built for this test's profile. `cargo test` links
+/// the crate into its tests as an rlib and leaves the staticlib unbuilt, so
+/// the test asks cargo for it (cargo holds no lock while tests run).
 fn staticlib() -> PathBuf {
     let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<test>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .map(|d| d.join("libsecgear_tee.a"))
-        .find(|p| p.exists())
-        .expect("libsecgear_tee.a next to the test")
+    // <target>/<profile>/deps/<test>
+    let profile_dir = exe.ancestors().nth(2).expect("target/<profile>");
+    let mut cargo = std::process::Command::new(option_env!("CARGO").unwrap_or("cargo"));
+    cargo.args(["build", "--quiet", "-p", "secgear-c-enclave", "--lib"]);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        cargo.arg("--release");
+    }
+    let status = cargo
+        .env("CARGO_TARGET_DIR", profile_dir.parent().expect("target"))
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "cargo build -p secgear-c-enclave failed");
+    profile_dir.join("libsecgear_tee.a")
 }
 
 /// Compiles `sources` (with `include` directories) into an enclave image in
