@@ -13,8 +13,8 @@ use std::sync::Arc;
 pub(crate) struct Context {
     pub(crate) enclave: Enclave,
     pub(crate) ocalls: Arc<CallerOcalls>,
-    pub(crate) pending: crate::asynchronous::Pending,
-    pub(crate) shared: crate::shared::SharedBuffers,
+    pub(crate) pending: crate::tables::Pending,
+    pub(crate) shared: crate::tables::SharedBuffers,
 }
 
 /// Which backend an `enclave_type_t` asks for. `AUTO_ENCLAVE_TYPE` is the

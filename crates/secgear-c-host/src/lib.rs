@@ -15,6 +15,7 @@ mod logging;
 pub mod ocalls;
 mod shared;
 mod status;
+mod tables;
 pub mod types;
 
 pub use asynchronous::{cc_sl_get_async_result, sg_ecall_async};

@@ -6,25 +6,7 @@
 use crate::enclave::with_enclave;
 use crate::types::cc_enclave_t;
 use secgear_abi::{Error, ErrorCode};
-use secgear_host::SharedParts;
-use std::collections::HashMap;
 use std::ffi::c_void;
-use std::sync::Mutex;
-
-/// A buffer C holds, and the address the enclave knows its start by.
-type Held = (SharedParts, u64);
-
-/// The buffers C holds, by their host address.
-#[derive(Default)]
-pub(crate) struct SharedBuffers(Mutex<HashMap<usize, Held>>);
-
-impl SharedBuffers {
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, HashMap<usize, Held>>, Error> {
-        self.0
-            .lock()
-            .map_err(|_| Error::new(ErrorCode::BadState, "shared-memory table poisoned"))
-    }
-}
 
 /// `size` bytes of memory shared with the enclave (zeroed), or NULL with a
 /// log line saying why (no switchless feature, zero size, arena full).
