@@ -44,6 +44,35 @@ pub enum BaseType {
 }
 
 impl BaseType {
+    /// The C size of a built-in type on the LP64 targets secGear supports;
+    /// `None` for `long double` (16 bytes in C, 8 on the wire) and for types
+    /// EDL does not size.
+    pub fn lp64_size(&self) -> Option<u64> {
+        Some(match self {
+            BaseType::Char
+            | BaseType::SignedChar
+            | BaseType::UnsignedChar
+            | BaseType::Int8
+            | BaseType::UInt8 => 1,
+            BaseType::Short | BaseType::UnsignedShort | BaseType::Int16 | BaseType::UInt16 => 2,
+            BaseType::Int
+            | BaseType::UnsignedInt
+            | BaseType::Int32
+            | BaseType::UInt32
+            | BaseType::Float
+            | BaseType::WcharT => 4,
+            BaseType::Long
+            | BaseType::UnsignedLong
+            | BaseType::LongLong
+            | BaseType::UnsignedLongLong
+            | BaseType::Int64
+            | BaseType::UInt64
+            | BaseType::SizeT
+            | BaseType::Double => 8,
+            _ => return None,
+        })
+    }
+
     pub fn is_integer(&self) -> bool {
         !matches!(
             self,

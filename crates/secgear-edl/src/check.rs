@@ -233,32 +233,13 @@ fn check_type_def(t: &TypeDef, types: &TypeTable<'_>, diags: &mut Diagnostics) {
 /// it lives on the callee's stack.
 const MAX_FIXED_BYTES: u64 = 1 << 20;
 
-/// The byte size of a built-in base type, where EDL knows it.
+/// The byte size of a built-in base type on the wire, where EDL knows it
+/// (`long double` travels as a double).
 fn builtin_size(b: &BaseType) -> Option<u64> {
-    Some(match b {
-        BaseType::Char
-        | BaseType::SignedChar
-        | BaseType::UnsignedChar
-        | BaseType::Int8
-        | BaseType::UInt8 => 1,
-        BaseType::Short | BaseType::UnsignedShort | BaseType::Int16 | BaseType::UInt16 => 2,
-        BaseType::Int
-        | BaseType::UnsignedInt
-        | BaseType::Int32
-        | BaseType::UInt32
-        | BaseType::Float => 4,
-        BaseType::WcharT => 4,
-        BaseType::Long
-        | BaseType::UnsignedLong
-        | BaseType::LongLong
-        | BaseType::UnsignedLongLong
-        | BaseType::Int64
-        | BaseType::UInt64
-        | BaseType::SizeT
-        | BaseType::Double
-        | BaseType::LongDouble => 8,
-        _ => return None,
-    })
+    match b {
+        BaseType::LongDouble => Some(8),
+        b => b.lp64_size(),
+    }
 }
 
 /// Types that contain themselves, by value or through deep-copied pointers,

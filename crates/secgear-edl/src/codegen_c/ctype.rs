@@ -182,7 +182,7 @@ impl<'p> Types<'p> {
                 let one = match &m.ty.base {
                     BaseType::Struct(n) => self.struct_min_wire(n),
                     BaseType::Enum(n) => self.enum_width(n).unwrap_or(1) as u64,
-                    b => builtin_size(b).unwrap_or(1),
+                    b => b.lp64_size().unwrap_or(1),
                 };
                 m.dims.iter().fold(one, |acc, d| match d {
                     Dim::Num(n) => acc.saturating_mul(*n),
@@ -213,33 +213,6 @@ fn enum_width(e: &EnumDef, known: &mut HashMap<String, i128>) -> usize {
     } else {
         8
     }
-}
-
-/// Sizes of the built-in types on the LP64 targets the headers require.
-pub fn builtin_size(b: &BaseType) -> Option<u64> {
-    Some(match b {
-        BaseType::Char
-        | BaseType::SignedChar
-        | BaseType::UnsignedChar
-        | BaseType::Int8
-        | BaseType::UInt8 => 1,
-        BaseType::Short | BaseType::UnsignedShort | BaseType::Int16 | BaseType::UInt16 => 2,
-        BaseType::Int
-        | BaseType::UnsignedInt
-        | BaseType::Int32
-        | BaseType::UInt32
-        | BaseType::Float
-        | BaseType::WcharT => 4,
-        BaseType::Long
-        | BaseType::UnsignedLong
-        | BaseType::LongLong
-        | BaseType::UnsignedLongLong
-        | BaseType::Int64
-        | BaseType::UInt64
-        | BaseType::SizeT
-        | BaseType::Double => 8,
-        _ => return None,
-    })
 }
 
 /// `[const] base` with `stars` levels of pointer.
