@@ -8,26 +8,15 @@
 
 use secgear_host::{Enclave, SwitchlessConfig, TeeType};
 use secgear_sim_tests::edl;
-use std::path::{Path, PathBuf};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const CALLS: usize = 20_000;
-const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/secGear");
 
-struct NoHost;
-impl edl::Untrusted for NoHost {
-    fn host_double(&self, x: i32) -> i32 {
-        x * 2
-    }
-    fn host_thread_id(&self) -> u64 {
-        0
-    }
-    fn host_empty(&self) {}
-    fn host_thread_id_sw(&self) -> u64 {
-        0
-    }
-    fn host_empty_sw(&self) {}
-}
+use secgear_sim_tests::QuietHost;
 
 fn p50(mut f: impl FnMut()) -> Duration {
     for _ in 0..CALLS / 10 {
@@ -50,7 +39,7 @@ fn rust_host(state: &Path) -> (Duration, Duration) {
         .debug(true)
         .options(secgear_host::SimOptions::default().state_dir(state))
         .switchless(SwitchlessConfig::default())
-        .ocalls(edl::Ocalls(NoHost))
+        .ocalls(edl::Ocalls(QuietHost))
         .create()
         .expect("create");
     let (normal, switchless) = {
@@ -64,48 +53,10 @@ fn rust_host(state: &Path) -> (Duration, Duration) {
     (normal, switchless)
 }
 
-/// Where cargo put libsecgear.so for this bench.
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<bench>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .find(|d| d.join("libsecgear.so").exists())
-        .expect("libsecgear.so next to the bench")
-        .to_path_buf()
-}
-
 fn c_host(work: &Path, state: &Path) -> (Duration, Duration) {
-    let edl_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../secgear-sim-tests/tests.edl");
-    let compiled =
-        secgear_edl::compile_file(&edl_file, &secgear_edl::Options::default()).expect("edl");
-    let files = compiled
-        .generate_c(
-            secgear_edl::Side::Host,
-            &secgear_edl::CGenOptions {
-                stem: "tests".into(),
-                source_name: "tests.edl".into(),
-            },
-        )
-        .expect("generate");
-    std::fs::write(work.join(&files.header_name), &files.header).expect("header");
-    std::fs::write(work.join(&files.source_name), &files.source).expect("source");
+    let stubs = common::test_enclave_stubs(work);
     let program = work.join("bench");
-    let lib = lib_dir();
-    let status = std::process::Command::new("gcc")
-        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-I", INCLUDE, "-I"])
-        .arg(work)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/c/bench.c"))
-        .arg(work.join(&files.source_name))
-        .arg("-L")
-        .arg(&lib)
-        .arg("-lsecgear")
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-o")
-        .arg(&program)
-        .status()
-        .expect("gcc");
-    assert!(status.success(), "gcc failed");
+    common::compile("bench", &[work.to_path_buf(), stubs], &["-O2"], &program);
     let out = std::process::Command::new(&program)
         .arg(secgear_sim_tests::ENCLAVE_IMAGE)
         .arg(CALLS.to_string())

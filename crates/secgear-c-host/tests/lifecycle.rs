@@ -5,18 +5,7 @@
 
 use std::path::PathBuf;
 
-const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/secGear");
-
-/// Where cargo put the cdylib: `<target>/<profile>/deps` for tests.
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<test>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .find(|d| d.join("libsecgear.so").exists())
-        .expect("libsecgear.so next to the test")
-        .to_path_buf()
-}
+mod common;
 
 /// Compiles `c/<name>.c`, runs it on the test enclave; (stdout, stderr),
 /// after checking that it succeeded.
@@ -28,28 +17,7 @@ fn run_c(name: &str) -> (String, String) {
 fn run_c_with(name: &str, extra: &[PathBuf]) -> (String, String) {
     let dir = tempfile::tempdir().expect("dir");
     let program = dir.path().join(name);
-    let source = format!("{}/c/{name}.c", env!("CARGO_MANIFEST_DIR"));
-    let lib = lib_dir();
-    let mut gcc = std::process::Command::new("gcc");
-    for path in extra {
-        if path.is_dir() {
-            gcc.arg("-I").arg(path);
-        } else {
-            gcc.arg(path);
-        }
-    }
-    let status = gcc
-        .args(["-Wall", "-Wextra", "-Werror", "-I", INCLUDE])
-        .arg(&source)
-        .arg("-L")
-        .arg(&lib)
-        .arg("-lsecgear")
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-o")
-        .arg(&program)
-        .status()
-        .expect("gcc");
-    assert!(status.success(), "gcc failed on {source}");
+    common::compile(name, extra, &[], &program);
     let out = std::process::Command::new(&program)
         .arg(secgear_sim_tests::ENCLAVE_IMAGE)
         .env("SECGEAR_SIM_STATE_DIR", dir.path().join("sim"))
@@ -116,23 +84,7 @@ fn a_c_host_creates_and_destroys_enclaves_and_bad_calls_get_the_original_codes()
 #[test]
 fn a_c_host_drives_a_rust_enclave_through_stubs_generated_from_its_edl() {
     let generated = tempfile::tempdir().expect("dir");
-    let edl = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../secgear-sim-tests/tests.edl"
-    ));
-    let compiled = secgear_edl::compile_file(&edl, &secgear_edl::Options::default()).expect("read");
-    let files = compiled
-        .generate_c(
-            secgear_edl::Side::Host,
-            &secgear_edl::CGenOptions {
-                stem: "tests".into(),
-                source_name: "tests.edl".into(),
-            },
-        )
-        .expect("generate");
-    std::fs::write(generated.path().join(&files.header_name), &files.header).expect("header");
-    let source = generated.path().join(&files.source_name);
-    std::fs::write(&source, &files.source).expect("source");
+    let source = common::test_enclave_stubs(generated.path());
     let (stdout, _) = run_c_with("generated_host", &[generated.path().to_path_buf(), source]);
     for line in [
         "add(2, 3) = 5",

@@ -16,20 +16,7 @@ use std::time::{Duration, Instant};
 const CHILD_ENV: &str = "SECGEAR_BENCH_PINGPONG_CHILD";
 const SPIN_CHILD_ENV: &str = "SECGEAR_BENCH_SPIN_CHILD";
 
-struct NoHost;
-impl edl::Untrusted for NoHost {
-    fn host_double(&self, x: i32) -> i32 {
-        x * 2
-    }
-    fn host_thread_id(&self) -> u64 {
-        0
-    }
-    fn host_empty(&self) {}
-    fn host_thread_id_sw(&self) -> u64 {
-        0
-    }
-    fn host_empty_sw(&self) {}
-}
+use secgear_sim_tests::QuietHost;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -196,7 +183,7 @@ fn main() {
                     .max_message(4 << 20)
                     .state_dir(state.path().join("sim")),
             )
-            .ocalls(edl::Ocalls(NoHost))
+            .ocalls(edl::Ocalls(QuietHost))
             .create()
             .expect("create")
     };
@@ -420,7 +407,7 @@ fn make_switchless(
         .threads(2)
         .options(secgear_host::SimOptions::default().state_dir(state.path().join("sim")))
         .switchless(config)
-        .ocalls(edl::Ocalls(NoHost))
+        .ocalls(edl::Ocalls(QuietHost))
         .create()
         .expect("create a switchless enclave");
     Arc::new(enclave)
