@@ -12,25 +12,14 @@ use secgear_sim_tests::edl;
 #[path = "../tests/common/mod.rs"]
 mod common;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const CALLS: usize = 20_000;
 
 use secgear_sim_tests::QuietHost;
 
-fn p50(mut f: impl FnMut()) -> Duration {
-    for _ in 0..CALLS / 10 {
-        f();
-    }
-    let mut samples: Vec<Duration> = (0..CALLS)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    samples.sort();
-    samples[CALLS / 2]
+fn p50(f: impl FnMut()) -> Duration {
+    secgear_sim_tests::measure::latencies(CALLS, f).0
 }
 
 fn rust_host(state: &Path) -> (Duration, Duration) {

@@ -17,29 +17,10 @@ const CHILD_ENV: &str = "SECGEAR_BENCH_PINGPONG_CHILD";
 const SPIN_CHILD_ENV: &str = "SECGEAR_BENCH_SPIN_CHILD";
 
 use secgear_sim_tests::QuietHost;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+use secgear_sim_tests::measure::{latencies, percentile};
 
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
-}
-
-/// Times `n` calls one by one: (p50, p99).
-fn latencies(n: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    for _ in 0..n / 10 {
-        f();
-    }
-    let mut samples: Vec<Duration> = (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    samples.sort();
-    (percentile(&samples, 0.5), percentile(&samples, 0.99))
 }
 
 /// Calls per second with `threads` callers for `period`; each `round`

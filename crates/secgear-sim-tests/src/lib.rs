@@ -5,6 +5,32 @@ pub mod edl {
     secgear_abi::include_host!("tests");
 }
 
+/// How the benchmarks time calls.
+pub mod measure {
+    use std::time::{Duration, Instant};
+
+    /// The `p` quantile of sorted samples.
+    pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    }
+
+    /// Times `n` calls one by one, after `n / 10` untimed: (p50, p99).
+    pub fn latencies(n: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+        for _ in 0..n / 10 {
+            f();
+        }
+        let mut samples: Vec<Duration> = (0..n)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect();
+        samples.sort();
+        (percentile(&samples, 0.5), percentile(&samples, 0.99))
+    }
+}
+
 /// Host functions that answer at once, for measuring calls (the benchmarks).
 pub struct QuietHost;
 
