@@ -264,7 +264,9 @@ pub unsafe extern "C" fn sg_get_seq_alloc(
         }
         // SAFETY: forwarded contract.
         let r = unsafe { reader_mut(reader)? };
-        let (found, data) = r.read(|r| {
+        // Copied once, from the message into the malloc'd buffer; a failure
+        // (malformed count, no memory) consumes nothing.
+        let (found, buf) = r.read(|r| {
             let found: u64 = r.get()?;
             // A count the message cannot hold is malformed, as the Rust
             // reader says, whatever its size in bytes.
@@ -275,21 +277,24 @@ pub unsafe extern "C" fn sg_get_seq_alloc(
                 )));
             }
             let len = byte_len(found, elem_size)?;
-            Ok((found, r.take(len)?.to_vec()))
+            let total = len
+                .checked_add(extra)
+                .ok_or_else(|| Error::bad_parameters("sequence too large"))?;
+            let data = r.take(len)?;
+            // SAFETY: malloc of at least one byte; checked below.
+            let buf = unsafe { libc::malloc(total.max(1)) }.cast::<u8>();
+            if buf.is_null() {
+                return Err(Error::new(ErrorCode::OutOfMemory, "malloc failed"));
+            }
+            // SAFETY: `buf` holds `total` bytes: the data, then `extra` zeroed.
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.as_ptr(), buf, len);
+                std::ptr::write_bytes(buf.add(len), 0, extra);
+            }
+            Ok((found, buf))
         })?;
-        let total = data
-            .len()
-            .checked_add(extra)
-            .ok_or_else(|| Error::bad_parameters("sequence too large"))?;
-        // SAFETY: malloc of at least one byte; checked below.
-        let buf = unsafe { libc::malloc(total.max(1)) }.cast::<u8>();
-        if buf.is_null() {
-            return Err(Error::new(ErrorCode::OutOfMemory, "malloc failed"));
-        }
-        // SAFETY: `buf` holds `total` bytes: the data, then `extra` zeroed.
+        // SAFETY: both outputs checked non-null and aligned, writable per the contract.
         unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len());
-            std::ptr::write_bytes(buf.add(data.len()), 0, extra);
             out.write(buf.cast());
             count.write(found);
         }
