@@ -51,6 +51,23 @@ macro_rules! error_codes {
 
 error_codes! {
     InvalidCmd = 0x1, "invalid command";
+    SecChlInvalidConn = 0x40, "secure channel: invalid connection kit";
+    SecChlLenNotEnough = 0x41, "secure channel: output buffer too short";
+    SecChlEncryptedLenInvalid = 0x42, "secure channel: invalid ciphertext length";
+    SecChlDecryptSessionIdInvalid = 0x43, "secure channel: ciphertext of another session";
+    SecChlSendMsg = 0x45, "secure channel: sending a message failed";
+    SecChlWaitingRecvMsg = 0x46, "secure channel: no reply in time";
+    SecChlRecvMsgLenInvalid = 0x47, "secure channel: invalid received message";
+    SecChlGetSvrPubkey = 0x48, "secure channel: the server refused the handshake";
+    SecChlGetPeerExchParam = 0x4A, "secure channel: invalid handshake message";
+    SecChlEncrypt = 0x52, "secure channel: encryption failed";
+    SecChlDecrypt = 0x53, "secure channel: decryption failed";
+    SecChlSvrInit = 0x55, "secure channel: server not initialised";
+    SecChlNotReady = 0x56, "secure channel: not established";
+    SecChlCliNumExceedMaxLimit = 0x57, "secure channel: too many clients";
+    SecChlInitVerifyReport = 0x5A, "secure channel: cannot set up evidence verification";
+    SecChlInvalidReport = 0x5B, "secure channel: the enclave's evidence was refused";
+    SecChlInvalidSession = 0x5D, "secure channel: unknown session";
     ServiceNotExist = 0x2, "service does not exist";
     EnclaveLost = 0x3, "enclave lost";
     EnclaveMaximum = 0x4, "maximum number of enclaves reached";

@@ -50,6 +50,11 @@ pub mod builtin {
     /// A secure-channel handshake frame (`Vec<u8>`) in; the enclave's
     /// answer (`Vec<u8>`, concatenated frames) out. See `secgear-channel`.
     pub const CHANNEL_HANDSHAKE: u32 = 2;
+    /// A client's CLOSE record for a secure-channel session (`Vec<u8>`) in;
+    /// nothing out. The C server library relays it (the original's DESTROY);
+    /// any other record is refused, unopened, since application data goes to
+    /// the application's own ECALLs.
+    pub const CHANNEL_CLOSE: u32 = 3;
 }
 
 const KIND_REPLY: u8 = 3;

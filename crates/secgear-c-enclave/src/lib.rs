@@ -4,15 +4,18 @@
 //! Rust enclave (sandbox, slots, switchless workers, sealing). The
 //! application's enclave code gets the original's enclave API: sealing
 //! (`secgear_dataseal.h`), randomness (`secgear_random.h`), memory checks
-//! (`memory_check.h`) and `PrintInfo`.
+//! (`memory_check.h`), `PrintInfo`, and the enclave's end of the secure
+//! channel (`secure_channel_enclave.h`).
 //!
 //! Every entry point checks its pointers and never unwinds into C.
 
 mod calls;
+mod channel;
 mod memory;
 mod seal;
 
 pub use calls::{sg_enclave_main, sg_ocall, sg_print_info};
+pub use channel::{cc_sec_chl_enclave_decrypt, cc_sec_chl_enclave_encrypt};
 pub use memory::{
     cc_enclave_generate_random, cc_enclave_memory_in_enclave, cc_enclave_memory_out_enclave,
 };

@@ -8,6 +8,7 @@
 
 mod asynchronous;
 mod calls;
+mod channel;
 mod enclave;
 mod ffi;
 mod lock;
@@ -20,6 +21,7 @@ pub mod types;
 
 pub use asynchronous::{cc_sl_get_async_result, sg_ecall_async};
 pub use calls::sg_ecall;
+pub use channel::sg_channel_relay;
 pub use enclave::{cc_enclave_create, cc_enclave_destroy};
 pub use ocalls::{SgOcallFn, SgOcallTable};
 /// The message functions generated code calls, exported from this library too.

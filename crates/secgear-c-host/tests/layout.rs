@@ -10,9 +10,14 @@ const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/se
 
 fn static_asserts() -> String {
     let mut c = String::from(
-        "#include <stddef.h>\n#include \"enclave.h\"\n#include \"status.h\"\n#include \"secgear_uswitchless.h\"\n",
+        "#include <stddef.h>\n#include \"enclave.h\"\n#include \"status.h\"\n#include \"secgear_uswitchless.h\"\n\
+         #include \"secure_channel_client.h\"\n#include \"secure_channel_host.h\"\n",
     );
-    for (expr, value) in secgear::types::layout_facts() {
+    let facts = secgear::types::layout_facts()
+        .into_iter()
+        .chain(csecure_channel::types::layout_facts())
+        .chain(usecure_channel::types::layout_facts());
+    for (expr, value) in facts {
         writeln!(
             c,
             "_Static_assert({expr} == {value}ULL, \"{expr} is {value} in libsecgear\");"

@@ -123,6 +123,14 @@ impl SessionTable {
             .count()
     }
 
+    /// The session whose [`wire::short_id`] is `short`.
+    pub fn session_with_short_id(&self, short: u64) -> Option<SessionId> {
+        self.sessions
+            .keys()
+            .find(|id| wire::short_id(id) == short)
+            .copied()
+    }
+
     /// Drops sessions idle for longer than the timeout, and handshakes
     /// older than the handshake timeout.
     pub fn expire(&mut self, now: Instant) {
@@ -169,8 +177,9 @@ impl SessionTable {
                     .write_message(&[], &mut reply)
                     .map_err(noise::handshake_error(NoiseStep::Message))?;
                 reply.truncate(n);
+                // Distinct short ids too: the C API names sessions by them.
                 let mut id = random_session()?;
-                while self.sessions.contains_key(&id) {
+                while self.session_with_short_id(wire::short_id(&id)).is_some() {
                     id = random_session()?;
                 }
                 self.sessions.insert(

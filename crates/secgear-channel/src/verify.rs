@@ -32,8 +32,21 @@ impl EvidenceVerifier for AppraisalVerifier {
             return Err(Refusal::Binding);
         }
         if appraisal.status != Status::Affirming {
+            // Say what the enclave is, so a refusal can be acted on.
+            let measurement = appraisal
+                .verified
+                .claims
+                .get("measurement")
+                .and_then(|m| m.as_str())
+                .map(|m| format!("; its measurement is {m}"))
+                .unwrap_or_default();
+            let simulated = if appraisal.verified.simulated {
+                "; the evidence is simulated, which only development mode trusts"
+            } else {
+                ""
+            };
             return Err(Refusal::Evidence(format!(
-                "the enclave is {} ({:?})",
+                "the enclave is {} ({:?}){measurement}{simulated}",
                 appraisal.status.name(),
                 appraisal.trust_vector
             )));

@@ -155,6 +155,43 @@ pub fn split(mut bytes: &[u8]) -> Result<Vec<&[u8]>> {
     Ok(frames)
 }
 
+/// What one record adds to its data on the wire: frame header, record
+/// header in the clear, and the sealed copy of the header with its tag.
+pub const RECORD_OVERHEAD: usize = FRAME_HEADER + RECORD_HEADER + RECORD_HEADER + TAG;
+
+/// The bytes of the frames that carry a message of `len` bytes (one record
+/// per [`MAX_CHUNK`], and one for an empty message): what a caller must
+/// allocate before encrypting.
+pub fn sealed_len(len: usize) -> usize {
+    let records = len.div_ceil(MAX_CHUNK).max(1);
+    len.saturating_add(records.saturating_mul(RECORD_OVERHEAD))
+}
+
+/// The data bytes the records in `bytes` announce in their clear headers:
+/// an upper bound to allocate before decrypting (opening each record checks
+/// its header against the sealed copy).
+pub fn announced_data_len(bytes: &[u8]) -> Result<usize> {
+    let mut total = 0usize;
+    for frame in split(bytes)? {
+        let f = parse(frame)?;
+        if f.kind != Kind::Record {
+            return Err(ChannelError::Malformed("not a record"));
+        }
+        let header = RecordHeader::decode(f.payload)?;
+        total = total.saturating_add(header.length as usize);
+    }
+    Ok(total)
+}
+
+/// The 64-bit number the original C API calls a session id: the first
+/// eight bytes of the session id, little-endian. An enclave keeps these
+/// distinct among its sessions.
+pub fn short_id(id: &SessionId) -> u64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&id[..8]);
+    u64::from_le_bytes(first)
+}
+
 /// Who sent a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

@@ -472,3 +472,37 @@ fn with_mutual_attestation_no_data_is_accepted_before_the_clients_evidence() {
         Err(ChannelError::NotEstablished)
     );
 }
+
+#[test]
+fn sealed_and_announced_lengths_match_the_records() {
+    let (mut c, mut server) = connect_rekeying(3);
+    for len in [
+        0,
+        1,
+        100,
+        wire::MAX_CHUNK,
+        wire::MAX_CHUNK + 1,
+        2 * wire::MAX_CHUNK + 7,
+    ] {
+        let msg = vec![9u8; len];
+        let frames = c.encrypt(&msg).expect("seal");
+        let bytes = frames.concat();
+        assert_eq!(bytes.len(), wire::sealed_len(len), "sealed length of {len}");
+        assert_eq!(
+            wire::announced_data_len(&bytes),
+            Ok(len),
+            "announced length of {len}"
+        );
+        for f in &frames {
+            deliver(&mut server, f).expect("open");
+        }
+    }
+    let hello = wire::frame(wire::Kind::Hello, &[0; 16], b"x");
+    assert!(
+        wire::announced_data_len(&hello).is_err(),
+        "only records announce data"
+    );
+    let id = c.session();
+    assert_eq!(server.session_with_short_id(wire::short_id(&id)), Some(id));
+    assert_eq!(server.session_with_short_id(wire::short_id(&id) ^ 1), None);
+}

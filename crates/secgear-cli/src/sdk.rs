@@ -86,13 +86,47 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
         include_str!("../../../sdk/include/secGear/secgear_wire.h"),
     ),
     (
+        "secure_channel.edl",
+        include_str!("../../../sdk/include/secGear/secure_channel.edl"),
+    ),
+    (
+        "secure_channel.h",
+        include_str!("../../../sdk/include/secGear/secure_channel.h"),
+    ),
+    (
+        "secure_channel_client.h",
+        include_str!("../../../sdk/include/secGear/secure_channel_client.h"),
+    ),
+    (
+        "secure_channel_enclave.h",
+        include_str!("../../../sdk/include/secGear/secure_channel_enclave.h"),
+    ),
+    (
+        "secure_channel_host.h",
+        include_str!("../../../sdk/include/secGear/secure_channel_host.h"),
+    ),
+    (
         "status.h",
         include_str!("../../../sdk/include/secGear/status.h"),
     ),
 ];
 
 /// The libraries, built by `cargo build --release --workspace` next to this binary.
-const LIBRARIES: [&str; 2] = ["libsecgear.so", "libsecgear_tee.a"];
+const LIBRARIES: [&str; 4] = [
+    "libsecgear.so",
+    "libsecgear_tee.a",
+    "libcsecure_channel.so",
+    "libusecure_channel.so",
+];
+
+/// `libtsecure_channel.a`, the name the original's enclave side of the
+/// secure channel has, as a GNU ld script naming the enclave runtime: that
+/// code is in `libsecgear_tee.a`, since two Rust static libraries (each with
+/// its own copy of the standard library) cannot be linked into one image.
+const TEE_CHANNEL_SCRIPT: (&str, &str) = (
+    "libtsecure_channel.a",
+    "/* secgear-rs: the enclave side of the secure channel is part of the enclave runtime. */\nINPUT(-lsecgear_tee)\n",
+);
 
 /// What a static Rust library needs from the system (`--print native-static-libs`).
 const TEE_SYSTEM_LIBS: &str = "-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc";
@@ -156,6 +190,33 @@ fn pkg_configs(prefix: &Path) -> Vec<(&'static str, String)> {
             ),
         ),
         (
+            "secure_channel_client.pc",
+            pkg_config(
+                prefix,
+                "secure_channel_client",
+                "secGear secure channel client (libcsecure_channel.so)",
+                "-L${libdir} -Wl,-rpath,${libdir} -lcsecure_channel -lpthread",
+            ),
+        ),
+        (
+            "secure_channel_host.pc",
+            pkg_config(
+                prefix,
+                "secure_channel_host",
+                "secGear secure channel server host (libusecure_channel.so, over libsecgear.so)",
+                "-L${libdir} -Wl,-rpath,${libdir} -lusecure_channel -lsecgear -lpthread",
+            ),
+        ),
+        (
+            "secure_channel_enclave.pc",
+            pkg_config(
+                prefix,
+                "secure_channel_enclave",
+                "secGear secure channel in the enclave (part of libsecgear_tee.a)",
+                &format!("-L${{libdir}} -ltsecure_channel {TEE_SYSTEM_LIBS}"),
+            ),
+        ),
+        (
             "secgear_tee.pc",
             pkg_config(
                 prefix,
@@ -184,6 +245,10 @@ fn install_from(prefix: &Path, bin_dir: &Path) -> Result<Vec<PathBuf>, SdkError>
         write_atomically(&path, &bytes)?;
         written.push(path);
     }
+    let (script, text) = TEE_CHANNEL_SCRIPT;
+    let path = prefix.join("lib").join(script);
+    write_atomically(&path, text.as_bytes())?;
+    written.push(path);
     for (name, text) in INCLUDE {
         let path = prefix.join("include/secGear").join(name);
         write_atomically(&path, text.as_bytes())?;

@@ -10,6 +10,7 @@ pub(crate) fn serve(ctx: &'static Context, function_id: u32, request: &[u8]) -> 
         builtin::REPORT => report(ctx, request),
         builtin::KEY_REPORT => key_report(ctx, request),
         builtin::CHANNEL_HANDSHAKE => channel_handshake(ctx, request),
+        builtin::CHANNEL_CLOSE => channel_close(ctx, request),
         other => Err(Error::new(
             ErrorCode::InvalidCmd,
             format!("no built-in call {other}"),
@@ -27,6 +28,15 @@ fn channel_handshake(ctx: &'static Context, request: &[u8]) -> Result<Vec<u8>, E
     let mut w = Writer::reply();
     w.put_slice(&replies.concat());
     Ok(w.finish())
+}
+
+/// A client's close, relayed.
+fn channel_close(ctx: &'static Context, request: &[u8]) -> Result<Vec<u8>, Error> {
+    let (_, mut r) = Reader::request(request)?;
+    let frame: Vec<u8> = r.get_vec()?;
+    r.finish()?;
+    crate::channel::client_close(ctx, &frame)?;
+    Ok(Writer::reply().finish())
 }
 
 /// Evidence binding the enclave's own key to a verifier's nonce.

@@ -82,6 +82,31 @@ pub(crate) fn handshake(ctx: &'static Context, frame: &[u8]) -> Result<Vec<Vec<u
     with_table(ctx, |t| t.handshake(frame, Instant::now()))
 }
 
+/// A client's CLOSE record, relayed by a host library (the built-in call).
+/// Only a record whose clear header says CLOSE is opened: application data
+/// belongs to the application's ECALLs, and opening it here would lose it.
+pub(crate) fn client_close(ctx: &'static Context, frame: &[u8]) -> Result<(), Error> {
+    let parsed = wire::parse(frame).map_err(channel_error)?;
+    let header = wire::RecordHeader::decode(parsed.payload).map_err(channel_error)?;
+    if parsed.kind != wire::Kind::Record || header.rtype != wire::RecordType::Close {
+        return Err(Error::bad_parameters(
+            "only a CLOSE record may be relayed as a close",
+        ));
+    }
+    with_table(ctx, |t| match t.decrypt(frame, Instant::now())? {
+        (_, Delivered::Closed) => Ok(()),
+        _ => Err(ChannelError::Malformed("not a close")),
+    })
+}
+
+/// The session the original C API names by `short` ([`wire::short_id`]).
+pub fn session_with_short_id(short: u64) -> Result<SessionId, Error> {
+    with_table(Context::get()?, |t| {
+        t.session_with_short_id(short)
+            .ok_or(ChannelError::UnknownSession)
+    })
+}
+
 /// Opens a record from a client: which session, and what it carried.
 pub fn decrypt(frame: &[u8]) -> Result<(SessionId, Delivered), Error> {
     with_table(Context::get()?, |t| t.decrypt(frame, Instant::now()))

@@ -118,6 +118,16 @@ impl Enclave {
         )
     }
 
+    /// Passes a client's CLOSE record to the enclave (a built-in call), for
+    /// hosts that relay closes the way the original relayed DESTROY.
+    pub fn channel_close(&self, frame: &[u8]) -> Result<(), Error> {
+        self.builtin(
+            secgear_abi::wire::builtin::CHANNEL_CLOSE,
+            |w| w.put_slice(frame),
+            |_| Ok(()),
+        )
+    }
+
     /// One call the enclave runtime itself answers: `put` writes the
     /// arguments, `get` reads the whole reply.
     fn builtin<R>(

@@ -8,10 +8,13 @@
 extern "C" {
 #endif
 
+/* Guarded: the generated X_t.h defines the same (either may come first). */
+#ifndef PRINT_ERROR
 #define PRINT_ERROR 0
 #define PRINT_WARNING 1
 #define PRINT_STRACE 2
 #define PRINT_DEBUG 3
+#endif
 
 #ifndef PRINT_LEVEL
 #define PRINT_LEVEL PRINT_ERROR
@@ -20,6 +23,7 @@ extern "C" {
 void sg_print_info(int level, const char *message);
 
 /* Formats like printf; emitted when level <= PRINT_LEVEL. */
+#ifndef PrintInfo
 #define PrintInfo(level, fmt, ...)                                            \
     do {                                                                      \
         if ((level) <= PRINT_LEVEL) {                                         \
@@ -28,6 +32,7 @@ void sg_print_info(int level, const char *message);
             sg_print_info((level), sg_print_buf_);                            \
         }                                                                     \
     } while (0)
+#endif
 
 #ifdef __cplusplus
 }

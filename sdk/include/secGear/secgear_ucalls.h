@@ -89,6 +89,15 @@ cc_enclave_result_t sg_ecall_async(cc_enclave_t *enclave, sg_writer_t *request,
                                    void *ctx, void (*free_ctx)(void *), int *task_id,
                                    void *retval);
 
+/*
+ * For libusecure_channel.so: passes one secure-channel frame from a client
+ * to the enclave's runtime (a handshake frame, or with close != 0 the
+ * client's CLOSE record). On CC_SUCCESS *reply is a malloc'ed answer of
+ * *reply_len bytes for the client (NULL when empty); free it with free().
+ */
+cc_enclave_result_t sg_channel_relay(cc_enclave_t *enclave, int close, const uint8_t *frame,
+                                     size_t frame_len, uint8_t **reply, size_t *reply_len);
+
 #ifdef __cplusplus
 }
 #endif
