@@ -3,9 +3,12 @@
 #ifndef USR_MSG_H
 #define USR_MSG_H
 
+#include <arpa/inet.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Each secure-channel handshake message fits one 10 KiB read. */
@@ -88,6 +91,27 @@ static usr_msg_t *recv_usr_msg(int fd, uint8_t *buf)
 static int socket_write_adpt(void *conn, void *buf, size_t count)
 {
     return send_usr_msg(*(int *)conn, MSG_TYPE_SEC_CHL_ESTABLISH, 0, buf, count);
+}
+
+/* A client's connection to the server on 127.0.0.1; -1 on failure. */
+static inline int connect_server(int port)
+{
+    struct sockaddr_in svr_addr;
+    int sockfd = socket(AF_INET, SOCK_STREAM, 0);
+    if (sockfd == -1) {
+        printf("create socket failed\n");
+        return -1;
+    }
+    memset(&svr_addr, 0, sizeof(svr_addr));
+    svr_addr.sin_family = AF_INET;
+    svr_addr.sin_addr.s_addr = inet_addr("127.0.0.1");
+    svr_addr.sin_port = htons((uint16_t)port);
+    if (connect(sockfd, (struct sockaddr *)&svr_addr, sizeof(svr_addr)) != 0) {
+        printf("connect to server failed\n");
+        close(sockfd);
+        return -1;
+    }
+    return sockfd;
 }
 
 #endif

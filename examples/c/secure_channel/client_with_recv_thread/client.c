@@ -51,26 +51,6 @@ static void *recv_msg_thread(void *arg)
     return NULL;
 }
 
-static int connect_server(int port)
-{
-    struct sockaddr_in svr_addr;
-    int sockfd = socket(AF_INET, SOCK_STREAM, 0);
-    if (sockfd == -1) {
-        printf("create socket failed\n");
-        return -1;
-    }
-    memset(&svr_addr, 0, sizeof(svr_addr));
-    svr_addr.sin_family = AF_INET;
-    svr_addr.sin_addr.s_addr = inet_addr("127.0.0.1");
-    svr_addr.sin_port = htons((uint16_t)port);
-    if (connect(sockfd, (struct sockaddr *)&svr_addr, sizeof(svr_addr)) != 0) {
-        printf("connect to server failed\n");
-        close(sockfd);
-        return -1;
-    }
-    return sockfd;
-}
-
 int main(int argc, char **argv)
 {
     int status = 1;
