@@ -303,7 +303,7 @@ pub unsafe extern "C" fn cc_sec_chl_client_decrypt(
         let invalid =
             |e: ChannelError| Error::new(ErrorCode::SecChlEncryptedLenInvalid, e.to_string());
         let frames = wire::split(bytes).map_err(invalid)?;
-        let announced = wire::announced_data_len(bytes).map_err(invalid)?;
+        let announced = wire::announced_data_len(&frames).map_err(invalid)?;
         // SAFETY: forwarded contract.
         unsafe { room(plain, plain_len, announced) }?;
         let mut channel = h.channel()?;

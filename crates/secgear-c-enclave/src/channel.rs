@@ -164,7 +164,7 @@ pub unsafe extern "C" fn cc_sec_chl_enclave_decrypt(
                 )));
             }
         }
-        let announced = wire::announced_data_len(bytes).map_err(invalid)?;
+        let announced = wire::announced_data_len(&frames).map_err(invalid)?;
         // SAFETY: checked non-null and aligned.
         unsafe { room(plain, plain_len, announced) }?;
         for frame in frames {

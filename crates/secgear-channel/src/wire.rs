@@ -167,12 +167,12 @@ pub fn sealed_len(len: usize) -> usize {
     len.saturating_add(records.saturating_mul(RECORD_OVERHEAD))
 }
 
-/// The data bytes the records in `bytes` announce in their clear headers:
-/// an upper bound to allocate before decrypting (opening each record checks
-/// its header against the sealed copy).
-pub fn announced_data_len(bytes: &[u8]) -> Result<usize> {
+/// The data bytes the records in `frames` (from [`split`]) announce in
+/// their clear headers: an upper bound to allocate before decrypting
+/// (opening each record checks its header against the sealed copy).
+pub fn announced_data_len(frames: &[&[u8]]) -> Result<usize> {
     let mut total = 0usize;
-    for frame in split(bytes)? {
+    for &frame in frames {
         let f = parse(frame)?;
         if f.kind != Kind::Record {
             return Err(ChannelError::Malformed("not a record"));

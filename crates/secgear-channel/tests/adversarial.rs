@@ -489,7 +489,7 @@ fn sealed_and_announced_lengths_match_the_records() {
         let bytes = frames.concat();
         assert_eq!(bytes.len(), wire::sealed_len(len), "sealed length of {len}");
         assert_eq!(
-            wire::announced_data_len(&bytes),
+            wire::announced_data_len(&wire::split(&bytes).expect("split")),
             Ok(len),
             "announced length of {len}"
         );
@@ -499,7 +499,7 @@ fn sealed_and_announced_lengths_match_the_records() {
     }
     let hello = wire::frame(wire::Kind::Hello, &[0; 16], b"x");
     assert!(
-        wire::announced_data_len(&hello).is_err(),
+        wire::announced_data_len(&[&hello[..]]).is_err(),
         "only records announce data"
     );
     let id = c.session();
