@@ -624,11 +624,59 @@ pub fn length_arg<T: TryFrom<usize>>(what: &'static str, len: usize) -> Result<T
     })
 }
 
-/// Converts an EDL integer argument into an element count.
-pub fn count_arg<T: TryInto<u64>>(what: &'static str, value: T) -> Result<u64, Error> {
-    value
-        .try_into()
-        .map_err(|_| Error::bad_parameters(format!("{what}: negative or oversized size argument")))
+/// A value an EDL `size=`/`count=` may name: an integer, or (as edger8r
+/// allows) a floating-point number, which C converts by truncation.
+pub trait SizeArgument: Copy {
+    /// `None` for what has no count: negative, too large, NaN or infinite.
+    fn to_count(self) -> Option<u64>;
+}
+
+macro_rules! integer_size_argument {
+    ($($t:ty),*) => {$(
+        impl SizeArgument for $t {
+            fn to_count(self) -> Option<u64> {
+                u64::try_from(self).ok()
+            }
+        }
+    )*};
+}
+integer_size_argument!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+impl SizeArgument for f64 {
+    fn to_count(self) -> Option<u64> {
+        // 2^64 is exact in f64; NaN fails both comparisons.
+        (self >= 0.0 && self < 18_446_744_073_709_551_616.0).then(|| self.trunc() as u64)
+    }
+}
+
+impl SizeArgument for f32 {
+    fn to_count(self) -> Option<u64> {
+        f64::from(self).to_count()
+    }
+}
+
+/// Converts an EDL size or count argument into an element count.
+pub fn count_arg<T: SizeArgument>(what: &'static str, value: T) -> Result<u64, Error> {
+    value.to_count().ok_or_else(|| {
+        Error::bad_parameters(format!(
+            "{what}: negative, oversized or not-a-number size argument"
+        ))
+    })
+}
+
+/// What a foreign pointer typedef marked `isptr` (without `size` or
+/// `count`) points to: one value of it crosses, as C copies
+/// `sizeof(*(T)0)` bytes.
+pub trait PointerTypedef {
+    type Pointee: Wire;
+}
+
+impl<T: Wire> PointerTypedef for *mut T {
+    type Pointee = T;
+}
+
+impl<T: Wire> PointerTypedef for *const T {
+    type Pointee = T;
 }
 
 /// A sequence: the owned form of a deep-copied member.
@@ -642,5 +690,23 @@ impl<T: Wire> Wire for Vec<T> {
     }
     fn zeroed() -> Self {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_arg;
+
+    #[test]
+    fn size_arguments_convert_as_c_does_and_refuse_what_c_cannot() {
+        assert_eq!(count_arg("n", 7u32).ok(), Some(7));
+        assert_eq!(count_arg("n", -1i32).ok(), None);
+        assert_eq!(count_arg("n", 3.7f64).ok(), Some(3));
+        assert_eq!(count_arg("n", 2.0f32).ok(), Some(2));
+        assert_eq!(count_arg("n", -0.5f64).ok(), None);
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 18_446_744_073_709_551_616.0] {
+            assert_eq!(count_arg("n", bad).ok(), None, "{bad}");
+        }
+        assert_eq!(count_arg("n", 18_446_744_073_709_549_568.0f64).ok(), Some(18_446_744_073_709_549_568));
     }
 }

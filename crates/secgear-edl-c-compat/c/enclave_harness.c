@@ -190,6 +190,29 @@ void deep_grow(struct blob *b)
     (void)b;
 }
 
+uint64_t raw_array(int32_t raw[4])
+{
+    return (uint64_t)(uintptr_t)raw ^ 0xf0f0;
+}
+
+uint64_t bump(counter_ptr c, counter_ptr add)
+{
+    *c += *add;
+    return *c * 2;
+}
+
+uint32_t float_sized(const uint8_t *buf, double len, uint16_t *w, float n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < (size_t)len; i++) {
+        sum += buf[i];
+    }
+    for (size_t i = 0; i < (size_t)n; i++) {
+        w[i] = (uint16_t)(i * 3 + 1);
+    }
+    return sum;
+}
+
 int32_t foreign(buffer_t buf, size_t len, arr4_t arr, uint64_t *total)
 {
     *total = 0;

@@ -311,7 +311,31 @@ static void ecalls(void)
         rc = private_op(&enclave, &ret, 5);
         begin("private_op", rc), kv_i("ret", ret), end();
     }
+    {
+        uint64_t ret = 0;
+        rc = raw_array(&enclave, &ret, (int32_t *)(uintptr_t)0x9abc);
+        begin("raw_array", rc), kv_u("ret", ret), end();
+    }
+    {
+        uint64_t c = 40, add = 2, ret = 0;
+        rc = bump(&enclave, &ret, &c, &add);
+        begin("bump", rc), kv_u("ret", ret), kv_u("c", c), end();
+    }
+    {
+        const uint8_t buf[] = { 7, 8, 9 };
+        uint16_t w[] = { 0xffff, 0xffff };
+        uint32_t ret = 0;
+        rc = float_sized(&enclave, &ret, buf, 3.7, w, 2.0f);
+        begin("float_sized", rc), kv_u("ret", ret), kv_hex("w", w, sizeof(w)), end();
+    }
     /* Refused before anything is sent. */
+    {
+        const uint8_t buf[] = { 7, 8, 9 };
+        uint16_t w[] = { 0, 0 };
+        uint32_t ret = 0;
+        rc = float_sized(&enclave, &ret, buf, -1.0, w, 2.0f);
+        begin("negative_float", rc), kv_u("ret", ret), end();
+    }
     {
         uint16_t v[] = { 1, 2, 3, 4 };
         uint32_t ret = 0;

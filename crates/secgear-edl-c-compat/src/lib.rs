@@ -7,6 +7,8 @@
 pub mod foreign {
     #[allow(non_camel_case_types)]
     pub type arr4_t = [i32; 4];
+    #[allow(non_camel_case_types)]
+    pub type counter_ptr = *mut u64;
     pub const HEADER_N: usize = 5;
 }
 

@@ -167,6 +167,19 @@ impl enclave::Trusted for RustEnclave {
         *total = buf.iter().map(|b| u64::from(*b)).sum();
         arr[0] + arr[3]
     }
+    fn raw_array(&self, raw: UserPtr) -> u64 {
+        raw.0 ^ 0xf0f0
+    }
+    fn bump(&self, c: &mut u64, add: &u64) -> u64 {
+        *c += *add;
+        *c * 2
+    }
+    fn float_sized(&self, buf: &[u8], _len: f64, w: &mut [u16], _n: f32) -> u32 {
+        for (i, x) in w.iter_mut().enumerate() {
+            *x = (i * 3 + 1) as u16;
+        }
+        buf.iter().map(|b| u32::from(*b)).sum()
+    }
     fn ptr_list(&self, ptrs: &[UserPtr]) -> i64 {
         ptrs.iter().fold(0u64, |s, p| s.wrapping_add(p.0)) as i64
     }
@@ -620,6 +633,44 @@ fn rust_host_calls(c: &host::Client<&Recorder>) -> Vec<String> {
     out.push(line(
         "RES",
         "private_op",
+        rc(&r),
+        &[format!("ret={}", r.as_ref().map_or(0, |v| *v))],
+    ));
+    let r = c.raw_array(UserPtr(0x9abc));
+    out.push(line(
+        "RES",
+        "raw_array",
+        rc(&r),
+        &[format!("ret={}", r.as_ref().map_or(0, |v| *v))],
+    ));
+    let mut counter = 40u64;
+    let r = c.bump(&mut counter, &2);
+    out.push(line(
+        "RES",
+        "bump",
+        rc(&r),
+        &[
+            format!("ret={}", r.as_ref().map_or(0, |v| *v)),
+            format!("c={counter}"),
+        ],
+    ));
+    let mut w = [0xffffu16; 2];
+    // 3.7 bytes: C truncates the size to 3, and so must the Rust binding.
+    let r = c.float_sized(&[7, 8, 9], 3.7, &mut w, 2.0);
+    let wb: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
+    out.push(line(
+        "RES",
+        "float_sized",
+        rc(&r),
+        &[
+            format!("ret={}", r.as_ref().map_or(0, |v| *v)),
+            format!("w={}", hex(&wb)),
+        ],
+    ));
+    let r = c.float_sized(&[7, 8, 9], -1.0, &mut [0u16; 2], 2.0);
+    out.push(line(
+        "RES",
+        "negative_float",
         rc(&r),
         &[format!("ret={}", r.as_ref().map_or(0, |v| *v))],
     ));

@@ -73,6 +73,10 @@ impl BaseType {
         })
     }
 
+    pub fn is_floating(&self) -> bool {
+        matches!(self, Self::Float | Self::Double | Self::LongDouble)
+    }
+
     pub fn is_integer(&self) -> bool {
         !matches!(
             self,

@@ -519,11 +519,20 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
         for a in &needing {
             diags.error(at(a), format!("`{a}` on `{name}` requires `in` or `out`"));
         }
+        // edger8r passes an array without a direction as its address, as
+        // `user_check` would: accepted, and said.
         if !user_check && needing.is_empty() {
-            diags.error(
-                p.name.span,
-                format!("pointer parameter `{name}` needs a direction (`[in]`, `[out]`, `[in, out]`) or `[user_check]`"),
-            );
+            if is_array && !isary {
+                diags.warning(
+                    p.name.span,
+                    format!("array parameter `{name}` has no direction: only its address crosses, as with `[user_check]`"),
+                );
+            } else {
+                diags.error(
+                    p.name.span,
+                    format!("pointer parameter `{name}` needs a direction (`[in]`, `[out]`, `[in, out]`) or `[user_check]`"),
+                );
+            }
         }
         return;
     }
@@ -565,9 +574,6 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
             format!("`{name}` is declared as an array; `size`, `count` and `isary` do not apply"),
         );
     }
-    if isptr && !has("size") && !has("count") {
-        diags.error(at("isptr"), format!("`isptr` parameter `{name}` needs `size` or `count`: its pointee has no size EDL knows"));
-    }
     if isary && (has("size") || has("count")) {
         diags.error(
             at("isary"),
@@ -589,6 +595,17 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
         diags.error(
             at("out"),
             format!("`{name}` points to const data and cannot be `[out]`"),
+        );
+    }
+    // Its size is what its members say; a byte count could only disagree.
+    if let BaseType::Struct(tag) = &p.ty.base
+        && p.ty.pointers > 0
+        && types.is_deep_copy(&p.ty.base)
+        && has("size")
+    {
+        diags.error(
+            at("size"),
+            format!("size attributes are invalid for the pointer of an user-defined type `{tag}`"),
         );
     }
     if types.is_deep_copy(&p.ty.base) && dir_out && !dir_in {
@@ -618,16 +635,20 @@ fn check_param(p: &Decl, f: &Function, types: &TypeTable<'_>, diags: &mut Diagno
             }
             // A foreign typedef (`socklen_t`) may well be an integer; the
             // generated code checks the conversion when it runs.
+            // edger8r takes a floating-point one too: C converts it, and the
+            // generated code refuses a negative, infinite or NaN value.
             Some(o)
                 if o.ty.pointers > 0
                     || !o.dims.is_empty()
                     || !o.attrs.is_empty()
-                    || !(o.ty.base.is_integer() || matches!(o.ty.base, BaseType::Foreign(_))) =>
+                    || !(o.ty.base.is_integer()
+                        || o.ty.base.is_floating()
+                        || matches!(o.ty.base, BaseType::Foreign(_))) =>
             {
                 diags.error(
                     id.span,
                     format!(
-                        "`{which}={}` must name an integer parameter passed by value",
+                        "`{which}={}` must name an integer or floating-point parameter passed by value",
                         id.name
                     ),
                 )

@@ -53,9 +53,36 @@ fn pointer_needs_a_direction_or_user_check_but_not_both() {
         &trusted("public void f([in, user_check] int *p);"),
         "`user_check` cannot be combined",
     );
-    rejects(&trusted("public void f(int a[4]);"), "needs a direction");
     accepts(&trusted(
         "public void f([user_check] int *p, [in] int *q, [out] int *r, [in, out] int *s);",
+    ));
+}
+
+#[test]
+fn an_array_without_a_direction_passes_its_address_as_edger8r_does() {
+    let body = trusted("public void f(int a[4]);");
+    accepts(&body);
+    let warnings = warnings_of(&body);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("`a` has no direction") && w.contains("user_check")),
+        "{warnings:?}"
+    );
+    // A pointer is not an array: it still needs one.
+    rejects(&trusted("public void f(int *p);"), "needs a direction");
+}
+
+#[test]
+fn size_on_a_pointer_to_a_deep_copy_structure_is_refused_as_edger8r_does() {
+    let types = "struct blob { size_t n; [size=n] uint8_t *data; }; struct plain { int x; };";
+    rejects(
+        &format!("{types} {}", trusted("public void f([in, size=16] struct blob *b);")),
+        "size attributes are invalid for the pointer of an user-defined type `blob`",
+    );
+    accepts(&format!(
+        "{types} {}",
+        trusted("public void f([in, count=2] struct blob *b, [in, size=8] struct plain *p);")
     ));
 }
 
@@ -107,13 +134,20 @@ fn size_and_count_must_name_an_integer_parameter_or_be_constant() {
         "`len` is not a parameter",
     );
     rejects(
-        &trusted("public void f([in, size=d] void *p, double d);"),
-        "must name an integer parameter",
+        &trusted("public void f([in, size=q] void *p, [in] size_t *q);"),
+        "must name an integer or floating-point parameter",
     );
     rejects(
-        &trusted("public void f([in, size=q] void *p, [in] size_t *q);"),
-        "must name an integer parameter",
+        &format!(
+            "struct s {{ int x; }}; {}",
+            trusted("public void f([in, size=v] void *p, struct s v);")
+        ),
+        "must name an integer or floating-point parameter",
     );
+    // edger8r converts a floating-point size as C does.
+    accepts(&trusted(
+        "public void f([in, size=d] void *p, double d, [out, count=c] int *q, float c);",
+    ));
     rejects(
         &trusted("public void f([in, size=p] void *p);"),
         "cannot be itself",
@@ -145,13 +179,11 @@ fn isptr_and_isary_only_on_foreign_types() {
         &trusted("public void f([in] buf_t p);"),
         "mark it `isptr` or `isary`",
     );
-    rejects(
-        &trusted("public void f([in, isptr] buf_t p);"),
-        "needs `size` or `count`",
-    );
     accepts(&trusted(
         "public void f([in, isptr, readonly, size=n] buf_t p, size_t n, [user_check, isary] arr_t a);",
     ));
+    // Unsized: as edger8r, what the typedef points to (`sizeof(*(buf_t)0)`).
+    accepts(&trusted("public void f([in, isptr] buf_t p);"));
 }
 
 #[test]
@@ -458,7 +490,7 @@ fn enumerator_rules() {
 fn size_arguments_cannot_be_attributed_parameters() {
     rejects(
         &trusted("public void f([in, size=a] void *p, [in, isary] arr_t a);"),
-        "must name an integer parameter",
+        "must name an integer or floating-point parameter",
     );
 }
 

@@ -200,3 +200,52 @@ fn missing_import_lists_where_it_looked() {
     );
     assert!(text.contains("/nonexistent/dir"), "{text}");
 }
+
+#[test]
+fn whole_file_import_as_open_enclave_writes_it_takes_everything() {
+    let d = tempfile::tempdir().expect("tmp");
+    write(
+        d.path(),
+        "lib/extra.edl",
+        "enclave { struct pt { int x; }; trusted { public void lib_fn([in] struct pt *p); }; untrusted { void lib_o(void); }; };",
+    );
+    write(
+        d.path(),
+        "top.edl",
+        "enclave { import \"extra.edl\"; trusted { public void top_fn(void); }; };",
+    );
+    let lib = d.path().join("lib");
+    let c = compile_file(&d.path().join("top.edl"), &opts(&[&lib])).expect("read");
+    assert!(!c.has_errors(), "{}", c.render_diagnostics());
+    let ecalls: Vec<&str> = c
+        .program
+        .ecalls
+        .iter()
+        .map(|f| f.name.name.as_str())
+        .collect();
+    assert_eq!(ecalls, ["lib_fn", "top_fn"]);
+    assert_eq!(c.program.ocalls.len(), 1);
+    assert_eq!(c.program.types.len(), 1);
+    // The same file through `from ... import *` gives the same program.
+    write(
+        d.path(),
+        "from.edl",
+        "enclave { from \"extra.edl\" import *; trusted { public void top_fn(void); }; };",
+    );
+    let from = compile_file(&d.path().join("from.edl"), &opts(&[&lib])).expect("read");
+    let from_names: Vec<&str> = from
+        .program
+        .ecalls
+        .iter()
+        .map(|f| f.name.name.as_str())
+        .collect();
+    assert_eq!(from_names, ecalls);
+    // A missing semicolon is still a clear error.
+    write(d.path(), "bad.edl", "enclave { import \"extra.edl\" trusted { }; };");
+    let bad = compile_file(&d.path().join("bad.edl"), &opts(&[&lib])).expect("read");
+    assert!(
+        bad.render_diagnostics().contains("after an import"),
+        "{}",
+        bad.render_diagnostics()
+    );
+}

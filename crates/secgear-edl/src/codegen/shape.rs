@@ -173,13 +173,17 @@ fn shape(d: &Decl, abi: &TokenStream, derivable: &dyn Fn(&str) -> bool) -> Shape
             elem: quote!(i32),
         };
     }
-    // `isptr` typedefs point at bytes the EDL sizes.
-    let elem = if d.has_attr("isptr") {
-        quote!(u8)
-    } else {
-        names::pointee(&d.ty, abi)
-    };
     let (size, count) = (operand(d.attr("size")), operand(d.attr("count")));
+    // An `isptr` typedef points at bytes the EDL sizes or, unsized, at one
+    // value of what the typedef's Rust counterpart points to.
+    let elem = match (d.has_attr("isptr"), &size, &count) {
+        (true, None, None) => {
+            let typedef = names::base(&d.ty.base);
+            quote!(<#typedef as #abi::wire::PointerTypedef>::Pointee)
+        }
+        (true, _, _) => quote!(u8),
+        (false, _, _) => names::pointee(&d.ty, abi),
+    };
     match (&size, &count) {
         (None, None) => Shape::Fixed { dir, ty: elem },
         (Some(Operand::Const(_)) | None, Some(Operand::Const(_)) | None) => {

@@ -167,6 +167,10 @@ fn fixed_count(d: &Decl, elem: &Elem) -> String {
     if d.has_attr("isary") {
         return "(size_t)1".into();
     }
+    if d.has_attr("isptr") && !d.has_attr("size") && !d.has_attr("count") {
+        // edger8r's size for an unsized `isptr`: what the typedef points to.
+        return format!("sizeof(*({})0)", d.ty.base.c_name());
+    }
     let constant = |a: &str| match d.attr(a).and_then(|a| a.value.as_ref()) {
         Some(crate::ast::AttrValue::Number(n)) => Some(*n),
         _ => None,
