@@ -640,12 +640,16 @@ macro_rules! integer_size_argument {
         }
     )*};
 }
-integer_size_argument!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+integer_size_argument!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
 
 impl SizeArgument for f64 {
     fn to_count(self) -> Option<u64> {
         // 2^64 is exact in f64; NaN fails both comparisons.
-        (self >= 0.0 && self < 18_446_744_073_709_551_616.0).then(|| self.trunc() as u64)
+        (0.0..18_446_744_073_709_551_616.0)
+            .contains(&self)
+            .then(|| self.trunc() as u64)
     }
 }
 
@@ -704,9 +708,17 @@ mod tests {
         assert_eq!(count_arg("n", 3.7f64).ok(), Some(3));
         assert_eq!(count_arg("n", 2.0f32).ok(), Some(2));
         assert_eq!(count_arg("n", -0.5f64).ok(), None);
-        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 18_446_744_073_709_551_616.0] {
+        for bad in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            18_446_744_073_709_551_616.0,
+        ] {
             assert_eq!(count_arg("n", bad).ok(), None, "{bad}");
         }
-        assert_eq!(count_arg("n", 18_446_744_073_709_549_568.0f64).ok(), Some(18_446_744_073_709_549_568));
+        assert_eq!(
+            count_arg("n", 18_446_744_073_709_549_568.0f64).ok(),
+            Some(18_446_744_073_709_549_568)
+        );
     }
 }

@@ -12,8 +12,11 @@
 //! mode = "production"                  # or "development" (affirms simulated evidence)
 //! ```
 
+use crate::error::AgentError;
+use crate::local::LocalVerifier;
 use serde::Deserialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,5 +51,32 @@ impl Default for AgentConfig {
             active_refresh_seconds: 0,
             local: None,
         }
+    }
+}
+
+impl AgentConfig {
+    /// Reads and parses the TOML file at `path`.
+    pub fn load(path: &Path) -> Result<Self, AgentError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))
+    }
+}
+
+impl LocalConfig {
+    /// The peer-to-peer verifier this section describes.
+    pub fn verifier(&self) -> Result<LocalVerifier, AgentError> {
+        let mut anchors = Vec::new();
+        for spec in &self.anchors {
+            let (tee, file) = spec
+                .split_once(':')
+                .ok_or_else(|| AgentError::Config(format!("anchor {spec:?} is not tee:path")))?;
+            let tee = secgear_attest::TeeKind::from_str(tee)
+                .map_err(|e| AgentError::Config(e.to_string()))?;
+            anchors.push((tee, PathBuf::from(file)));
+        }
+        let borrowed: Vec<(secgear_attest::TeeKind, &Path)> =
+            anchors.iter().map(|(t, p)| (*t, p.as_path())).collect();
+        LocalVerifier::from_files(&borrowed, self.references.as_deref(), self.mode)
     }
 }

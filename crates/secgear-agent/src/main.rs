@@ -4,11 +4,10 @@ use clap::{Parser, Subcommand};
 use secgear_agent::config::AgentConfig;
 use secgear_agent::daemon::{Daemon, Listen};
 use secgear_agent::{
-    ActiveAttestation, AgentError, Attester, LocalVerifier, ServiceClient, TsmAttester, load_sim,
+    ActiveAttestation, AgentError, Attester, ServiceClient, TsmAttester, load_sim,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -66,10 +65,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(path: &Path) -> Result<(), AgentError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))?;
-    let config: AgentConfig = toml::from_str(&text)
-        .map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))?;
+    let config = AgentConfig::load(path)?;
     let listen = match (config.listen, &config.unix) {
         (Some(addr), None) => Listen::Tcp(addr),
         (None, Some(p)) => Listen::Unix(p.clone()),
@@ -93,27 +89,7 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
         .map(ServiceClient::new)
         .transpose()?
         .map(Arc::new);
-    let local = match &config.local {
-        None => None,
-        Some(l) => {
-            let mut anchors = Vec::new();
-            for spec in &l.anchors {
-                let (tee, file) = spec.split_once(':').ok_or_else(|| {
-                    AgentError::Config(format!("anchor {spec:?} is not tee:path"))
-                })?;
-                let tee = secgear_attest::TeeKind::from_str(tee)
-                    .map_err(|e| AgentError::Config(e.to_string()))?;
-                anchors.push((tee, PathBuf::from(file)));
-            }
-            let borrowed: Vec<(secgear_attest::TeeKind, &Path)> =
-                anchors.iter().map(|(t, p)| (*t, p.as_path())).collect();
-            Some(LocalVerifier::from_files(
-                &borrowed,
-                l.references.as_deref(),
-                l.mode,
-            )?)
-        }
-    };
+    let local = config.local.as_ref().map(|l| l.verifier()).transpose()?;
     let active = match (&service, config.active_refresh_seconds) {
         (Some(client), secs) if secs > 0 => Some(ActiveAttestation::start(
             client.clone(),

@@ -11,12 +11,14 @@ const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/se
 fn static_asserts() -> String {
     let mut c = String::from(
         "#include <stddef.h>\n#include \"enclave.h\"\n#include \"status.h\"\n#include \"secgear_uswitchless.h\"\n\
-         #include \"secure_channel_client.h\"\n#include \"secure_channel_host.h\"\n",
+         #include \"secure_channel_client.h\"\n#include \"secure_channel_host.h\"\n\
+         #include \"rust_attestation_agent.h\"\n",
     );
     let facts = secgear::types::layout_facts()
         .into_iter()
         .chain(csecure_channel::types::layout_facts())
-        .chain(usecure_channel::types::layout_facts());
+        .chain(usecure_channel::types::layout_facts())
+        .chain(attestation_agent::types::layout_facts());
     for (expr, value) in facts {
         writeln!(
             c,

@@ -22,6 +22,10 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
         include_str!("../../../sdk/include/secGear/memory_check.h"),
     ),
     (
+        "rust_attestation_agent.h",
+        include_str!("../../../sdk/include/secGear/rust_attestation_agent.h"),
+    ),
+    (
         "secgear_dataseal.h",
         include_str!("../../../sdk/include/secGear/secgear_dataseal.h"),
     ),
@@ -112,8 +116,9 @@ pub(crate) const INCLUDE: &[(&str, &str)] = &[
 ];
 
 /// The libraries, built by `cargo build --release --workspace` next to this binary.
-const LIBRARIES: [&str; 4] = [
+const LIBRARIES: [&str; 5] = [
     "libsecgear.so",
+    "libattestation_agent.so",
     "libsecgear_tee.a",
     "libcsecure_channel.so",
     "libusecure_channel.so",
@@ -128,6 +133,19 @@ const TEE_CHANNEL_SCRIPT: (&str, &str) = (
     "/* secgear-rs: the enclave side of the secure channel is part of the enclave runtime. */\nINPUT(-lsecgear_tee)\n",
 );
 
+/// The CMake package (`find_package(secGear)`), templates over
+/// `@PREFIX@` and `@VERSION@`.
+const CMAKE: [(&str, &str); 2] = [
+    (
+        "secGearConfig.cmake",
+        include_str!("../../../sdk/cmake/secGearConfig.cmake.in"),
+    ),
+    (
+        "secGearConfigVersion.cmake",
+        include_str!("../../../sdk/cmake/secGearConfigVersion.cmake.in"),
+    ),
+];
+
 /// What a static Rust library needs from the system (`--print native-static-libs`).
 const TEE_SYSTEM_LIBS: &str = "-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc";
 
@@ -137,7 +155,7 @@ pub(crate) enum SdkError {
         "{0} is not next to this program in {1}: build it first (cargo build --release --workspace)"
     )]
     MissingLibrary(&'static str, PathBuf),
-    #[error("cannot find this program's directory: {0}")]
+    #[error("cannot find this program or the prefix: {0}")]
     Exe(std::io::Error),
     #[error("cannot write {path}: {source}")]
     Write {
@@ -149,6 +167,11 @@ pub(crate) enum SdkError {
 /// Writes `bytes` to `path` through a temporary file in the same directory,
 /// so a reader never sees half a file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SdkError> {
+    write_atomically_mode(path, bytes, 0o644)
+}
+
+fn write_atomically_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SdkError> {
+    use std::os::unix::fs::PermissionsExt;
     let fail = |source| SdkError::Write {
         path: path.to_path_buf(),
         source,
@@ -161,6 +184,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SdkError> {
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&temp, bytes).map_err(fail)?;
+    std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(mode)).map_err(fail)?;
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         fail(e)
@@ -217,6 +241,15 @@ fn pkg_configs(prefix: &Path) -> Vec<(&'static str, String)> {
             ),
         ),
         (
+            "secgear_attestation_agent.pc",
+            pkg_config(
+                prefix,
+                "secgear_attestation_agent",
+                "secGear attestation agent (libattestation_agent.so, rust_attestation_agent.h)",
+                "-L${libdir} -Wl,-rpath,${libdir} -lattestation_agent -lpthread",
+            ),
+        ),
+        (
             "secgear_tee.pc",
             pkg_config(
                 prefix,
@@ -232,10 +265,12 @@ fn pkg_configs(prefix: &Path) -> Vec<(&'static str, String)> {
 pub(crate) fn install(prefix: &Path) -> Result<Vec<PathBuf>, SdkError> {
     let exe = std::env::current_exe().map_err(SdkError::Exe)?;
     let bin_dir = exe.parent().unwrap_or(Path::new(".")).to_path_buf();
-    install_from(prefix, &bin_dir)
+    // The pkg-config and CMake files name the prefix: it must hold from anywhere.
+    let prefix = std::path::absolute(prefix).map_err(SdkError::Exe)?;
+    install_from(&prefix, &bin_dir, &exe)
 }
 
-fn install_from(prefix: &Path, bin_dir: &Path) -> Result<Vec<PathBuf>, SdkError> {
+fn install_from(prefix: &Path, bin_dir: &Path, exe: &Path) -> Result<Vec<PathBuf>, SdkError> {
     let mut written = Vec::new();
     for lib in LIBRARIES {
         let from = bin_dir.join(lib);
@@ -245,12 +280,25 @@ fn install_from(prefix: &Path, bin_dir: &Path) -> Result<Vec<PathBuf>, SdkError>
         write_atomically(&path, &bytes)?;
         written.push(path);
     }
+    // The CMake package runs the secgear program the SDK came with.
+    let bytes = std::fs::read(exe).map_err(SdkError::Exe)?;
+    let path = prefix.join("bin/secgear");
+    write_atomically_mode(&path, &bytes, 0o755)?;
+    written.push(path);
     let (script, text) = TEE_CHANNEL_SCRIPT;
     let path = prefix.join("lib").join(script);
     write_atomically(&path, text.as_bytes())?;
     written.push(path);
     for (name, text) in INCLUDE {
         let path = prefix.join("include/secGear").join(name);
+        write_atomically(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    for (name, template) in CMAKE {
+        let text = template
+            .replace("@PREFIX@", &prefix.display().to_string())
+            .replace("@VERSION@", env!("CARGO_PKG_VERSION"));
+        let path = prefix.join("lib/cmake/secGear").join(name);
         write_atomically(&path, text.as_bytes())?;
         written.push(path);
     }
@@ -281,10 +329,13 @@ mod tests {
         );
     }
 
+    const SELF: &str = "/proc/self/exe";
+
     #[test]
     fn a_missing_library_is_named_and_nothing_half_written_is_left() {
         let dir = tempfile::tempdir().expect("dir");
-        let err = install_from(&dir.path().join("p"), dir.path()).expect_err("no libraries");
+        let err = install_from(&dir.path().join("p"), dir.path(), Path::new(SELF))
+            .expect_err("no libraries");
         assert!(err.to_string().contains("libsecgear.so"), "{err}");
         assert!(!dir.path().join("p/include").exists());
     }

@@ -34,6 +34,8 @@ fn build_libraries() {
         "secgear-c-channel-client",
         "-p",
         "secgear-c-channel-host",
+        "-p",
+        "secgear-c-agent",
         "--lib",
     ]);
     if bin_dir.file_name().is_some_and(|n| n == "release") {
@@ -188,6 +190,48 @@ fn helloworld_in_c_builds_by_the_recipe_and_greets() {
 }
 
 #[test]
+fn helloworld_in_c_builds_and_signs_with_the_cmake_package() {
+    build_libraries();
+    let work = tempfile::tempdir().expect("dir");
+    let prefix = work.path().join("sdk");
+    run(Command::new(SECGEAR)
+        .args(["sdk", "install", "--prefix"])
+        .arg(&prefix));
+    let build = work.path().join("build");
+    run(Command::new("cmake")
+        .arg("-S")
+        .arg(workspace().join("examples/c/helloworld"))
+        .arg("-B")
+        .arg(&build)
+        .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display()))
+        .env("CFLAGS", "-Wall -Wextra -Werror"));
+    run(Command::new("cmake").arg("--build").arg(&build));
+    assert!(build.join("enclave.signed.so").exists());
+    assert_eq!(
+        run(Command::new(build.join("host"))
+            .current_dir(work.path())
+            .env("SECGEAR_SIM_STATE_DIR", work.path().join("sim"))),
+        "host create enclave success\nenclave say:secgear hello world!\nhost destroy enclave success\n"
+    );
+    // An SDK without its secgear program is not found.
+    std::fs::remove_file(prefix.join("bin/secgear")).expect("rm");
+    let out = Command::new("cmake")
+        .arg("-S")
+        .arg(workspace().join("examples/c/helloworld"))
+        .arg("-B")
+        .arg(work.path().join("build2"))
+        .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display()))
+        .output()
+        .expect("cmake");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no secgear program in"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn seal_data_in_c_seals_and_unseals() {
     assert_eq!(
         build_and_run("seal_data"),
@@ -227,7 +271,11 @@ fn secure_channel_in_c_serves_both_client_styles_over_tcp_and_refuses_the_wrong_
         "host",
         "sc_demo",
         &image,
-        &["secgear", "secure_channel_host"],
+        &[
+            "secgear",
+            "secure_channel_host",
+            "secgear_attestation_agent",
+        ],
     );
     let clients: Vec<PathBuf> = ["client", "client_with_recv_thread"]
         .iter()
@@ -237,7 +285,7 @@ fn secure_channel_in_c_serves_both_client_styles_over_tcp_and_refuses_the_wrong_
             sdk.cc(
                 &c_files(&src.join(dir)),
                 &[include],
-                &["secure_channel_client"],
+                &["secure_channel_client", "secgear_attestation_agent"],
                 &out,
             );
             out

@@ -77,7 +77,10 @@ fn an_array_without_a_direction_passes_its_address_as_edger8r_does() {
 fn size_on_a_pointer_to_a_deep_copy_structure_is_refused_as_edger8r_does() {
     let types = "struct blob { size_t n; [size=n] uint8_t *data; }; struct plain { int x; };";
     rejects(
-        &format!("{types} {}", trusted("public void f([in, size=16] struct blob *b);")),
+        &format!(
+            "{types} {}",
+            trusted("public void f([in, size=16] struct blob *b);")
+        ),
         "size attributes are invalid for the pointer of an user-defined type `blob`",
     );
     accepts(&format!(

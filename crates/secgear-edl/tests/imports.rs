@@ -241,7 +241,11 @@ fn whole_file_import_as_open_enclave_writes_it_takes_everything() {
         .collect();
     assert_eq!(from_names, ecalls);
     // A missing semicolon is still a clear error.
-    write(d.path(), "bad.edl", "enclave { import \"extra.edl\" trusted { }; };");
+    write(
+        d.path(),
+        "bad.edl",
+        "enclave { import \"extra.edl\" trusted { }; };",
+    );
     let bad = compile_file(&d.path().join("bad.edl"), &opts(&[&lib])).expect("read");
     assert!(
         bad.render_diagnostics().contains("after an import"),

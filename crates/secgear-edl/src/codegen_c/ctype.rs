@@ -331,9 +331,9 @@ pub fn is_negative(b: &BaseType, v: &str) -> Option<String> {
         | BaseType::Int32
         | BaseType::Int64 => Some(format!("{v} < 0")),
         // Converting NaN, an infinity or anything past 2^64 is undefined in C.
-        BaseType::Float | BaseType::Double | BaseType::LongDouble => Some(format!(
-            "!(({v}) >= 0 && ({v}) < 18446744073709551616.0)"
-        )),
+        BaseType::Float | BaseType::Double | BaseType::LongDouble => {
+            Some(format!("!(({v}) >= 0 && ({v}) < 18446744073709551616.0)"))
+        }
         _ => Some(format!("!({v} > 0 || {v} == 0)")),
     }
 }

@@ -11,6 +11,7 @@
 
 #include "status.h"
 #include "secure_channel_client.h"
+#include "rust_attestation_agent.h"
 #include "usr_msg.h"
 
 static cc_sec_chl_ctx_t g_ctx = {0};
@@ -54,6 +55,9 @@ static void *recv_msg_thread(void *arg)
 int main(int argc, char **argv)
 {
     int status = 1;
+    const char *level = "info";
+    Vec_uint8_t log_level = { (uint8_t *)level, strlen(level), strlen(level) };
+    init_env_logger(&log_level);
     int sockfd = connect_server(argc > 1 ? atoi(argv[1]) : 12306);
     if (sockfd < 0) {
         return 1;

@@ -11,6 +11,7 @@
 #include "enclave.h"
 #include "status.h"
 #include "secure_channel_host.h"
+#include "rust_attestation_agent.h"
 #include "sc_demo_u.h"
 #include "usr_msg.h"
 
@@ -81,6 +82,9 @@ static void *conn_proc(void *arg)
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 12306;
+    const char *level = "info";
+    Vec_uint8_t log_level = { (uint8_t *)level, strlen(level), strlen(level) };
+    init_env_logger(&log_level);
     struct sockaddr_in svr_addr;
     socklen_t addr_len = sizeof(svr_addr);
 
