@@ -6,6 +6,7 @@
 //! so both agree on the layout by construction.
 #![forbid(unsafe_code)]
 
+pub mod arena;
 pub mod async_call;
 mod async_id;
 pub mod error;

@@ -82,6 +82,11 @@ impl Writer {
         w
     }
 
+    /// Bare values, without a message header.
+    pub fn bare() -> Self {
+        Self::default()
+    }
+
     /// A reply that carries only a failure code.
     pub fn error_reply(error: &Error) -> Vec<u8> {
         let mut w = Self {

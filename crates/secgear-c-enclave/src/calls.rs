@@ -6,7 +6,7 @@ use secgear_abi::{
     CallKind, EcallContext, Error, ErrorCode, FunctionInfo, OwnedReader, Transport, Writer,
 };
 use secgear_c_abi::{SgReader, SgWriter, reader_to_c, writer_from_c, writer_to_c};
-use std::ffi::{CStr, c_char, c_int};
+use std::ffi::{CStr, c_char, c_int, c_void};
 
 /// An ECALL wrapper of the generated code: reads the arguments, calls the
 /// application's function, writes the results.
@@ -248,5 +248,19 @@ pub unsafe extern "C" fn sg_print_info(level: c_int, message: *const c_char) {
         1 => tracing::warn!(target: "enclave", "{text}"),
         2 => tracing::info!(target: "enclave", "{text}"),
         _ => tracing::debug!(target: "enclave", "{text}"),
+    }
+}
+
+/// The enclave's mapping of `len` bytes at arena `address`, or NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn sg_enclave_shared_region(address: u64, len: usize) -> *mut c_void {
+    let resolve = || {
+        secgear_enclave::shared(secgear_abi::UserPtr(address), len)
+            .ok()
+            .and_then(|view| view.as_mut_ptr())
+    };
+    match std::panic::catch_unwind(resolve) {
+        Ok(Some(ptr)) => ptr.cast(),
+        _ => std::ptr::null_mut(),
     }
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "enclave.h"
+#include "secgear_shared_memory.h"
 #include "secgear_uswitchless.h"
 #include "tests_u.h"
 
@@ -58,6 +59,31 @@ int main(int argc, char **argv)
     res = echo(&context, src, dst, sizeof src);
     failures += res != CC_SUCCESS || memcmp(src, dst, sizeof src) != 0;
     printf("echo: %s\n", memcmp(src, dst, sizeof src) == 0 ? "same bytes" : "different");
+    /* Switchless calls with regions in shared memory: the Rust enclave
+     * reads and writes them through the arena. */
+    uint8_t *shared = cc_malloc_shared_memory(&context, 256);
+    failures += shared == NULL;
+    if (shared != NULL) {
+        res = sw_fill_out(&context, shared + 8, 100);
+        int in_place = res == CC_SUCCESS && shared[7] == 0 && shared[8] == 0xa5 && shared[107] == 0xa5 &&
+                       shared[108] == 0;
+        failures += !in_place;
+        printf("sw_fill_out into shared memory: %s\n", in_place ? "filled" : "wrong");
+        uint64_t *sum = (uint64_t *)(void *)(shared + 128);
+        *sum = 1;
+        res = sw_sum_shared(&context, &ret, shared + 8, 100, sum);
+        failures += res != CC_SUCCESS || ret != 0 || *sum != 100u * 0xa5;
+        printf("sw_sum_shared, its [out] sum in shared memory: %llu\n", (unsigned long long)*sum);
+        res = sw_fill_out_async(&context, &task, shared, 4);
+        if (res == CC_SUCCESS && task >= 0) {
+            do {
+                res = cc_sl_get_async_result(&context, task, NULL);
+            } while (res == CC_ERROR_SWITCHLESS_ASYNC_TASK_UNFINISHED);
+        }
+        failures += res != CC_SUCCESS || shared[0] != 0xa5 || shared[3] != 0xa5;
+        printf("sw_fill_out_async into shared memory: %s\n", shared[3] == 0xa5 ? "filled" : "wrong");
+        failures += cc_free_shared_memory(&context, shared) != CC_SUCCESS;
+    }
     failures += cc_enclave_destroy(&context) != CC_SUCCESS;
     failures += add(&context, &ret, 1, 1) != CC_ERROR_INVALID_ENCLAVE;
     printf("%d failures\n", failures);

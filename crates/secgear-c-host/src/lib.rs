@@ -26,5 +26,5 @@ pub use enclave::{cc_enclave_create, cc_enclave_destroy};
 pub use ocalls::{SgOcallFn, SgOcallTable};
 /// The message functions generated code calls, exported from this library too.
 pub use secgear_c_abi as wire;
-pub use shared::{cc_free_shared_memory, cc_malloc_shared_memory, sg_user_ptr};
+pub use shared::{cc_free_shared_memory, cc_malloc_shared_memory, sg_shared_region, sg_user_ptr};
 pub use status::cc_enclave_res2_str;

@@ -100,3 +100,35 @@ pub unsafe extern "C" fn sg_user_ptr(enclave: *mut cc_enclave_t, ptr: *const c_v
         _ => address as u64,
     }
 }
+
+/// The arena address of `len` bytes at host pointer `ptr` when all of them
+/// lie in one shared buffer; 0 otherwise (and for `len == 0`), so the
+/// generated stub sends the region inline.
+///
+/// # Safety
+/// `enclave` is null or a zeroed or created context.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sg_shared_region(
+    enclave: *mut cc_enclave_t,
+    ptr: *const c_void,
+    len: usize,
+) -> u64 {
+    let address = ptr as usize;
+    let resolve = || {
+        // SAFETY: forwarded contract.
+        unsafe {
+            with_enclave(enclave, |context| {
+                let buffers = context.shared.lock()?;
+                Ok(buffers.iter().find_map(|(&start, (parts, token))| {
+                    let offset = address.checked_sub(start)?;
+                    let inside = len != 0 && offset.checked_add(len)? <= parts.len();
+                    inside.then(|| token + offset as u64)
+                }))
+            })
+        }
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(resolve)) {
+        Ok(Ok(Some(token))) => token,
+        _ => 0,
+    }
+}

@@ -92,6 +92,10 @@ fn a_c_host_drives_a_rust_enclave_through_stubs_generated_from_its_edl() {
         "sw_add(40, 2) = 42",
         "sw_add_async(100, 23) = 123",
         "echo: same bytes",
+        "sw_fill_out into shared memory: filled",
+        "sw_sum_shared, its [out] sum in shared memory: 16500",
+        "sw_fill_out_async into shared memory: filled",
+        "0 failures",
     ] {
         assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
     }

@@ -249,6 +249,26 @@ fn switchless_in_c_answers_normally_switchlessly_into_shared_memory_and_asynchro
     );
 }
 
+#[test]
+fn switchless_calls_use_shared_memory_in_place_and_copy_anything_else() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/zero_copy");
+    let sdk = Sdk::install_and_generate(&src.join("zero_copy.edl"));
+    let image = sdk.signed_enclave(&src, "zero_copy", &["secgear_tee"]);
+    let host = sdk.host(&src, "host", "zero_copy", &image, &["secgear"]);
+    let stdout = run(Command::new(&host)
+        .current_dir(sdk.dir())
+        .env("SECGEAR_SIM_STATE_DIR", sdk.sim_state()));
+    assert_eq!(
+        stdout,
+        "switchless, shared memory: used in place (sum 2, Operation successful.)\n\
+         switchless, heap memory: copied (sum 2, Operation successful.)\n\
+         switchless, second half of a shared buffer: used in place (Operation successful.)\n\
+         fill: written by the enclave in place (32)\n\
+         fill_async: written by the enclave in place (Operation successful.)\n\
+         fill_normal: written by the enclave, copied back\n"
+    );
+}
+
 /// The secure-channel server, killed when dropped.
 struct Server(std::process::Child);
 

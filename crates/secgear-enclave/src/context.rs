@@ -78,6 +78,9 @@ impl Context {
                     "the enclave platform is already installed",
                 )
             })?;
+        // Generated dispatchers reach shared regions of switchless calls
+        // through secgear-abi; they resolve as `shared` does.
+        secgear_abi::arena::install(Box::new(crate::shared::ArenaAccess));
         Self::get()
     }
 

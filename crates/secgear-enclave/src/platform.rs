@@ -75,4 +75,9 @@ pub trait SharedMemory: Send + Sync {
     fn read(&self, offset: u64, dst: &mut [u8]) -> Result<(), Error>;
     /// Copies into the region; `Err` when the range leaves it.
     fn write(&self, offset: u64, src: &[u8]) -> Result<(), Error>;
+    /// Where offset 0 is mapped in this process, if it is: C enclave code
+    /// uses shared buffers in place.
+    fn as_ptr(&self) -> Option<*mut u8> {
+        None
+    }
 }

@@ -103,3 +103,25 @@ impl SharedView {
         self.memory.write(offset, src)
     }
 }
+
+impl SharedView {
+    /// Where the range is mapped in this process, for C code that uses it
+    /// in place; `None` on a platform that maps no shared memory here.
+    pub fn as_mut_ptr(&self) -> Option<*mut u8> {
+        let offset = usize::try_from(self.offset).ok()?;
+        self.memory.as_ptr().map(|base| base.wrapping_add(offset))
+    }
+}
+
+/// [`shared`] for the generated dispatchers (`secgear_abi::arena`).
+pub(crate) struct ArenaAccess;
+
+impl secgear_abi::arena::Arena for ArenaAccess {
+    fn read(&self, address: u64, out: &mut [u8]) -> Result<(), Error> {
+        shared(UserPtr(address), out.len())?.read(0, out)
+    }
+
+    fn write(&self, address: u64, bytes: &[u8]) -> Result<(), Error> {
+        shared(UserPtr(address), bytes.len())?.write(0, bytes)
+    }
+}

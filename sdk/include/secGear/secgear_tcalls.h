@@ -74,6 +74,11 @@ extern const sg_ocall_info_t sg_enclave_ocalls;
  */
 cc_enclave_result_t sg_ocall(sg_writer_t *request, int switchless, sg_reader_t **reply);
 
+/* Where `len` bytes at shared arena address `address` are mapped in the
+ * enclave, for a region of a switchless ECALL the host left in shared
+ * memory; NULL when the range is not inside the arena. */
+void *sg_enclave_shared_region(uint64_t address, size_t len);
+
 /* The enclave's entry, called by the generated main: serves `ecalls` until
  * the host destroys the enclave; returns only if the tables are unusable. */
 int sg_enclave_main(int argc, char **argv, const sg_ecall_table_t *ecalls,

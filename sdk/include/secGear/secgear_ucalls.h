@@ -71,6 +71,10 @@ cc_enclave_result_t sg_ecall(cc_enclave_t *enclave, sg_writer_t *request, int sw
  * cc_malloc_shared_memory, the enclave's name for it; otherwise ptr itself. */
 uint64_t sg_user_ptr(cc_enclave_t *enclave, const void *ptr);
 
+/* The arena address of [ptr, ptr + len) when all of it lies in one buffer
+ * from cc_malloc_shared_memory, else 0: the region is sent inline. */
+uint64_t sg_shared_region(cc_enclave_t *enclave, const void *ptr, size_t len);
+
 typedef cc_enclave_result_t (*sg_complete_fn)(sg_reader_t *reply, void *ctx, void *retval);
 
 /*

@@ -9,7 +9,11 @@
  * sequences (u64 count + elements), the element count of each [out]-only
  * region; a reply: the return value, then each [out]/[in,out] payload.
  * Integers are little-endian; size_t travels as 64 bits; structures field
- * by field without padding.
+ * by field without padding. In a switchless ECALL, each [in]/[out] region
+ * of plain elements (integers, float, double, void's bytes) starts with a
+ * tag: SG_REGION_INLINE, then the usual encoding; or SG_REGION_IN_ARENA,
+ * then the shared arena address (u64) and, when not of fixed size, the
+ * element count; such a region is not in the reply (it was used in place).
  */
 #ifndef SECGEAR_WIRE_H
 #define SECGEAR_WIRE_H
@@ -25,6 +29,9 @@ extern "C" {
 
 #define SG_KIND_ECALL 1u
 #define SG_KIND_OCALL 2u
+
+#define SG_REGION_INLINE 0u
+#define SG_REGION_IN_ARENA 1u
 
 typedef struct sg_writer sg_writer_t;
 typedef struct sg_reader sg_reader_t;

@@ -19,6 +19,17 @@ fn lib_dir() -> PathBuf {
 /// Compiles `c/<name>.c` with `extra` (C sources; directories are include
 /// paths) and `flags` into `program`, linked against libsecgear.so.
 pub fn compile(name: &str, extra: &[PathBuf], flags: &[&str], program: &Path) {
+    compile_linking(name, extra, flags, &[], program);
+}
+
+/// [`compile`], also linking `libs` (`-l` names of cdylibs next to libsecgear.so).
+pub fn compile_linking(
+    name: &str,
+    extra: &[PathBuf],
+    flags: &[&str],
+    libs: &[&str],
+    program: &Path,
+) {
     let source = format!("{}/c/{name}.c", env!("CARGO_MANIFEST_DIR"));
     let lib = lib_dir();
     let mut gcc = std::process::Command::new("gcc");
@@ -35,8 +46,11 @@ pub fn compile(name: &str, extra: &[PathBuf], flags: &[&str], program: &Path) {
         .arg(&source)
         .arg("-L")
         .arg(&lib)
+        .args(libs.iter().map(|l| format!("-l{l}")))
         .arg("-lsecgear")
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        // DT_RPATH, searched before LD_LIBRARY_PATH (cargo puts target/<profile>,
+        // which may hold an older copy, there): this build's library.
+        .arg(format!("-Wl,--disable-new-dtags,-rpath,{}", lib.display()))
         .arg("-o")
         .arg(program)
         .status()

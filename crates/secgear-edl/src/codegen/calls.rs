@@ -190,10 +190,15 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
     // Returned data is held here until the whole reply has been checked, so
     // a bad reply leaves the caller's buffers untouched.
     let mut commit = Vec::new();
+    let switchless_ecall = kind == Kind::Ecall && f.switchless;
     for p in &params {
         let n = &p.name;
         pre.extend(shape::length_check(p, abi, &quote!(#n.len())));
         let back = local(&format!("back_{}", p.decl.name.name));
+        if shape::shareable(switchless_ecall, p) {
+            // A Rust caller's buffers are its own: always inline.
+            encode.push(quote!(#w.put(&#abi::arena::INLINE);));
+        }
         match &p.shape {
             _ if p.hidden => {}
             Shape::Value | Shape::UserPtr => encode.push(quote!(#w.put(&#n);)),
@@ -418,10 +423,16 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
     let mut allocate = Vec::new();
     let mut args = Vec::new();
     let mut encode = Vec::new();
+    let switchless_ecall = kind == Kind::Ecall && f.switchless;
     for p in &params {
         // Locals get a prefix: an EDL name may be anything, even a constant's.
         let n = local(&format!("p_{}", p.decl.name.name));
         let count = local(&format!("count_{}", p.decl.name.name));
+        let arena = local(&format!("arena_{}", p.decl.name.name));
+        let shared = shape::shareable(switchless_ecall, p);
+        if shared {
+            decode.push(quote!(let #arena = #abi::arena::get_tag(#r)?;));
+        }
         let out_only = matches!(&p.shape, Shape::Slice { dir: Dir::Out, .. });
         let len = if out_only {
             quote!(#count)
@@ -446,10 +457,15 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
                 args.push(quote!(#n));
             }
             Shape::Fixed { dir, ty } => {
-                decode.push(if dir.sends() {
-                    quote!(let mut #n: #ty = #r.get()?;)
-                } else {
-                    quote!(let mut #n: #ty = #abi::Wire::zeroed();)
+                decode.push(match (dir.sends(), shared) {
+                    (true, false) => quote!(let mut #n: #ty = #r.get()?;),
+                    (true, true) => quote! {
+                        let mut #n: #ty = match #arena {
+                            None => #r.get()?,
+                            Some(at) => #abi::arena::read_one(at)?,
+                        };
+                    },
+                    (false, _) => quote!(let mut #n: #ty = #abi::Wire::zeroed();),
                 });
                 args.push(if *dir == Dir::In {
                     quote!(&#n)
@@ -457,15 +473,33 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
                     quote!(&mut #n)
                 });
                 if dir.returns() {
-                    encode.push(quote!(#w.put(&#n);));
+                    encode.push(if shared {
+                        quote! {
+                            match #arena {
+                                None => #w.put(&#n),
+                                Some(at) => #abi::arena::write_one(at, &#n)?,
+                            }
+                        }
+                    } else {
+                        quote!(#w.put(&#n);)
+                    });
                 }
             }
             Shape::Slice { dir, elem, .. } => {
-                if dir.sends() {
-                    decode.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_vec()?;));
-                } else {
-                    decode.push(quote!(let #count = #r.get_out_count::<#elem>()?;));
-                    allocate.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #abi::wire::zeroed_vec(#count);));
+                match (dir.sends(), shared) {
+                    (true, false) => {
+                        decode.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #r.get_vec()?;))
+                    }
+                    (true, true) => decode.push(quote! {
+                        let mut #n: ::std::vec::Vec<#elem> = match #arena {
+                            None => #r.get_vec()?,
+                            Some(at) => #abi::arena::read_vec(at, #r.get_out_count::<#elem>()?)?,
+                        };
+                    }),
+                    (false, _) => {
+                        decode.push(quote!(let #count = #r.get_out_count::<#elem>()?;));
+                        allocate.push(quote!(let mut #n: ::std::vec::Vec<#elem> = #abi::wire::zeroed_vec(#count);));
+                    }
                 }
                 args.push(if *dir == Dir::In {
                     quote!(&#n)
@@ -473,7 +507,16 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
                     quote!(&mut #n)
                 });
                 if dir.returns() {
-                    encode.push(quote!(#w.put_slice(&#n);));
+                    encode.push(if shared {
+                        quote! {
+                            match #arena {
+                                None => #w.put_slice(&#n),
+                                Some(at) => #abi::arena::write_slice(at, &#n)?,
+                            }
+                        }
+                    } else {
+                        quote!(#w.put_slice(&#n);)
+                    });
                 }
             }
             Shape::CStr => {

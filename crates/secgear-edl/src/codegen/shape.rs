@@ -316,3 +316,24 @@ fn expected_count(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
         (None, None) => return None,
     })
 }
+
+/// Whether a region of a switchless ECALL may stay in the shared arena
+/// instead of travelling: its elements' bytes in memory are their bytes on
+/// the wire (built-in integers, `float`, `double`, the bytes of a `void*`),
+/// so the callee can use them where they are. Such a region is preceded on
+/// the wire by [`secgear_abi`]'s region tag: inline (the usual encoding) or
+/// in the arena (its address, and its element count when not fixed); only
+/// a C host sends the latter, for memory from `cc_malloc_shared_memory`.
+pub fn shareable(switchless_ecall: bool, p: &Param<'_>) -> bool {
+    let d = p.decl;
+    let scalar = d.ty.base.is_integer()
+        || matches!(d.ty.base, BaseType::Float | BaseType::Double)
+        || (d.ty.base == BaseType::Void && d.ty.pointers == 1);
+    let one_level = d.ty.pointers + u32::from(!d.dims.is_empty()) == 1;
+    let plain = one_level && !(d.has_attr("isptr") || d.has_attr("isary"));
+    switchless_ecall
+        && scalar
+        && plain
+        && !p.hidden
+        && matches!(p.shape, Shape::Fixed { .. } | Shape::Slice { .. })
+}

@@ -34,7 +34,7 @@ fn returns_value(f: &Function) -> bool {
 }
 
 pub fn wrapper(kind: CallKind, f: &Function, types: &Types<'_>) -> Vec<String> {
-    let params = marshal::params(f, types);
+    let params = marshal::params(f, types, kind);
     let errno = kind == CallKind::Ocall && f.propagate_errno;
     let mut lines = vec![
         format!(
@@ -70,6 +70,9 @@ pub fn wrapper(kind: CallKind, f: &Function, types: &Types<'_>) -> Vec<String> {
                     local("n", x),
                     r.fixed.as_deref().unwrap_or("0")
                 ));
+                if p.shareable {
+                    lines.push(format!("uint64_t {} = 0;", local("a", x)));
+                }
                 if r.elem.is_deep() {
                     lines.push(format!("void *{} = NULL;", local("s", x)));
                 }
@@ -100,18 +103,56 @@ pub fn wrapper(kind: CallKind, f: &Function, types: &Types<'_>) -> Vec<String> {
         match &p.kind {
             Kind::Value(e) => lines.extend(dec_one(e, &local("v", x))),
             Kind::UserPtr => lines.push(try_(&format!("sg_get_u64(sg__r, &{})", local("u", x)))),
-            Kind::Region(r) => match (&r.fixed, r.dir.sends()) {
-                (None, true) => lines.extend(dec_run_alloc(types, &r.elem, &b, &n, &[])),
-                (None, false) => lines.push(try_(&format!(
-                    "sg_get_out_count(sg__r, {}, &{n})",
-                    r.elem.size()
-                ))),
-                (Some(_), true) => {
-                    lines.extend(alloc(&b, &n, &r.elem.size()));
-                    lines.extend(dec_run_into(&r.elem, &b, &n, false, None));
+            Kind::Region(r) => {
+                let mut inline = Vec::new();
+                match (&r.fixed, r.dir.sends()) {
+                    (None, true) => inline.extend(dec_run_alloc(types, &r.elem, &b, &n, &[])),
+                    (None, false) => inline.push(try_(&format!(
+                        "sg_get_out_count(sg__r, {}, &{n})",
+                        r.elem.size()
+                    ))),
+                    (Some(_), true) => {
+                        inline.extend(alloc(&b, &n, &r.elem.size()));
+                        inline.extend(dec_run_into(&r.elem, &b, &n, false, None));
+                    }
+                    (Some(_), false) => {}
                 }
-                (Some(_), false) => {}
-            },
+                if !p.shareable {
+                    lines.extend(inline);
+                    continue;
+                }
+                // The host's shared buffer, used in place.
+                let a = local("a", x);
+                lines.push("{".into());
+                lines.push("uint8_t sg__tag = 0;".into());
+                lines.push(try_("sg_get(sg__r, &sg__tag, 1)"));
+                lines.push("if (sg__tag == SG_REGION_IN_ARENA) {".into());
+                lines.push(try_(&format!("sg_get_u64(sg__r, &{a})")));
+                lines.push(format!("if ({a} == 0) {}", fail("CC_ERROR_BAD_PARAMETERS")));
+                lines.push(format!(
+                    "}} else if (sg__tag != SG_REGION_INLINE) {}",
+                    fail("CC_ERROR_BAD_PARAMETERS")
+                ));
+                lines.push("}".into());
+                lines.push(format!("if ({a} != 0) {{"));
+                if r.fixed.is_none() {
+                    lines.push(try_(&format!(
+                        "sg_get_out_count(sg__r, {}, &{n})",
+                        r.elem.size()
+                    )));
+                }
+                lines.push(format!(
+                    "{b} = sg_enclave_shared_region({a}, (size_t){n} * {});",
+                    r.elem.size()
+                ));
+                lines.push(format!(
+                    "if ({b} == NULL) {}",
+                    fail("CC_ERROR_ADDRESS_UNACCESSABLE")
+                ));
+                lines.push("} else {".into());
+                lines.extend(inline);
+                lines.push("}".into());
+            }
             Kind::CStr => lines.push(try_(&format!("sg_get_seq_alloc(sg__r, 1, 1, &{b}, &{n})"))),
             Kind::Terminated { wide, .. } => lines.push(try_(&format!(
                 "sg_get_seq_alloc(sg__r, {}, 0, &{b}, &{n})",
@@ -186,16 +227,19 @@ pub fn wrapper(kind: CallKind, f: &Function, types: &Types<'_>) -> Vec<String> {
         }
     }
 
-    // [out]-only buffers start zeroed.
+    // [out]-only buffers start zeroed (a shared one is the host's memory).
     for p in &params {
         if let Kind::Region(r) = &p.kind
             && !r.dir.sends()
         {
-            lines.extend(alloc(
-                &local("b", p.name),
-                &local("n", p.name),
-                &r.elem.size(),
-            ));
+            let allocation = alloc(&local("b", p.name), &local("n", p.name), &r.elem.size());
+            if p.shareable {
+                lines.push(format!("if ({} == 0) {{", local("a", p.name)));
+                lines.extend(allocation);
+                lines.push("}".into());
+            } else {
+                lines.extend(allocation);
+            }
         }
     }
 
@@ -218,6 +262,11 @@ pub fn wrapper(kind: CallKind, f: &Function, types: &Types<'_>) -> Vec<String> {
     for p in params.iter().filter(|p| p.returns()) {
         let (b, n) = (local("b", p.name), local("n", p.name));
         match &p.kind {
+            Kind::Region(r) if p.shareable => {
+                lines.push(format!("if ({} == 0) {{", local("a", p.name)));
+                lines.extend(enc_run(&r.elem, &b, &n, r.fixed.is_none()));
+                lines.push("}".into());
+            }
             Kind::Region(r) => lines.extend(enc_run(&r.elem, &b, &n, r.fixed.is_none())),
             Kind::Terminated { wide, .. } => lines.push(format!(
                 "sg_put_seq(sg__w, {b}, {n}, {});",
@@ -241,7 +290,13 @@ pub fn wrapper(kind: CallKind, f: &Function, types: &Types<'_>) -> Vec<String> {
                     lines.push("}".into());
                     lines.push(format!("free({s});"));
                 }
-                lines.push(format!("free({b});"));
+                if p.shareable {
+                    lines.push(format!("if ({} == 0) {{", local("a", p.name)));
+                    lines.push(format!("free({b});"));
+                    lines.push("}".into());
+                } else {
+                    lines.push(format!("free({b});"));
+                }
             }
             Kind::CStr | Kind::Terminated { .. } => lines.push(format!("free({b});")),
             _ => {}

@@ -72,6 +72,10 @@ fn ctx_struct(f: &Function, params: &[CParam<'_>]) -> Option<Vec<String>> {
         let e = p.elem()?;
         lines.push(format!("{} *p_{};", e.ty, p.name));
         lines.push(format!("uint64_t n_{};", p.name));
+        if p.shareable {
+            // Non-zero: the region stayed in the shared arena (not in the reply).
+            lines.push(format!("uint64_t a_{};", p.name));
+        }
     }
     lines.push("};".into());
     Some(lines)
@@ -133,6 +137,9 @@ fn reply_decoder(
     for p in &returning {
         let Some(e) = p.elem() else { continue };
         let (back, n) = (local("back", p.name), format!("sg__c->n_{}", p.name));
+        if p.shareable {
+            lines.push(format!("if (sg__c->a_{} == 0) {{", p.name));
+        }
         lines.push(format!(
             "{back} = ({} *)calloc({n} != 0 ? {n} : 1, {});",
             e.ty,
@@ -169,6 +176,9 @@ fn reply_decoder(
             }
             _ => {}
         }
+        if p.shareable {
+            lines.push("}".into());
+        }
     }
     lines.push(try_("sg_reader_finish(sg__r)"));
     // Everything checked: now the caller's memory changes.
@@ -179,6 +189,16 @@ fn reply_decoder(
             format!("sg__c->n_{}", p.name),
             format!("sg__c->p_{}", p.name),
         );
+        if p.shareable {
+            // The enclave wrote it in place.
+            lines.push(format!("if (sg__c->a_{} == 0) {{", p.name));
+            lines.push(format!(
+                "memcpy({dst}, {back}, (size_t){n} * {});",
+                e.size()
+            ));
+            lines.push("}".into());
+            continue;
+        }
         if let ctype::Codec::Struct {
             name: t,
             deep: true,
@@ -277,12 +297,37 @@ fn marshal_request(
             }
             Kind::UserPtr => lines.push(format!("sg_put_u64(sg__w, (uint64_t)(uintptr_t)({x}));")),
             Kind::Region(r) => {
+                let mut inline = Vec::new();
                 if r.dir.sends() {
-                    lines.extend(enc_run(&r.elem, x, &n, r.fixed.is_none()));
+                    inline.extend(enc_run(&r.elem, x, &n, r.fixed.is_none()));
                 } else if r.fixed.is_none() {
                     // An [out]-only sequence sends how many elements it wants.
+                    inline.push(format!("sg_put_u64(sg__w, {n});"));
+                }
+                if !p.shareable {
+                    lines.extend(inline);
+                    continue;
+                }
+                // Memory from cc_malloc_shared_memory stays where it is.
+                let a = local("a", x);
+                lines.push(format!(
+                    "{a} = ({x} != NULL && {n} != 0) ? sg_shared_region(enclave, {x}, (size_t){n} * {}) : 0;",
+                    r.elem.size()
+                ));
+                lines.push("{".into());
+                lines.push(format!(
+                    "const uint8_t sg__tag = {a} != 0 ? SG_REGION_IN_ARENA : SG_REGION_INLINE;"
+                ));
+                lines.push("sg_put(sg__w, &sg__tag, 1);".into());
+                lines.push("}".into());
+                lines.push(format!("if ({a} != 0) {{"));
+                lines.push(format!("sg_put_u64(sg__w, {a});"));
+                if r.fixed.is_none() {
                     lines.push(format!("sg_put_u64(sg__w, {n});"));
                 }
+                lines.push("} else {".into());
+                lines.extend(inline);
+                lines.push("}".into());
             }
             Kind::CStr => lines.push(format!("sg_put_seq(sg__w, {x}, (uint64_t)strlen({x}), 1);")),
             Kind::Terminated { wide, .. } => {
@@ -295,16 +340,23 @@ fn marshal_request(
         let Some(e) = p.elem() else { continue };
         lines.push(format!("{ctx}p_{} = ({} *)({});", p.name, e.ty, p.name));
         lines.push(format!("{ctx}n_{} = {};", p.name, local("n", p.name)));
+        if p.shareable {
+            lines.push(format!("{ctx}a_{} = {};", p.name, local("a", p.name)));
+        }
     }
     lines
 }
 
 fn count_locals(params: &[CParam<'_>]) -> Vec<String> {
-    params
+    let counts = params
         .iter()
         .filter(|p| matches!(p.kind, Kind::Region(_) | Kind::Terminated { .. }))
-        .map(|p| format!("uint64_t {} = 0;", local("n", p.name)))
-        .collect()
+        .map(|p| format!("uint64_t {} = 0;", local("n", p.name)));
+    let arena = params
+        .iter()
+        .filter(|p| p.shareable)
+        .map(|p| format!("uint64_t {} = 0;", local("a", p.name)));
+    counts.chain(arena).collect()
 }
 
 /// The stub(s) of one function, with its context and reply decoder.
@@ -316,7 +368,7 @@ pub fn definitions(
     types: &Types<'_>,
     ocall_table: &str,
 ) -> Vec<String> {
-    let params = marshal::params(f, types);
+    let params = marshal::params(f, types, kind);
     let name = &f.name.name;
     let has_ctx = params.iter().any(CParam::returns);
     let mut lines = Vec::new();

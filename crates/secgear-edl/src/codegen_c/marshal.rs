@@ -10,6 +10,7 @@
 //! (reader), `sg__rc` (status) and the label `sg__out` (cleanup), which
 //! every generated function that uses them defines.
 
+use super::CallKind;
 use super::ctype::{self, Codec, Elem, Types};
 use crate::ast::{BaseType, Decl, Function};
 use crate::codegen::shape::{self, Dir, Operand, Shape};
@@ -48,6 +49,9 @@ pub struct CParam<'a> {
     pub kind: Kind,
     /// A length parameter the wire leaves out (its sequence says it).
     pub hidden: bool,
+    /// A region of a switchless ECALL that may stay in the shared arena
+    /// (`codegen::shape::shareable`): tagged on the wire.
+    pub shareable: bool,
 }
 
 impl CParam<'_> {
@@ -84,7 +88,8 @@ pub fn local(what: &str, name: &str) -> String {
 }
 
 /// Classifies every parameter of `f`.
-pub fn params<'a>(f: &'a Function, types: &Types<'_>) -> Vec<CParam<'a>> {
+pub fn params<'a>(f: &'a Function, types: &Types<'_>, kind: CallKind) -> Vec<CParam<'a>> {
+    let switchless_ecall = kind == CallKind::Ecall && f.switchless;
     // The Rust generator's classification; the ABI path only shapes Rust
     // type names, which the C generator does not use.
     let abi = quote::quote!(::secgear_abi);
@@ -92,6 +97,7 @@ pub fn params<'a>(f: &'a Function, types: &Types<'_>) -> Vec<CParam<'a>> {
         .into_iter()
         .map(|p| {
             let d = p.decl;
+            let shareable = shape::shareable(switchless_ecall, &p);
             let kind = match p.shape {
                 Shape::Value => Kind::Value(types.value_elem(&d.ty)),
                 Shape::UserPtr => Kind::UserPtr,
@@ -134,6 +140,7 @@ pub fn params<'a>(f: &'a Function, types: &Types<'_>) -> Vec<CParam<'a>> {
                 name: &d.name.name,
                 kind,
                 hidden: p.hidden,
+                shareable,
             }
         })
         .collect()

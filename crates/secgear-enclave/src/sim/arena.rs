@@ -27,4 +27,8 @@ impl SharedMemory for SharedArena {
             .write(offset, src)
             .map_err(|e| Error::new(ErrorCode::AddressUnaccessable, e.to_string()))
     }
+
+    fn as_ptr(&self) -> Option<*mut u8> {
+        Some(self.0.as_ptr())
+    }
 }
