@@ -7,16 +7,8 @@ use std::path::{Path, PathBuf};
 
 const ADMIN: &str = "capi-test-admin";
 
-/// Where cargo put the cdylib: `<target>/<profile>/deps` when built for
-/// tests, `<target>/<profile>` when built on its own.
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<test>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .find(|d| d.join("libsecgear_agent_c.so").exists())
-        .expect("libsecgear_agent_c.so next to the test")
-        .to_path_buf()
+    secgear_sim_tests::cdylib_dir("libsecgear_agent_c.so")
 }
 
 fn compile(work: &Path) -> PathBuf {

@@ -7,15 +7,8 @@ use p384::pkcs8::EncodePublicKey;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Where cargo put the cdylib: `<target>/<profile>/deps` for tests.
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<test>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .find(|d| d.join("libattestation_agent.so").exists())
-        .expect("libattestation_agent.so next to the test")
-        .to_path_buf()
+    secgear_sim_tests::cdylib_dir("libattestation_agent.so")
 }
 
 fn compile(work: &Path) -> PathBuf {

@@ -8,25 +8,10 @@
 #include "enclave.h"
 #include "secgear_uswitchless.h"
 #include "tests_u.h"
+#include "bench_common.h"
 
-int host_double(int x) { return 2 * x; }
-uint64_t host_thread_id(void) { return 0; }
-void host_empty(void) {}
-uint64_t host_thread_id_sw(void) { return 0; }
-void host_empty_sw(void) {}
 
-static int compare(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
 
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 /* p50 of `n` timed calls after n/10 untimed ones. */
 static uint64_t p50(cc_enclave_t *context, cc_enclave_result_t (*call)(cc_enclave_t *), int n, uint64_t *samples)
@@ -43,8 +28,7 @@ static uint64_t p50(cc_enclave_t *context, cc_enclave_result_t (*call)(cc_enclav
         }
         samples[i] = now_ns() - t;
     }
-    qsort(samples, (size_t)n, sizeof *samples, compare);
-    return samples[n / 2];
+    return median(samples, n);
 }
 
 int main(int argc, char **argv)

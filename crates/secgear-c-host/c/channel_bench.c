@@ -14,14 +14,10 @@
 #include "secure_channel_client.h"
 #include "secure_channel_host.h"
 #include "tests_u.h"
+#include "bench_common.h"
 
 #define RECORD 16384
 
-int host_double(int x) { return 2 * x; }
-uint64_t host_thread_id(void) { return 0; }
-void host_empty(void) {}
-uint64_t host_thread_id_sw(void) { return 0; }
-void host_empty_sw(void) {}
 
 static cc_sec_chl_ctx_t client;
 static cc_sec_chl_conn_ctx_t connection;
@@ -38,18 +34,7 @@ static int to_client(void *conn, void *buf, size_t count)
     return cc_sec_chl_client_callback(&client, buf, count) == CC_SUCCESS ? (int)count : -1;
 }
 
-static int compare(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
 
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 static uint8_t message[RECORD], sealed[RECORD + 1024], reply[4096], answer[256];
 
@@ -111,8 +96,7 @@ int main(int argc, char **argv)
         }
         samples[i] = now_ns() - t;
     }
-    qsort(samples, (size_t)n, sizeof *samples, compare);
-    printf("channel_p50_ns=%llu\n", (unsigned long long)samples[n / 2]);
+    printf("channel_p50_ns=%llu\n", (unsigned long long)median(samples, n));
     cc_sec_chl_client_fini(&client);
     cc_sec_chl_svr_fini(&server);
     cc_enclave_destroy(&context);

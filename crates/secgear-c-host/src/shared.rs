@@ -74,6 +74,30 @@ pub unsafe extern "C" fn cc_free_shared_memory(
     })
 }
 
+/// The arena address of the `len` bytes at host `address` when all of them
+/// lie in one buffer from `cc_malloc_shared_memory`.
+///
+/// # Safety
+/// `enclave` is null or a zeroed or created context.
+unsafe fn arena_address(enclave: *mut cc_enclave_t, address: usize, len: usize) -> Option<u64> {
+    let resolve = || {
+        // SAFETY: forwarded contract.
+        unsafe {
+            with_enclave(enclave, |context| {
+                let buffers = context.shared.lock()?;
+                Ok(buffers.iter().find_map(|(&start, (parts, token))| {
+                    let offset = address.checked_sub(start)?;
+                    (offset.checked_add(len)? <= parts.len()).then(|| token + offset as u64)
+                }))
+            })
+        }
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(resolve)) {
+        Ok(Ok(found)) => found,
+        _ => None,
+    }
+}
+
 /// The address the enclave resolves for host pointer `ptr`: inside a shared
 /// buffer, the enclave's name for it; anywhere else, the address itself
 /// (which the enclave cannot dereference, as on hardware).
@@ -82,23 +106,8 @@ pub unsafe extern "C" fn cc_free_shared_memory(
 /// `enclave` is null or a zeroed or created context.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sg_user_ptr(enclave: *mut cc_enclave_t, ptr: *const c_void) -> u64 {
-    let address = ptr as usize;
-    let resolve = || {
-        // SAFETY: forwarded contract.
-        unsafe {
-            with_enclave(enclave, |context| {
-                let buffers = context.shared.lock()?;
-                Ok(buffers.iter().find_map(|(&start, (parts, token))| {
-                    let inside = address >= start && address - start < parts.len();
-                    inside.then(|| token + (address - start) as u64)
-                }))
-            })
-        }
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(resolve)) {
-        Ok(Ok(Some(token))) => token,
-        _ => address as u64,
-    }
+    // SAFETY: forwarded contract.
+    unsafe { arena_address(enclave, ptr as usize, 1) }.unwrap_or(ptr as usize as u64)
 }
 
 /// The arena address of `len` bytes at host pointer `ptr` when all of them
@@ -113,22 +122,9 @@ pub unsafe extern "C" fn sg_shared_region(
     ptr: *const c_void,
     len: usize,
 ) -> u64 {
-    let address = ptr as usize;
-    let resolve = || {
-        // SAFETY: forwarded contract.
-        unsafe {
-            with_enclave(enclave, |context| {
-                let buffers = context.shared.lock()?;
-                Ok(buffers.iter().find_map(|(&start, (parts, token))| {
-                    let offset = address.checked_sub(start)?;
-                    let inside = len != 0 && offset.checked_add(len)? <= parts.len();
-                    inside.then(|| token + offset as u64)
-                }))
-            })
-        }
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(resolve)) {
-        Ok(Ok(Some(token))) => token,
-        _ => 0,
+    if len == 0 {
+        return 0;
     }
+    // SAFETY: forwarded contract.
+    unsafe { arena_address(enclave, ptr as usize, len) }.unwrap_or(0)
 }

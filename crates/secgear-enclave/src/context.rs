@@ -78,9 +78,6 @@ impl Context {
                     "the enclave platform is already installed",
                 )
             })?;
-        // Generated dispatchers reach shared regions of switchless calls
-        // through secgear-abi; they resolve as `shared` does.
-        secgear_abi::arena::install(Box::new(crate::shared::ArenaAccess));
         Self::get()
     }
 
@@ -94,6 +91,6 @@ impl Context {
 
 /// Installs the platform the enclave API runs on: what a TEE runtime does
 /// once, at entry, before any enclave code runs. A second call is refused.
-pub fn install(platform: &'static dyn Platform) -> Result<(), Error> {
+pub(crate) fn install(platform: &'static dyn Platform) -> Result<(), Error> {
     Context::install(platform).map(|_| ())
 }

@@ -34,7 +34,13 @@ mod shared;
 pub mod sim;
 pub mod tee_key;
 
-pub use context::install as install_platform;
+/// Installs the platform the enclave API runs on: what a TEE runtime does
+/// once, at entry, before any enclave code runs. A second call is refused.
+pub fn install_platform(platform: &'static dyn platform::Platform) -> Result<(), Error> {
+    context::install(platform)?;
+    shared::install_arena_access();
+    Ok(())
+}
 pub use host::{HostTransport, host};
 pub use platform::Evidence;
 pub use report::{random, report};

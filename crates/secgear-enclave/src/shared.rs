@@ -114,7 +114,14 @@ impl SharedView {
 }
 
 /// [`shared`] for the generated dispatchers (`secgear_abi::arena`).
-pub(crate) struct ArenaAccess;
+struct ArenaAccess;
+
+/// Lets generated dispatchers reach the shared regions of switchless calls
+/// (through secgear-abi); they resolve as [`shared`] does. Run once the
+/// platform is installed.
+pub(crate) fn install_arena_access() {
+    secgear_abi::arena::install(Box::new(ArenaAccess));
+}
 
 impl secgear_abi::arena::Arena for ArenaAccess {
     fn read(&self, address: u64, out: &mut [u8]) -> Result<(), Error> {

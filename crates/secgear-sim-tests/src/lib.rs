@@ -60,3 +60,16 @@ pub const PROBE_NO_ENTRY_IMAGE: &str = env!("SECGEAR_PROBE_NO_ENTRY_IMAGE");
 pub const ROGUE_IMAGE: &str = env!("SECGEAR_ROGUE_IMAGE");
 
 secgear_host::include_enclave_image!();
+
+/// The directory holding cdylib `file` (e.g. `libsecgear.so`) for the
+/// running test or benchmark: `<target>/<profile>/deps` where cargo builds
+/// it for tests, else `<target>/<profile>`.
+pub fn cdylib_dir(file: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let deps = exe.parent().expect("target/<profile>/deps/<test>");
+    [deps, deps.parent().unwrap_or(deps)]
+        .into_iter()
+        .find(|d| d.join(file).exists())
+        .unwrap_or_else(|| panic!("{file} next to the test"))
+        .to_path_buf()
+}

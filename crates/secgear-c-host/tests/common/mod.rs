@@ -5,15 +5,8 @@ use std::path::{Path, PathBuf};
 
 pub const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/include/secGear");
 
-/// Where cargo put the cdylib: `<target>/<profile>/deps` for tests and benches.
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let deps = exe.parent().expect("target/<profile>/deps/<test>");
-    [deps, deps.parent().unwrap_or(deps)]
-        .into_iter()
-        .find(|d| d.join("libsecgear.so").exists())
-        .expect("libsecgear.so next to the test")
-        .to_path_buf()
+    secgear_sim_tests::cdylib_dir("libsecgear.so")
 }
 
 /// Compiles `c/<name>.c` with `extra` (C sources; directories are include

@@ -104,6 +104,7 @@ pub fn run<E: Send + Sync + 'static>(
         Ok(ctx) => ctx,
         Err(e) => fail(channel, &e.to_string()),
     };
+    crate::shared::install_arena_access();
     let shared: &'static Shared<E> = Box::leak(Box::new(Shared {
         runtime,
         ctx,
