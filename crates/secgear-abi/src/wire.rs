@@ -676,8 +676,38 @@ pub fn count_arg<T: SizeArgument>(what: &'static str, value: T) -> Result<u64, E
 /// What a foreign pointer typedef marked `isptr` (without `size` or
 /// `count`) points to: one value of it crosses, as C copies
 /// `sizeof(*(T)0)` bytes.
+///
+/// ```
+/// use secgear_abi::wire::PointerTypedef;
+/// let () = <*mut u64 as PointerTypedef>::SAME_BYTES_AS_C;
+/// ```
+///
+/// A pointee with padding is refused when the binding is built:
+///
+/// ```compile_fail
+/// use secgear_abi::wire::{PointerTypedef, Reader, Wire, Writer};
+/// use secgear_abi::Error;
+/// #[repr(C)]
+/// struct Padded { tag: u8, value: u32 }
+/// impl Wire for Padded {
+///     const MIN_WIRE_LEN: usize = 5;
+///     fn encode(&self, w: &mut Writer) { w.put(&self.tag); w.put(&self.value); }
+///     fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+///         Ok(Self { tag: r.get()?, value: r.get()? })
+///     }
+///     fn zeroed() -> Self { Self { tag: 0, value: 0 } }
+/// }
+/// let () = <*mut Padded as PointerTypedef>::SAME_BYTES_AS_C;
+/// ```
 pub trait PointerTypedef {
     type Pointee: Wire;
+    /// Named by the generated code, so evaluated for every such typedef: C
+    /// copies the pointee's raw bytes, so its wire form must be exactly
+    /// its memory (no padding), or the build fails here.
+    const SAME_BYTES_AS_C: () = assert!(
+        std::mem::size_of::<Self::Pointee>() == <Self::Pointee as Wire>::MIN_WIRE_LEN,
+        "an unsized isptr typedef must point to a type without padding"
+    );
 }
 
 impl<T: Wire> PointerTypedef for *mut T {

@@ -50,8 +50,35 @@ pub enum ReportError {
 
 struct Agent {
     path: String,
-    attester: Arc<dyn Attester>,
+    config: AgentConfig,
+    /// Made on the first get_report: a machine that only verifies needs none.
+    attester: Mutex<Option<Arc<dyn Attester>>>,
     local: Option<LocalVerifier>,
+}
+
+impl Agent {
+    fn attester(&self) -> Result<Arc<dyn Attester>, ReportError> {
+        let mut slot = self
+            .attester
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(attester) = slot.as_ref() {
+            return Ok(attester.clone());
+        }
+        let attester: Arc<dyn Attester> = match &self.config.enclave {
+            Some(image) => {
+                Arc::new(
+                    SimAttester::load(image).map_err(|source| ReportError::Config {
+                        path: self.path.clone(),
+                        source,
+                    })?,
+                )
+            }
+            None => Arc::new(TsmAttester::new(&self.config.tsm_root)),
+        };
+        *slot = Some(attester.clone());
+        Ok(attester)
+    }
 }
 
 /// The loaded configuration. A failed load is not kept: the next call
@@ -73,10 +100,6 @@ fn agent() -> Result<Arc<Agent>, ReportError> {
         source,
     };
     let config = AgentConfig::load(&path).map_err(config_error)?;
-    let attester: Arc<dyn Attester> = match &config.enclave {
-        Some(image) => Arc::new(SimAttester::load(image).map_err(config_error)?),
-        None => Arc::new(TsmAttester::new(&config.tsm_root)),
-    };
     let local = config
         .local
         .as_ref()
@@ -85,7 +108,8 @@ fn agent() -> Result<Arc<Agent>, ReportError> {
         .map_err(config_error)?;
     let agent = Arc::new(Agent {
         path: shown.clone(),
-        attester,
+        config,
+        attester: Mutex::new(None),
         local,
     });
     *slot = Some(agent.clone());
@@ -100,8 +124,8 @@ struct Report {
 }
 
 pub fn get_report(challenge: &[u8], ima: bool, uuid: &[u8]) -> Result<Vec<u8>, ReportError> {
-    let agent = agent()?;
-    let tee = agent.attester.tee();
+    let attester = agent()?.attester()?;
+    let tee = attester.tee();
     if ima {
         return Err(ReportError::Ima(tee.name()));
     }
@@ -109,7 +133,7 @@ pub fn get_report(challenge: &[u8], ima: bool, uuid: &[u8]) -> Result<Vec<u8>, R
         // The original names the trusted application by it on iTrustee.
         tracing::debug!(target: "secgear::c::agent", uuid = %String::from_utf8_lossy(uuid), "uuid not used by the {} attester", tee.name());
     }
-    let evidence = agent.attester.evidence(&report_data(challenge, &[]))?;
+    let evidence = attester.evidence(&report_data(challenge, &[]))?;
     let report = Report {
         tee: tee.name().to_owned(),
         evidence: secgear_as_api::b64::encode(&evidence),

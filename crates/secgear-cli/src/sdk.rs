@@ -155,6 +155,10 @@ pub(crate) enum SdkError {
         "{0} is not next to this program in {1}: build it first (cargo build --release --workspace)"
     )]
     MissingLibrary(&'static str, PathBuf),
+    #[error(
+        "the prefix must be UTF-8 without quotes, backslashes, `$`, `;` or newlines (the CMake and pkg-config files name it)"
+    )]
+    Prefix,
     #[error("cannot find this program or the prefix: {0}")]
     Exe(std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -184,7 +188,10 @@ fn write_atomically_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Sdk
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&temp, bytes).map_err(fail)?;
-    std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(mode)).map_err(fail)?;
+    if let Err(e) = std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(mode)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(fail(e));
+    }
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         fail(e)
@@ -267,6 +274,11 @@ pub(crate) fn install(prefix: &Path) -> Result<Vec<PathBuf>, SdkError> {
     let bin_dir = exe.parent().unwrap_or(Path::new(".")).to_path_buf();
     // The pkg-config and CMake files name the prefix: it must hold from anywhere.
     let prefix = std::path::absolute(prefix).map_err(SdkError::Exe)?;
+    // The prefix is pasted into CMake and pkg-config files as text.
+    let text = prefix.to_str().ok_or(SdkError::Prefix)?;
+    if text.contains(['"', '\\', '$', ';', '\n']) {
+        return Err(SdkError::Prefix);
+    }
     install_from(&prefix, &bin_dir, &exe)
 }
 
@@ -330,6 +342,14 @@ mod tests {
     }
 
     const SELF: &str = "/proc/self/exe";
+
+    #[test]
+    fn a_prefix_the_generated_files_cannot_name_is_refused() {
+        for bad in ["/tmp/a;b", "/tmp/$HOME", "/tmp/q\"x", "/tmp/back\\slash"] {
+            let err = install(Path::new(bad)).expect_err(bad);
+            assert!(matches!(err, SdkError::Prefix), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn a_missing_library_is_named_and_nothing_half_written_is_left() {

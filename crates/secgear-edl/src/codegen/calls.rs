@@ -195,6 +195,7 @@ fn caller_method(kind: Kind, f: &Function, abi: &TokenStream) -> TokenStream {
         let n = &p.name;
         pre.extend(shape::length_check(p, abi, &quote!(#n.len())));
         let back = local(&format!("back_{}", p.decl.name.name));
+        pre.extend(shape::pointer_typedef_check(p, abi));
         if shape::shareable(switchless_ecall, p) {
             // A Rust caller's buffers are its own: always inline.
             encode.push(quote!(#w.put(&#abi::arena::INLINE);));
@@ -430,6 +431,7 @@ fn handler(kind: Kind, tr: &Ident, f: &Function, abi: &TokenStream) -> TokenStre
         let count = local(&format!("count_{}", p.decl.name.name));
         let arena = local(&format!("arena_{}", p.decl.name.name));
         let shared = shape::shareable(switchless_ecall, p);
+        decode.extend(shape::pointer_typedef_check(p, abi));
         if shared {
             decode.push(quote!(let #arena = #abi::arena::get_tag(#r)?;));
         }

@@ -337,3 +337,14 @@ pub fn shareable(switchless_ecall: bool, p: &Param<'_>) -> bool {
         && !p.hidden
         && matches!(p.shape, Shape::Fixed { .. } | Shape::Slice { .. })
 }
+
+/// For an unsized `isptr` typedef: the statement that makes the build
+/// check its pointee has C's bytes (`PointerTypedef::SAME_BYTES_AS_C`).
+pub fn pointer_typedef_check(p: &Param<'_>, abi: &TokenStream) -> Option<TokenStream> {
+    let d = p.decl;
+    if !d.has_attr("isptr") || d.has_attr("size") || d.has_attr("count") {
+        return None;
+    }
+    let typedef = names::base(&d.ty.base);
+    Some(quote!(let () = <#typedef as #abi::wire::PointerTypedef>::SAME_BYTES_AS_C;))
+}

@@ -149,6 +149,13 @@ pub fn wrapper(kind: CallKind, f: &Function, types: &Types<'_>) -> Vec<String> {
                     "if ({b} == NULL) {}",
                     fail("CC_ERROR_ADDRESS_UNACCESSABLE")
                 ));
+                // The host picks the address: a misaligned one must not
+                // become a typed pointer.
+                lines.push(format!(
+                    "if ((uintptr_t){b} % _Alignof({}) != 0) {}",
+                    r.elem.ty,
+                    fail("CC_ERROR_BAD_PARAMETERS")
+                ));
                 lines.push("} else {".into());
                 lines.extend(inline);
                 lines.push("}".into());

@@ -3,7 +3,8 @@
 //! client does (a reference is never NULL there, a size argument must fit
 //! its buffer), writes the request, and hands the reply to a decoder that
 //! checks the whole reply before it writes anything into the caller's
-//! buffers.
+//! buffers (shared-memory regions of switchless ECALLs aside: the enclave
+//! wrote those in place).
 
 use super::CallKind;
 use super::ctype::{self, Types};

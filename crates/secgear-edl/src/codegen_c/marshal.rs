@@ -224,6 +224,12 @@ pub fn count_stmts(
     let mut value = |op: OpVal| match op {
         OpVal::Const(n) => format!("UINT64_C({n})"),
         OpVal::Var { expr, base } => {
+            // A long double travels as a double: convert as the callee sees it.
+            let expr = if base == BaseType::LongDouble {
+                format!("(double)({expr})")
+            } else {
+                expr
+            };
             if let Some(neg) = ctype::is_negative(&base, &expr) {
                 lines.push(format!("if ({neg}) {}", fail("CC_ERROR_BAD_PARAMETERS")));
             }
