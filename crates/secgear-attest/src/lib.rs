@@ -18,6 +18,7 @@ pub mod anchors;
 pub mod appraise;
 pub mod crypto;
 pub mod encoding;
+pub mod eventlog;
 pub mod policy;
 pub mod reference;
 pub mod token;

@@ -89,6 +89,13 @@ enum AttestCommand {
         #[arg(long)]
         state_dir: Option<PathBuf>,
     },
+    /// Parse a TCG2 crypto-agile event log (UEFI, or TDX's CCEL table at
+    /// /sys/firmware/acpi/tables/data/CCEL) and print its events and the
+    /// registers they replay to, as JSON. Exit 2 when malformed.
+    EventLog {
+        /// The log file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -255,6 +262,7 @@ fn main() -> ExitCode {
         Command::Attest(AttestCommand::PlatformKey { state_dir }) => {
             platform_key(state_dir.as_deref())
         }
+        Command::Attest(AttestCommand::EventLog { file }) => event_log(&file),
         Command::As(cmd) => service::run_as(cmd),
         Command::Agent(cmd) => service::run_agent(cmd),
     }
@@ -301,6 +309,26 @@ fn token_signer(path: &std::path::Path) -> Result<secgear_attest::token::TokenSi
     let pem = zeroize::Zeroizing::new(read(path)?);
     secgear_attest::token::TokenSigner::from_pkcs8_pem(&pem)
         .map_err(|e| fail(2, format!("{}: {e}", path.display())))
+}
+
+fn event_log(file: &std::path::Path) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("secgear: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    match secgear_attest::eventlog::parse(&bytes) {
+        Ok(log) => {
+            println!("{:#}", log.to_json());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("secgear: {}: {e}", file.display());
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn attest_verify(args: &VerifyArgs) -> ExitCode {

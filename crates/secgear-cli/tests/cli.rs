@@ -432,3 +432,39 @@ fn attest_verify_huawei_vectors() {
         "no reference values: executables unrecognized"
     );
 }
+
+#[test]
+fn attest_event_log_prints_the_events_and_replayed_registers() {
+    let dir = tempfile::tempdir().expect("dir");
+    let head = repo().join("crates/secgear-attest/tests/data/eventlog/CCEL_data.head");
+    // As /sys/firmware/acpi/tables/data/CCEL reads: zero-padded to 1 MiB.
+    let mut log = std::fs::read(&head).expect("vector");
+    log.resize(1 << 20, 0);
+    let ccel = dir.path().join("CCEL");
+    std::fs::write(&ccel, &log).expect("write");
+    let out = secgear(&["attest", "event-log", ccel.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["events"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        json["events"][3]["type_name"],
+        "EV_EFI_PLATFORM_FIRMWARE_BLOB2"
+    );
+    assert_eq!(json["events"][3]["digests"][0]["alg"], "SHA-384");
+    assert!(
+        json["registers"]["2"]["SHA-384"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("0fa3be56")),
+        "{json}"
+    );
+    // Truncated: exit 2 and the reason.
+    let cut = dir.path().join("cut");
+    std::fs::write(&cut, &log[..200]).expect("write");
+    let out = secgear(&["attest", "event-log", cut.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("truncated"),
+        "{}",
+        text(&out.stderr)
+    );
+}
