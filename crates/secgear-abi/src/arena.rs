@@ -73,12 +73,9 @@ pub fn read_vec<T: Wire>(address: u64, count: usize) -> Result<Vec<T>, Error> {
 
 /// A copy of the value at `address`.
 pub fn read_one<T: Wire>(address: u64) -> Result<T, Error> {
-    let mut bytes = vec![0u8; T::MIN_WIRE_LEN];
-    arena()?.read(address, &mut bytes)?;
-    let mut r = Reader::new(&bytes);
-    let out = T::decode(&mut r)?;
-    r.finish()?;
-    Ok(out)
+    read_vec(address, 1)?
+        .pop()
+        .ok_or_else(|| Error::malformed("a shared region held no value"))
 }
 
 /// Writes `items` back to `address`.
@@ -90,9 +87,7 @@ pub fn write_slice<T: Wire>(address: u64, items: &[T]) -> Result<(), Error> {
 
 /// Writes `value` back to `address`.
 pub fn write_one<T: Wire>(address: u64, value: &T) -> Result<(), Error> {
-    let mut w = Writer::bare();
-    value.encode(&mut w);
-    arena()?.write(address, w.as_bytes())
+    write_slice(address, std::slice::from_ref(value))
 }
 
 #[cfg(test)]

@@ -179,33 +179,37 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], EventLogError> {
-        let end = self
+        let out = self
             .at
             .checked_add(n)
-            .filter(|end| *end <= self.bytes.len())
+            .and_then(|end| self.bytes.get(self.at..end))
             .ok_or(EventLogError::Truncated { at: self.at, what })?;
-        let out = &self.bytes[self.at..end];
-        self.at = end;
+        self.at += n;
         Ok(out)
     }
 
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], EventLogError> {
+        let at = self.at;
+        self.take(N, what)?
+            .try_into()
+            .map_err(|_| EventLogError::Truncated { at, what })
+    }
+
     fn u8(&mut self, what: &'static str) -> Result<u8, EventLogError> {
-        Ok(self.take(1, what)?[0])
+        Ok(u8::from_le_bytes(self.array(what)?))
     }
 
     fn u16(&mut self, what: &'static str) -> Result<u16, EventLogError> {
-        let b = self.take(2, what)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
+        Ok(u16::from_le_bytes(self.array(what)?))
     }
 
     fn u32(&mut self, what: &'static str) -> Result<u32, EventLogError> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_le_bytes(self.array(what)?))
     }
 
     /// Only padding (all zero or all 0xFF) is left.
     fn at_padding(&self) -> bool {
-        let rest = &self.bytes[self.at.min(self.bytes.len())..];
+        let rest = self.bytes.get(self.at..).unwrap_or_default();
         rest.iter().all(|b| *b == 0) || rest.iter().all(|b| *b == 0xFF)
     }
 }
