@@ -19,7 +19,7 @@ pub struct CcaAnchor {
     pub key: EcKey,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TrustAnchors {
     /// Simulation platform public keys (SEC1, P-384).
     pub sim: Vec<EcKey>,
@@ -30,6 +30,66 @@ pub struct TrustAnchors {
     pub itrustee: Vec<Vec<u8>>,
     /// DER roots of attestation services that issue iTrustee AK certificates (`sce_as_no_daa`).
     pub itrustee_as: Vec<Vec<u8>>,
+    /// DER Intel SGX Root CAs (PCK chains of SGX and TDX quotes). None is
+    /// built in: the operator names the root.
+    pub intel: Vec<Vec<u8>>,
+    /// DER AMD roots (ARK) that ASK / ASVK and VCEK / VLEK chains end in;
+    /// Milan, Genoa and Turin by default.
+    pub snp: Vec<Vec<u8>>,
+    /// DER AWS Nitro roots.
+    pub nitro: Vec<Vec<u8>>,
+}
+
+/// AMD's ARKs and ASKs as its KDS serves them (roots/amd/PROVENANCE.md).
+const AMD_ROOTS: [&str; 3] = [
+    include_str!("../roots/amd/milan-ark.pem"),
+    include_str!("../roots/amd/genoa-ark.pem"),
+    include_str!("../roots/amd/turin-ark.pem"),
+];
+const AMD_SIGNING_KEYS: [&str; 3] = [
+    include_str!("../roots/amd/milan-ask.pem"),
+    include_str!("../roots/amd/genoa-ask.pem"),
+    include_str!("../roots/amd/turin-ask.pem"),
+];
+
+/// The AMD signing keys (ASK) of the products whose roots are built in:
+/// intermediates for a VCEK that arrives alone.
+pub fn amd_signing_keys() -> Vec<Vec<u8>> {
+    AMD_SIGNING_KEYS
+        .iter()
+        .filter_map(|pem| pem_certs(pem).ok())
+        .flatten()
+        .collect()
+}
+
+impl TrustAnchors {
+    /// No anchors at all, not even the built-in AMD roots.
+    pub fn empty() -> Self {
+        Self {
+            sim: Vec::new(),
+            cca: Vec::new(),
+            virtcca: Vec::new(),
+            itrustee: Vec::new(),
+            itrustee_as: Vec::new(),
+            intel: Vec::new(),
+            snp: Vec::new(),
+            nitro: Vec::new(),
+        }
+    }
+}
+
+impl Default for TrustAnchors {
+    /// The built-in anchors: AMD's Milan, Genoa and Turin roots.
+    fn default() -> Self {
+        Self {
+            snp: AMD_ROOTS
+                .iter()
+                .filter_map(|pem| pem_certs(pem).ok())
+                .flatten()
+                .collect(),
+            ..Self::empty()
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +173,13 @@ struct AnchorFile {
     itrustee: Vec<String>,
     #[serde(default)]
     itrustee_as: Vec<String>,
+    /// PEM Intel SGX Root CAs (serve SGX and TDX).
+    #[serde(default)]
+    intel: Vec<String>,
+    #[serde(default)]
+    snp: Vec<String>,
+    #[serde(default)]
+    nitro: Vec<String>,
 }
 
 fn hex_id(s: &str, what: &str) -> Result<Vec<u8>, AnchorError> {
@@ -152,6 +219,9 @@ impl TrustAnchors {
         match tee {
             TeeKind::Virtcca => self.virtcca.extend(certs),
             TeeKind::Itrustee => self.itrustee.extend(certs),
+            TeeKind::Sgx | TeeKind::Tdx => self.intel.extend(certs),
+            TeeKind::Snp => self.snp.extend(certs),
+            TeeKind::Nitro => self.nitro.extend(certs),
             other => {
                 return Err(AnchorError::Invalid(format!(
                     "{other} takes no certificate anchors"
@@ -202,6 +272,9 @@ impl TrustAnchors {
                 for (tee, pems) in [
                     (TeeKind::Virtcca, file.virtcca),
                     (TeeKind::Itrustee, file.itrustee),
+                    (TeeKind::Sgx, file.intel),
+                    (TeeKind::Snp, file.snp),
+                    (TeeKind::Nitro, file.nitro),
                 ] {
                     for pem in pems {
                         self.add_certificates(tee, pem.as_bytes())?;

@@ -6,7 +6,8 @@ use crate::encoding::b64url_encode;
 use crate::policy::{PolicyError, PolicyStore, Status, default_id};
 use crate::reference::ReferenceValues;
 use crate::token::{EAR_PROFILE, EarClaims, Submod, TokenError, TokenSigner, VerifierId};
-use crate::verifier::{Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::collateral::CollateralStore;
+use crate::verifier::{Context, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +22,24 @@ pub enum Mode {
     Production,
     /// Simulated evidence may be affirmed (development and tests).
     Development,
+}
+
+/// Where an appraisal's time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    /// A fixed instant: appraise as of then.
+    Fixed(time::OffsetDateTime),
+}
+
+impl Clock {
+    pub fn now(self) -> time::OffsetDateTime {
+        match self {
+            Clock::System => time::OffsetDateTime::now_utc(),
+            Clock::Fixed(at) => at,
+        }
+    }
 }
 
 /// One appraised piece of evidence.
@@ -48,6 +67,12 @@ pub enum AppraiseError {
 pub struct Appraiser {
     verifiers: HashMap<TeeKind, Box<dyn Verifier>>,
     pub anchors: RwLock<TrustAnchors>,
+    /// Endorsements verifiers need beyond the anchors (Intel TCB info and
+    /// QE identity, AMD VCEK certificates).
+    pub collateral: RwLock<CollateralStore>,
+    /// The appraisal time: the clock unless pinned (replaying stored
+    /// evidence as of its date, tests inside a vector's validity window).
+    pub clock: Clock,
     pub references: RwLock<ReferenceValues>,
     pub policies: PolicyStore,
     /// `data` handed to policies (e.g. `{"allow_unendorsed_cvm_key": true}`).
@@ -76,6 +101,8 @@ impl Appraiser {
         Self {
             verifiers,
             anchors: RwLock::new(anchors),
+            collateral: RwLock::new(CollateralStore::default()),
+            clock: Clock::System,
             references: RwLock::new(references),
             policies: PolicyStore::new(),
             policy_data: json!({}),
@@ -110,7 +137,16 @@ impl Appraiser {
             .anchors
             .read()
             .map_err(|_| VerifyError::malformed(tee, "anchor store poisoned"))?;
-        verifier.verify(evidence, freshness, &anchors)
+        let collateral = self
+            .collateral
+            .read()
+            .map_err(|_| VerifyError::malformed(tee, "collateral store poisoned"))?;
+        let context = Context {
+            anchors: &anchors,
+            collateral: &collateral,
+            now: self.clock.now().unix_timestamp(),
+        };
+        verifier.verify(evidence, freshness, &context)
     }
 
     /// Verifies and appraises evidence with `policy_id` (default: the TEE's).
@@ -122,7 +158,7 @@ impl Appraiser {
         policy_id: Option<&str>,
     ) -> Result<Appraisal, AppraiseError> {
         let verified = self.verify(tee, evidence, freshness)?;
-        let now = time::OffsetDateTime::now_utc();
+        let now = self.clock.now();
         let reference = self
             .references
             .read()

@@ -303,6 +303,54 @@ impl EventLog {
         registers
     }
 
+    /// What reference values can pin, from the events that name it:
+    /// `boot_applications` (digests of EV_EFI_BOOT_SERVICES_APPLICATION, in
+    /// order), and from grub's EV_IPL events the `kernel` and `initrd` file
+    /// digests, the `kernel_cmdline` and the `grub` commands. Digests are
+    /// the event's strongest (longest) one, as hex.
+    pub fn boot_claims(&self) -> serde_json::Value {
+        const EV_IPL: u32 = 0x0D;
+        const EV_EFI_BOOT_SERVICES_APPLICATION: u32 = 0x8000_0003;
+        let strongest = |e: &Event| {
+            e.digests
+                .iter()
+                .max_by_key(|(alg, _)| alg.digest_len())
+                .map(|(_, d)| hex::encode(d))
+        };
+        let text = |e: &Event| {
+            let trimmed = e.data.strip_suffix(&[0]).unwrap_or(&e.data);
+            std::str::from_utf8(trimmed).ok().map(str::to_owned)
+        };
+        let mut boot_applications = Vec::new();
+        let mut grub = Vec::new();
+        let (mut kernel, mut initrd, mut cmdline) = (None, None, None);
+        for event in &self.events {
+            match event.event_type {
+                EV_EFI_BOOT_SERVICES_APPLICATION => boot_applications.extend(strongest(event)),
+                EV_IPL => {
+                    let Some(text) = text(event) else { continue };
+                    if let Some(line) = text.strip_prefix("kernel_cmdline: ") {
+                        cmdline = Some(line.to_owned());
+                    } else if let Some(command) = text.strip_prefix("grub_cmd: ") {
+                        grub.push(command.to_owned());
+                    } else if text.contains("vmlinuz") || text.contains("/vmlinux") {
+                        kernel = strongest(event);
+                    } else if text.contains("initrd") || text.contains("initramfs") {
+                        initrd = strongest(event);
+                    }
+                }
+                _ => {}
+            }
+        }
+        serde_json::json!({
+            "boot_applications": boot_applications,
+            "kernel": kernel,
+            "initrd": initrd,
+            "kernel_cmdline": cmdline,
+            "grub": grub,
+        })
+    }
+
     /// The log as `secgear attest event-log` prints it: `events` (without
     /// `EV_NO_ACTION`) and the replayed `registers`.
     pub fn to_json(&self) -> serde_json::Value {

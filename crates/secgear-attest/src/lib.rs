@@ -16,8 +16,10 @@
 
 pub mod anchors;
 pub mod appraise;
+pub mod collateral;
 pub mod crypto;
 pub mod encoding;
+pub mod envelope;
 pub mod eventlog;
 pub mod policy;
 pub mod reference;
@@ -26,9 +28,9 @@ pub mod verifier;
 pub mod verifiers;
 
 pub use anchors::TrustAnchors;
-pub use appraise::{Appraisal, Appraiser, Mode};
+pub use appraise::{Appraisal, Appraiser, Clock, Mode};
 pub use reference::ReferenceValues;
 
 pub use verifier::{
-    Check, CheckName, Freshness, TeeKind, UnknownTee, Verified, Verifier, VerifyError,
+    Check, CheckName, Context, Freshness, TeeKind, UnknownTee, Verified, Verifier, VerifyError,
 };

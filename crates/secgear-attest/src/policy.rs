@@ -88,6 +88,10 @@ pub fn default_id(tee: TeeKind) -> &'static str {
         TeeKind::Cca => "default-cca",
         TeeKind::Virtcca => "default-virtcca",
         TeeKind::Itrustee => "default-itrustee",
+        TeeKind::Sgx => "default-sgx",
+        TeeKind::Tdx => "default-tdx",
+        TeeKind::Snp => "default-snp",
+        TeeKind::Nitro => "default-nitro",
     }
 }
 
@@ -97,6 +101,10 @@ fn default_source(tee: TeeKind) -> &'static str {
         TeeKind::Cca => include_str!("../policies/cca.rego"),
         TeeKind::Virtcca => include_str!("../policies/virtcca.rego"),
         TeeKind::Itrustee => include_str!("../policies/itrustee.rego"),
+        TeeKind::Sgx => include_str!("../policies/sgx.rego"),
+        TeeKind::Tdx => include_str!("../policies/tdx.rego"),
+        TeeKind::Snp => include_str!("../policies/snp.rego"),
+        TeeKind::Nitro => include_str!("../policies/nitro.rego"),
     }
 }
 

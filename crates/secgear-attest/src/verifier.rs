@@ -1,6 +1,7 @@
 //! The verifier seam: one implementation per TEE.
 
 use crate::anchors::TrustAnchors;
+use crate::collateral::CollateralStore;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -121,6 +122,43 @@ impl VerifyError {
     }
 }
 
+/// What evidence is judged against besides itself: the trust anchors, the
+/// collateral (endorsements the operator stored) and the appraisal time.
+/// Collateral and certificates are checked at `now`, never at the clock
+/// read inside a verifier, so stored evidence can be appraised as of when it
+/// was produced and a test can pin the time inside a vector's window.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub anchors: &'a TrustAnchors,
+    pub collateral: &'a CollateralStore,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+static NO_COLLATERAL: std::sync::LazyLock<CollateralStore> =
+    std::sync::LazyLock::new(CollateralStore::default);
+
+impl<'a> Context<'a> {
+    /// Anchors only, no stored collateral, at `now` (Unix seconds).
+    pub fn at(anchors: &'a TrustAnchors, now: i64) -> Self {
+        Self {
+            anchors,
+            collateral: &NO_COLLATERAL,
+            now,
+        }
+    }
+
+    /// Anchors only, no stored collateral, at the current time.
+    pub fn now(anchors: &'a TrustAnchors) -> Self {
+        Self::at(anchors, time::OffsetDateTime::now_utc().unix_timestamp())
+    }
+
+    pub fn with_collateral(mut self, collateral: &'a CollateralStore) -> Self {
+        self.collateral = collateral;
+        self
+    }
+}
+
 /// Checks one TEE's evidence.
 pub trait Verifier: Send + Sync {
     fn tee(&self) -> TeeKind;
@@ -129,6 +167,6 @@ pub trait Verifier: Send + Sync {
         &self,
         evidence: &[u8],
         freshness: &Freshness,
-        anchors: &TrustAnchors,
+        context: &Context<'_>,
     ) -> Result<Verified, VerifyError>;
 }

@@ -29,6 +29,22 @@ pub enum CheckName {
     RealmSignature,
     /// CCA: the platform token's challenge is the hash of the realm key.
     RealmBinding,
+    /// SGX/TDX: the quoting enclave's report is signed by the PCK.
+    QeReportSignature,
+    /// SGX/TDX: the QE report data is the hash of the attestation key.
+    QeReportBinding,
+    /// SGX/TDX: the quoting enclave matches Intel's QE identity.
+    QeIdentity,
+    /// Endorsements beyond the certificate chain (TCB info, QE identity,
+    /// CRLs, VCEK certificates): present, signed and current.
+    Collateral,
+    /// The platform's TCB matches a level the collateral knows (SGX/TDX),
+    /// or the one its certificate was issued for (SNP).
+    Tcb,
+    /// The measured-boot event log replays to the reported registers.
+    EventLog,
+    /// The IMA runtime log replays to its register and lists only known files.
+    Ima,
 }
 
 /// A check name no [`CheckName`] has.
@@ -37,7 +53,7 @@ pub enum CheckName {
 pub struct UnknownCheck(pub String);
 
 impl CheckName {
-    pub const ALL: [CheckName; 8] = [
+    pub const ALL: [CheckName; 15] = [
         CheckName::Signature,
         CheckName::Endorsement,
         CheckName::Freshness,
@@ -46,6 +62,13 @@ impl CheckName {
         CheckName::PlatformEndorsement,
         CheckName::RealmSignature,
         CheckName::RealmBinding,
+        CheckName::QeReportSignature,
+        CheckName::QeReportBinding,
+        CheckName::QeIdentity,
+        CheckName::Collateral,
+        CheckName::Tcb,
+        CheckName::EventLog,
+        CheckName::Ima,
     ];
 
     /// The name policies and tokens know the check by.
@@ -59,6 +82,13 @@ impl CheckName {
             CheckName::PlatformEndorsement => "platform.endorsement",
             CheckName::RealmSignature => "realm.signature",
             CheckName::RealmBinding => "realm.binding",
+            CheckName::QeReportSignature => "qe_report.signature",
+            CheckName::QeReportBinding => "qe_report.binding",
+            CheckName::QeIdentity => "qe_identity",
+            CheckName::Collateral => "collateral",
+            CheckName::Tcb => "tcb",
+            CheckName::EventLog => "event_log",
+            CheckName::Ima => "ima",
         }
     }
 
@@ -66,13 +96,16 @@ impl CheckName {
     pub fn is_signature(self) -> bool {
         matches!(
             self,
-            CheckName::Signature | CheckName::PlatformSignature | CheckName::RealmSignature
+            CheckName::Signature
+                | CheckName::PlatformSignature
+                | CheckName::RealmSignature
+                | CheckName::QeReportSignature
         )
     }
 
     /// A binding between layers of the evidence.
     pub fn is_binding(self) -> bool {
-        matches!(self, CheckName::RealmBinding)
+        matches!(self, CheckName::RealmBinding | CheckName::QeReportBinding)
     }
 
     pub fn is_freshness(self) -> bool {

@@ -11,19 +11,31 @@ pub enum TeeKind {
     Cca,
     Virtcca,
     Itrustee,
+    /// Intel SGX enclaves (ECDSA/DCAP quotes).
+    Sgx,
+    /// Intel TDX trust domains (DCAP quotes v4/v5).
+    Tdx,
+    /// AMD SEV-SNP guests.
+    Snp,
+    /// AWS Nitro Enclaves.
+    Nitro,
 }
 
 /// A TEE name no [`TeeKind`] has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown TEE `{0}` (expected sim, cca, virtcca or itrustee)")]
+#[error("unknown TEE `{0}` (expected sim, cca, virtcca, itrustee, sgx, tdx, snp or nitro)")]
 pub struct UnknownTee(pub String);
 
 impl TeeKind {
-    pub const ALL: [TeeKind; 4] = [
+    pub const ALL: [TeeKind; 8] = [
         TeeKind::Sim,
         TeeKind::Cca,
         TeeKind::Virtcca,
         TeeKind::Itrustee,
+        TeeKind::Sgx,
+        TeeKind::Tdx,
+        TeeKind::Snp,
+        TeeKind::Nitro,
     ];
 
     pub fn name(self) -> &'static str {
@@ -32,6 +44,10 @@ impl TeeKind {
             TeeKind::Cca => "cca",
             TeeKind::Virtcca => "virtcca",
             TeeKind::Itrustee => "itrustee",
+            TeeKind::Sgx => "sgx",
+            TeeKind::Tdx => "tdx",
+            TeeKind::Snp => "snp",
+            TeeKind::Nitro => "nitro",
         }
     }
 }

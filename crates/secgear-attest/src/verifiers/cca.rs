@@ -16,10 +16,9 @@
 //! over and over costs one signature check per realm.
 
 use super::cose::{self, ClaimMap};
-use crate::anchors::TrustAnchors;
 use crate::crypto::{self, Curve, EcKey};
 use crate::reference::sw_component;
-use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Context, Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use ciborium::Value;
 use serde_json::{Map, Value as Json, json};
 use std::num::NonZeroUsize;
@@ -260,8 +259,9 @@ impl Verifier for CcaVerifier {
         &self,
         bytes: &[u8],
         freshness: &Freshness,
-        anchors: &TrustAnchors,
+        context: &Context<'_>,
     ) -> Result<Verified, VerifyError> {
+        let anchors = context.anchors;
         let (platform_bytes, realm_bytes) = collection(bytes)?;
         let platform = cose::sign1(&platform_bytes, TeeKind::Cca, "platform token")?;
         let realm = cose::sign1(&realm_bytes, TeeKind::Cca, "realm token")?;

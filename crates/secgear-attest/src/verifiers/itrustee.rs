@@ -15,10 +15,9 @@
 //! - `sce_as_with_daa` (BN-curve DAA signatures) is not supported: refused
 //!   with a clear error.
 
-use crate::anchors::TrustAnchors;
 use crate::crypto::{self, RsaKey};
 use crate::encoding::{b64_decode, b64url_decode, b64url_encode};
-use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Context, Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use serde_json::{Map, Value};
 
 const PS256: i64 = -37;
@@ -118,8 +117,9 @@ impl Verifier for ItrusteeVerifier {
         &self,
         bytes: &[u8],
         freshness: &Freshness,
-        anchors: &TrustAnchors,
+        context: &Context<'_>,
     ) -> Result<Verified, VerifyError> {
+        let anchors = context.anchors;
         let report: Value = serde_json::from_slice(bytes.trim_ascii())
             .map_err(|e| bad(format!("report JSON: {e}")))?;
         let payload = report
@@ -159,7 +159,7 @@ impl Verifier for ItrusteeVerifier {
         claims.insert("sign_alg".into(), text(payload, "sign_alg")?.into());
 
         let mut v = Verified::new(TeeKind::Itrustee);
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = context.now;
         let report_bytes = signed_bytes(payload);
         // Each scenario names the AK key and says whether it is endorsed;
         // the report signature is then checked the same way for both.

@@ -4,6 +4,12 @@
 pub mod cca;
 #[cfg(any(feature = "cca", feature = "virtcca"))]
 mod cose;
+#[cfg(any(feature = "sgx", feature = "tdx"))]
+pub mod dcap;
+#[cfg(feature = "nitro")]
+pub mod nitro;
+#[cfg(feature = "snp")]
+pub mod snp;
 #[cfg(feature = "itrustee")]
 pub mod itrustee;
 #[cfg(feature = "sim")]
@@ -24,6 +30,14 @@ pub fn for_tee(tee: TeeKind) -> Option<Box<dyn Verifier>> {
         TeeKind::Virtcca => Some(Box::new(virtcca::VirtccaVerifier)),
         #[cfg(feature = "itrustee")]
         TeeKind::Itrustee => Some(Box::new(itrustee::ItrusteeVerifier)),
+        #[cfg(feature = "sgx")]
+        TeeKind::Sgx => Some(Box::new(dcap::DcapVerifier::sgx())),
+        #[cfg(feature = "tdx")]
+        TeeKind::Tdx => Some(Box::new(dcap::DcapVerifier::tdx())),
+        #[cfg(feature = "snp")]
+        TeeKind::Snp => Some(Box::new(snp::SnpVerifier)),
+        #[cfg(feature = "nitro")]
+        TeeKind::Nitro => Some(Box::new(nitro::NitroVerifier)),
         #[allow(unreachable_patterns)]
         _ => None,
     }

@@ -1,9 +1,8 @@
 //! The simulation TEE's evidence (format: `secgear_sim::evidence`). Always
 //! marked simulated: the default policy never affirms it in production mode.
 
-use crate::anchors::TrustAnchors;
 use crate::crypto::{self, Curve};
-use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Context, Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use p384::ecdsa::VerifyingKey;
 use secgear_sim::evidence;
 use serde_json::json;
@@ -19,8 +18,9 @@ impl Verifier for SimVerifier {
         &self,
         bytes: &[u8],
         freshness: &Freshness,
-        anchors: &TrustAnchors,
+        context: &Context<'_>,
     ) -> Result<Verified, VerifyError> {
+        let anchors = context.anchors;
         let parsed = evidence::parse(bytes)
             .map_err(|e| VerifyError::malformed(TeeKind::Sim, e.to_string()))?;
         let mut v = Verified::new(TeeKind::Sim);

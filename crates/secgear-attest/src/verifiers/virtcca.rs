@@ -16,10 +16,9 @@
 //! - `freshness`: the CVM challenge.
 
 use super::cose::{self, ClaimMap};
-use crate::anchors::TrustAnchors;
 use crate::crypto::{self, Curve, EcKey, RsaKey};
 use crate::encoding::{b64_decode, decode_evidence};
-use crate::verifier::{Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{Context, Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use ciborium::Value;
 use serde_json::{Map, Value as Json};
 
@@ -105,8 +104,9 @@ impl Verifier for VirtccaVerifier {
         &self,
         bytes: &[u8],
         freshness: &Freshness,
-        anchors: &TrustAnchors,
+        context: &Context<'_>,
     ) -> Result<Verified, VerifyError> {
+        let anchors = context.anchors;
         let (token, device_cert) = split_input(bytes)?;
         let value: Value =
             ciborium::from_reader(token.as_slice()).map_err(|e| bad(format!("not CBOR: {e}")))?;
@@ -182,7 +182,7 @@ impl Verifier for VirtccaVerifier {
             CheckName::Signature,
             Check::from_result(key.verify(alg, &cvm.tbs_data(&[]), &cvm.signature)),
         );
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = context.now;
         let device = match &device_cert {
             None => Check::NotChecked("no device certificate was provided".into()),
             Some(der) => match crypto::verify_chain(der, &[], &anchors.virtcca, now) {
