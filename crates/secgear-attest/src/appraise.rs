@@ -2,11 +2,11 @@
 //! reference values, and issue an EAR token.
 
 use crate::anchors::TrustAnchors;
+use crate::collateral::CollateralStore;
 use crate::encoding::b64url_encode;
 use crate::policy::{PolicyError, PolicyStore, Status, default_id};
 use crate::reference::ReferenceValues;
 use crate::token::{EAR_PROFILE, EarClaims, Submod, TokenError, TokenSigner, VerifierId};
-use crate::collateral::CollateralStore;
 use crate::verifier::{Context, Freshness, TeeKind, Verified, Verifier, VerifyError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -91,8 +91,8 @@ impl Window {
 
 impl IntelCollateral {
     pub fn from_json(bytes: &[u8]) -> Result<Self, CollateralError> {
-        let collateral: Self = serde_json::from_slice(bytes)
-            .map_err(|e| CollateralError::IntelJson(e.to_string()))?;
+        let collateral: Self =
+            serde_json::from_slice(bytes).map_err(|e| CollateralError::IntelJson(e.to_string()))?;
         collateral.key()?;
         Ok(collateral)
     }
@@ -173,7 +173,10 @@ impl IntelCollateral {
         let windows = self.windows().map_err(|e| e.to_string())?;
         for (what, window) in windows {
             if now < window.issued {
-                return Err(format!("{what} is not yet valid (issued {})", iso(window.issued)));
+                return Err(format!(
+                    "{what} is not yet valid (issued {})",
+                    iso(window.issued)
+                ));
             }
             if now >= window.next_update {
                 return Err(format!(
@@ -253,7 +256,9 @@ impl CollateralItem {
     /// Reads collateral of `kind`: Intel JSON, or an AMD certificate as PEM or DER.
     pub fn parse(kind: CollateralKind, bytes: &[u8]) -> Result<Self, CollateralError> {
         match kind {
-            CollateralKind::Intel => IntelCollateral::from_json(bytes).map(|c| Self::Intel(c.into())),
+            CollateralKind::Intel => {
+                IntelCollateral::from_json(bytes).map(|c| Self::Intel(c.into()))
+            }
             CollateralKind::Amd => {
                 let der = match std::str::from_utf8(bytes) {
                     Ok(text) if text.contains("-----BEGIN") => {
@@ -369,7 +374,10 @@ mod tests {
     fn intel_collateral_is_keyed_by_tee_and_fmspc_and_dated_by_its_earliest_part() {
         let c = IntelCollateral::from_json(&vector()).expect("parses");
         let key = c.key().expect("key");
-        assert_eq!((key.tee, key.fmspc.as_str()), (TeeKind::Sgx, "00a067110000"));
+        assert_eq!(
+            (key.tee, key.fmspc.as_str()),
+            (TeeKind::Sgx, "00a067110000")
+        );
         // QE identity's nextUpdate (2025-07-19T10:01:18Z) is the earliest.
         assert_eq!(c.next_update().expect("dates"), 1_752_919_278);
         assert!(c.check_current(1_752_919_277).is_ok());
@@ -397,8 +405,8 @@ mod tests {
         ));
         let mut v: serde_json::Value = serde_json::from_slice(&vector()).expect("json");
         v["tcb_info"] = serde_json::Value::String(r#"{"id":"XYZ"}"#.into());
-        let err = IntelCollateral::from_json(&serde_json::to_vec(&v).expect("ser"))
-            .expect_err("refused");
+        let err =
+            IntelCollateral::from_json(&serde_json::to_vec(&v).expect("ser")).expect_err("refused");
         assert!(err.to_string().contains("tcb_info"), "{err}");
         assert!(CollateralItem::parse(CollateralKind::Amd, b"not a certificate").is_err());
     }

@@ -61,7 +61,8 @@ pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             Ok(certs)
         }
         _ => {
-            x509_parser::parse_x509_certificate(bytes).map_err(|e| format!("DER certificate: {e}"))?;
+            x509_parser::parse_x509_certificate(bytes)
+                .map_err(|e| format!("DER certificate: {e}"))?;
             Ok(vec![bytes.to_vec()])
         }
     }
@@ -91,7 +92,9 @@ impl Envelope {
             })
             .transpose()?;
         let cert_chain = match wire.cert_chain {
-            Some(pem) => certificates(pem.as_bytes()).map_err(|e| bad(format!("cert_chain: {e}")))?,
+            Some(pem) => {
+                certificates(pem.as_bytes()).map_err(|e| bad(format!("cert_chain: {e}")))?
+            }
             None => Vec::new(),
         };
         Ok(Self {
@@ -156,7 +159,12 @@ mod tests {
         };
         let text = serde_json::to_vec(&full.to_json()).expect("json");
         assert_eq!(Envelope::parse(TeeKind::Tdx, &text).expect("parse"), full);
-        for junk in [&b"{"[..], b"{\"evidence\": 5}", b"{\"evidence\":\"!!\"}", b"{\"x\":1}"] {
+        for junk in [
+            &b"{"[..],
+            b"{\"evidence\": 5}",
+            b"{\"evidence\":\"!!\"}",
+            b"{\"x\":1}",
+        ] {
             assert!(matches!(
                 Envelope::parse(TeeKind::Snp, junk),
                 Err(VerifyError::Malformed { .. })

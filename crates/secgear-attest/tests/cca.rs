@@ -1,6 +1,7 @@
 //! Arm CCA tokens from veraison rust-ccatoken: every verdict in VECTORS.md.
 
 use proptest::prelude::*;
+use secgear_attest::Context;
 use secgear_attest::policy::Status;
 use secgear_attest::verifiers::cca::{CcaVerifier, decode_platform_claims, decode_realm_claims};
 use secgear_attest::{
@@ -25,7 +26,11 @@ fn anchors(file: &str) -> TrustAnchors {
 
 fn verify(token: &str, ta: &str) -> secgear_attest::Verified {
     CcaVerifier::default()
-        .verify(&data(token), &Freshness::Unchecked, &anchors(ta))
+        .verify(
+            &data(token),
+            &Freshness::Unchecked,
+            &Context::now(&anchors(ta)),
+        )
         .expect("decodes")
 }
 
@@ -149,7 +154,7 @@ fn freshness_mismatch_is_reported() {
         .verify(
             &data("cca-token-01.cbor"),
             &Freshness::Challenge(vec![0xab; 64]),
-            &anchors("ta-tfa.json"),
+            &Context::now(&anchors("ta-tfa.json")),
         )
         .expect("decodes");
     assert!(
@@ -160,7 +165,7 @@ fn freshness_mismatch_is_reported() {
         .verify(
             &data("cca-token-01.cbor"),
             &Freshness::Challenge(vec![1; 64]),
-            &anchors("ta-tfa.json"),
+            &Context::now(&anchors("ta-tfa.json")),
         )
         .expect("decodes");
     assert!(!ok(&v, CheckName::Freshness));
@@ -178,13 +183,13 @@ fn every_byte_flip_changes_the_verdict() {
     let anchors = anchors("ta-tfa.json");
     let verifier = CcaVerifier::default();
     let baseline = verifier
-        .verify(&token, &Freshness::Unchecked, &anchors)
+        .verify(&token, &Freshness::Unchecked, &Context::now(&anchors))
         .expect("ok");
     assert!(baseline.all_ok());
     for i in 0..token.len() {
         let mut bad = token.clone();
         bad[i] ^= 0x01;
-        match verifier.verify(&bad, &Freshness::Unchecked, &anchors) {
+        match verifier.verify(&bad, &Freshness::Unchecked, &Context::now(&anchors)) {
             Err(_) => {}
             Ok(v) => assert!(
                 !v.all_ok() || v.claims != baseline.claims,
@@ -202,7 +207,7 @@ fn a_changed_platform_token_is_never_served_from_the_cache() {
     let token = data("cca-token-01.cbor");
     assert!(
         verifier
-            .verify(&token, &Freshness::Unchecked, &anchors)
+            .verify(&token, &Freshness::Unchecked, &Context::now(&anchors))
             .expect("ok")
             .all_ok()
     );
@@ -212,7 +217,7 @@ fn a_changed_platform_token_is_never_served_from_the_cache() {
     let mut changed = token.clone();
     changed[platform_sig_end - 10] ^= 0x80;
     let v = verifier
-        .verify(&changed, &Freshness::Unchecked, &anchors)
+        .verify(&changed, &Freshness::Unchecked, &Context::now(&anchors))
         .expect("decodes");
     assert!(
         !v.checks[&CheckName::PlatformSignature].is_ok(),
@@ -221,7 +226,7 @@ fn a_changed_platform_token_is_never_served_from_the_cache() {
     );
     assert!(
         verifier
-            .verify(&token, &Freshness::Unchecked, &anchors)
+            .verify(&token, &Freshness::Unchecked, &Context::now(&anchors))
             .expect("ok")
             .all_ok()
     );
@@ -238,11 +243,11 @@ proptest! {
             let token = data(name);
             let cut = cut.min(token.len());
             if cut < token.len() {
-                let r = verifier.verify(&token[..cut], &Freshness::Unchecked, &anchors);
+                let r = verifier.verify(&token[..cut], &Freshness::Unchecked, &Context::now(&anchors));
                 prop_assert!(r.is_err() || !r.as_ref().is_ok_and(|v| v.all_ok()));
             }
         }
-        let _ = verifier.verify(&bytes, &Freshness::Unchecked, &anchors);
+        let _ = verifier.verify(&bytes, &Freshness::Unchecked, &Context::now(&anchors));
         let _ = decode_realm_claims(&bytes);
         let _ = decode_platform_claims(&bytes);
     }

@@ -77,7 +77,9 @@ fn verify_at(v: &Vector, evidence: &[u8], anchors: &TrustAnchors, now: i64) -> V
 }
 
 fn result(v: &Verified, name: CheckName) -> &Check {
-    v.checks.get(&name).unwrap_or_else(|| panic!("no {name} check"))
+    v.checks
+        .get(&name)
+        .unwrap_or_else(|| panic!("no {name} check"))
 }
 
 const ALL: [CheckName; 7] = [
@@ -94,7 +96,10 @@ fn assert_all_ok(v: &Verified) {
     for name in ALL {
         assert_eq!(result(v, name), &Check::Ok, "{name}: {:?}", v.checks);
     }
-    assert!(matches!(result(v, CheckName::Freshness), Check::NotChecked(_)));
+    assert!(matches!(
+        result(v, CheckName::Freshness),
+        Check::NotChecked(_)
+    ));
     assert!(v.all_ok());
 }
 
@@ -105,7 +110,10 @@ fn the_sgx_vector_needs_configuration_and_sw_hardening_with_its_two_advisories()
     assert_all_ok(&verified);
     let c = &verified.claims;
     assert_eq!(c["tcb_status"], "ConfigurationAndSWHardeningNeeded");
-    assert_eq!(c["advisory_ids"], json!(["INTEL-SA-00289", "INTEL-SA-00615"]));
+    assert_eq!(
+        c["advisory_ids"],
+        json!(["INTEL-SA-00289", "INTEL-SA-00615"])
+    );
     assert_eq!(c["fmspc"], "00a067110000");
     for claim in ["mrenclave", "mrsigner", "report_data"] {
         assert!(c[claim].as_str().is_some_and(|h| !h.is_empty()), "{claim}");
@@ -122,8 +130,18 @@ fn the_tdx_vector_is_up_to_date_without_advisories() {
     assert_eq!(c["tcb_status"], "UpToDate");
     assert_eq!(c["advisory_ids"], json!([]));
     for claim in [
-        "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrconfigid", "mrowner", "mrownerconfig",
-        "td_attributes", "xfam", "report_data", "tee_tcb_svn",
+        "mrtd",
+        "rtmr0",
+        "rtmr1",
+        "rtmr2",
+        "rtmr3",
+        "mrconfigid",
+        "mrowner",
+        "mrownerconfig",
+        "td_attributes",
+        "xfam",
+        "report_data",
+        "tee_tcb_svn",
     ] {
         assert!(c[claim].as_str().is_some_and(|h| !h.is_empty()), "{claim}");
     }
@@ -147,7 +165,10 @@ fn collateral_outside_its_window_is_refused_as_expired_or_not_yet_valid() {
             }
         }
         let late = verify_at(&v, &v.quote, &anchors, v.window.1 + 1);
-        assert!(matches!(result(&late, CheckName::Tcb), Check::NotChecked(_)));
+        assert!(matches!(
+            result(&late, CheckName::Tcb),
+            Check::NotChecked(_)
+        ));
         // The quote itself is still genuine.
         assert_eq!(result(&late, CheckName::Signature), &Check::Ok);
         let early = verify_at(&v, &v.quote, &anchors, v.window.0 - 1);
@@ -163,11 +184,17 @@ fn a_quote_is_refused_under_the_wrong_root_or_without_one() {
     for v in [sgx(), tdx()] {
         let mut wrong = TrustAnchors::empty();
         // A real root, of another vendor.
-        wrong.intel = secgear_attest::envelope::certificates(&data("snp/milan-ark.pem"))
-            .expect("ark");
+        wrong.intel =
+            secgear_attest::envelope::certificates(&data("snp/milan-ark.pem")).expect("ark");
         let verified = verify_at(&v, &v.quote, &wrong, v.at);
-        assert!(matches!(result(&verified, CheckName::Endorsement), Check::Failed(_)));
-        assert!(matches!(result(&verified, CheckName::Tcb), Check::NotChecked(_)));
+        assert!(matches!(
+            result(&verified, CheckName::Endorsement),
+            Check::Failed(_)
+        ));
+        assert!(matches!(
+            result(&verified, CheckName::Tcb),
+            Check::NotChecked(_)
+        ));
         assert_eq!(result(&verified, CheckName::Signature), &Check::Ok);
         assert!(!verified.all_ok());
         let none = verify_at(&v, &v.quote, &TrustAnchors::empty(), v.at);
@@ -218,7 +245,10 @@ fn collateral_for_another_fmspc_or_tee_does_not_serve() {
         .verifier
         .verify(&v.quote, &Freshness::Unchecked, &context)
         .expect("well-formed");
-    assert!(matches!(result(&verified, CheckName::Collateral), Check::Failed(_)));
+    assert!(matches!(
+        result(&verified, CheckName::Collateral),
+        Check::Failed(_)
+    ));
 }
 
 #[test]
@@ -244,7 +274,8 @@ fn the_report_data_is_checked_against_the_challenge() {
     let collateral = store(&v);
     let context = Context::at(&anchors, v.at).with_collateral(&collateral);
     let verified = verify_at(&v, &v.quote, &anchors, v.at);
-    let report_data = hex::decode(verified.claims["report_data"].as_str().expect("hex")).expect("hex");
+    let report_data =
+        hex::decode(verified.claims["report_data"].as_str().expect("hex")).expect("hex");
     let fresh = v
         .verifier
         .verify(&v.quote, &Freshness::Challenge(report_data), &context)
@@ -254,7 +285,10 @@ fn the_report_data_is_checked_against_the_challenge() {
         .verifier
         .verify(&v.quote, &Freshness::Challenge(vec![0x5a; 32]), &context)
         .expect("ok");
-    assert!(matches!(result(&stale, CheckName::Freshness), Check::Failed(_)));
+    assert!(matches!(
+        result(&stale, CheckName::Freshness),
+        Check::Failed(_)
+    ));
 }
 
 /// Whether a changed quote is refused: malformed, or some check failed.
@@ -300,7 +334,9 @@ fn a_flip_in_signed_collateral_is_refused() {
     for i in (0..tcb_info.len()).step_by(11) {
         let mut bytes = tcb_info.clone().into_bytes();
         bytes[i] ^= 0x01;
-        let Ok(changed) = String::from_utf8(bytes) else { continue };
+        let Ok(changed) = String::from_utf8(bytes) else {
+            continue;
+        };
         let mut collateral = original.clone();
         collateral["tcb_info"] = changed.into();
         let envelope = json!({

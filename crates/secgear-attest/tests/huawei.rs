@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use proptest::prelude::*;
+use secgear_attest::Context;
 use secgear_attest::policy::Status;
 use secgear_attest::reference::ReferenceValue;
 use secgear_attest::verifiers::itrustee::ItrusteeVerifier;
@@ -53,7 +54,7 @@ fn virtcca_signature_valid_but_key_not_endorsed() {
         .verify(
             &virtcca_evidence(),
             &Freshness::Unchecked,
-            &huawei_anchors(),
+            &Context::now(&huawei_anchors()),
         )
         .expect("decodes");
     assert!(v.checks[&CheckName::Signature].is_ok(), "{:?}", v.checks);
@@ -72,7 +73,7 @@ fn virtcca_signature_valid_but_key_not_endorsed() {
         .verify(
             &data("virtcca/virtcca-token.hex"),
             &Freshness::Unchecked,
-            &huawei_anchors(),
+            &Context::now(&huawei_anchors()),
         )
         .expect("decodes");
     assert!(matches!(
@@ -116,7 +117,7 @@ fn virtcca_without_anchors_the_device_is_not_trusted() {
         .verify(
             &virtcca_evidence(),
             &Freshness::Unchecked,
-            &TrustAnchors::default(),
+            &Context::now(&TrustAnchors::default()),
         )
         .expect("decodes");
     assert!(!v.checks[&CheckName::DeviceCertificate].is_ok());
@@ -128,7 +129,7 @@ fn itrustee_sce_no_as_verifies_and_chains_to_the_it_product_ca() {
         .verify(
             &data("itrustee/report-sce-no-as.json"),
             &Freshness::Unchecked,
-            &huawei_anchors(),
+            &Context::now(&huawei_anchors()),
         )
         .expect("decodes");
     assert!(
@@ -148,7 +149,7 @@ fn itrustee_sce_no_as_verifies_and_chains_to_the_it_product_ca() {
         .verify(
             &data("itrustee/report-sce-no-as.json"),
             &Freshness::Challenge(nonce),
-            &huawei_anchors(),
+            &Context::now(&huawei_anchors()),
         )
         .expect("decodes");
     assert!(fresh.checks[&CheckName::Freshness].is_ok());
@@ -156,7 +157,7 @@ fn itrustee_sce_no_as_verifies_and_chains_to_the_it_product_ca() {
         .verify(
             &data("itrustee/report-sce-no-as.json"),
             &Freshness::Challenge(vec![1; 8]),
-            &huawei_anchors(),
+            &Context::now(&huawei_anchors()),
         )
         .expect("decodes");
     assert!(!stale.checks[&CheckName::Freshness].is_ok());
@@ -186,7 +187,7 @@ fn itrustee_sce_as_no_daa_is_refused_without_an_attestation_service_root() {
         .verify(
             &data("itrustee/report-sce-as-no-daa.json"),
             &Freshness::Unchecked,
-            &huawei_anchors(),
+            &Context::now(&huawei_anchors()),
         )
         .expect("decodes");
     let Check::Failed(why) = &v.checks[&CheckName::Endorsement] else {
@@ -201,7 +202,7 @@ fn itrustee_daa_scenario_is_refused_clearly() {
         .verify(
             &data("itrustee/report-sce-as-with-daa.json"),
             &Freshness::Unchecked,
-            &huawei_anchors(),
+            &Context::now(&huawei_anchors()),
         )
         .expect_err("DAA");
     assert!(err.to_string().contains("sce_as_with_daa"), "{err}");
@@ -230,7 +231,7 @@ fn every_byte_flip_in_the_signed_parts_changes_the_itrustee_verdict() {
         }
         let mut bad = report.clone();
         bad[i] = if c == 'A' { b'B' } else { b'A' };
-        match ItrusteeVerifier.verify(&bad, &Freshness::Unchecked, &anchors) {
+        match ItrusteeVerifier.verify(&bad, &Freshness::Unchecked, &Context::now(&anchors)) {
             Err(_) => {}
             Ok(v) => {
                 let same_keys = serde_json::from_slice::<serde_json::Value>(&bad).is_ok();
@@ -254,7 +255,8 @@ fn every_byte_flip_changes_the_virtcca_verdict() {
     for i in 0..token.len() {
         let mut bad = token.clone();
         bad[i] ^= 0x01;
-        if let Ok(v) = VirtccaVerifier.verify(&bad, &Freshness::Unchecked, &anchors) {
+        if let Ok(v) = VirtccaVerifier.verify(&bad, &Freshness::Unchecked, &Context::now(&anchors))
+        {
             assert!(
                 !v.checks[&CheckName::Signature].is_ok(),
                 "flip at {i} kept a valid signature"
@@ -270,11 +272,11 @@ proptest! {
     fn truncations_and_random_bytes_never_panic(cut in 0usize..12000, bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let anchors = huawei_anchors();
         let report = data("itrustee/report-sce-no-as.json");
-        let _ = ItrusteeVerifier.verify(&report[..cut.min(report.len())], &Freshness::Unchecked, &anchors);
+        let _ = ItrusteeVerifier.verify(&report[..cut.min(report.len())], &Freshness::Unchecked, &Context::now(&anchors));
         let token = hex::decode(String::from_utf8(data("virtcca/virtcca-token.hex")).expect("text").trim()).expect("hex");
-        let r = VirtccaVerifier.verify(&token[..cut.min(token.len())], &Freshness::Unchecked, &anchors);
+        let r = VirtccaVerifier.verify(&token[..cut.min(token.len())], &Freshness::Unchecked, &Context::now(&anchors));
         prop_assert!(cut >= token.len() || r.is_err() || !r.as_ref().is_ok_and(|v| v.checks[&CheckName::Signature].is_ok()));
-        let _ = ItrusteeVerifier.verify(&bytes, &Freshness::Unchecked, &anchors);
-        let _ = VirtccaVerifier.verify(&bytes, &Freshness::Unchecked, &anchors);
+        let _ = ItrusteeVerifier.verify(&bytes, &Freshness::Unchecked, &Context::now(&anchors));
+        let _ = VirtccaVerifier.verify(&bytes, &Freshness::Unchecked, &Context::now(&anchors));
     }
 }

@@ -37,8 +37,18 @@ fn check(v: &Verified, name: CheckName) -> &Check {
 #[test]
 fn the_reference_document_is_valid_with_its_debug_mode_pcrs() {
     let v = verify(&document(), &nitro_root(), AT);
-    assert_eq!(check(&v, CheckName::Signature), &Check::Ok, "{:?}", v.checks);
-    assert_eq!(check(&v, CheckName::Endorsement), &Check::Ok, "{:?}", v.checks);
+    assert_eq!(
+        check(&v, CheckName::Signature),
+        &Check::Ok,
+        "{:?}",
+        v.checks
+    );
+    assert_eq!(
+        check(&v, CheckName::Endorsement),
+        &Check::Ok,
+        "{:?}",
+        v.checks
+    );
     assert!(v.all_ok());
     // The reference suite's expectation: PCRs 0, 1, 2 all zero (debug mode).
     let spec: serde_json::Value =
@@ -48,8 +58,15 @@ fn the_reference_document_is_valid_with_its_debug_mode_pcrs() {
         assert_eq!(&v.claims["pcrs"][index], value, "{name}");
     }
     assert_eq!(v.claims["digest"], "SHA384");
-    assert!(v.claims["module_id"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(v.claims["timestamp"].as_u64().map(|t| t / 1000), Some(AT as u64));
+    assert!(
+        v.claims["module_id"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert_eq!(
+        v.claims["timestamp"].as_u64().map(|t| t / 1000),
+        Some(AT as u64)
+    );
 }
 
 #[test]
@@ -57,7 +74,10 @@ fn the_document_is_refused_under_the_wrong_root_and_after_its_leaf_expires() {
     let mut wrong = TrustAnchors::empty();
     wrong.nitro = certificates(&data("snp/milan-ark.pem")).expect("ark");
     let v = verify(&document(), &wrong, AT);
-    assert!(matches!(check(&v, CheckName::Endorsement), Check::Failed(_)));
+    assert!(matches!(
+        check(&v, CheckName::Endorsement),
+        Check::Failed(_)
+    ));
     assert_eq!(check(&v, CheckName::Signature), &Check::Ok);
     assert!(verify(&document(), &nitro_root(), LEAF_NOT_AFTER).all_ok());
     let late = verify(&document(), &nitro_root(), LEAF_NOT_AFTER + 1);

@@ -11,7 +11,12 @@ fn data(path: &str) -> Vec<u8> {
 }
 
 fn report() -> Vec<u8> {
-    hex::decode(String::from_utf8(data("snp/report_milan.hex")).expect("text").trim()).expect("hex")
+    hex::decode(
+        String::from_utf8(data("snp/report_milan.hex"))
+            .expect("text")
+            .trim(),
+    )
+    .expect("hex")
 }
 
 fn vcek() -> Vec<u8> {
@@ -101,10 +106,16 @@ fn the_report_is_refused_under_the_wrong_root_and_after_the_vcek_expires() {
     let mut genoa = TrustAnchors::empty();
     genoa.snp = certificates(include_bytes!("../roots/amd/genoa-ark.pem")).expect("genoa");
     let v = verify(&with_chain(&report(), true), &genoa, AT);
-    assert!(matches!(check(&v, CheckName::Endorsement), Check::Failed(_)));
+    assert!(matches!(
+        check(&v, CheckName::Endorsement),
+        Check::Failed(_)
+    ));
     assert_eq!(check(&v, CheckName::Signature), &Check::Ok);
     let none = verify(&with_chain(&report(), true), &TrustAnchors::empty(), AT);
-    assert!(matches!(check(&none, CheckName::Endorsement), Check::Failed(_)));
+    assert!(matches!(
+        check(&none, CheckName::Endorsement),
+        Check::Failed(_)
+    ));
     let anchors = TrustAnchors::default();
     assert!(verify(&with_chain(&report(), true), &anchors, VCEK_NOT_AFTER).all_ok());
     let late = verify(&with_chain(&report(), true), &anchors, VCEK_NOT_AFTER + 1);
@@ -149,7 +160,10 @@ fn every_single_byte_flip_of_the_signed_part_is_refused() {
         let mut changed = original.clone();
         changed[i] ^= 0x01;
         let v = verify(&with_chain(&changed, false), &anchors, AT);
-        assert!(matches!(check(&v, CheckName::Signature), Check::Failed(_)), "{i:#x}");
+        assert!(
+            matches!(check(&v, CheckName::Signature), Check::Failed(_)),
+            "{i:#x}"
+        );
     }
 }
 
@@ -160,13 +174,24 @@ fn the_report_data_is_the_challenge() {
     let v = verify(&evidence, &anchors, AT);
     let data = hex::decode(v.claims["report_data"].as_str().expect("hex")).expect("hex");
     let fresh = SnpVerifier
-        .verify(&evidence, &Freshness::Challenge(data), &Context::at(&anchors, AT))
+        .verify(
+            &evidence,
+            &Freshness::Challenge(data),
+            &Context::at(&anchors, AT),
+        )
         .expect("ok");
     assert_eq!(check(&fresh, CheckName::Freshness), &Check::Ok);
     let stale = SnpVerifier
-        .verify(&evidence, &Freshness::Challenge(vec![0xee; 64]), &Context::at(&anchors, AT))
+        .verify(
+            &evidence,
+            &Freshness::Challenge(vec![0xee; 64]),
+            &Context::at(&anchors, AT),
+        )
         .expect("ok");
-    assert!(matches!(check(&stale, CheckName::Freshness), Check::Failed(_)));
+    assert!(matches!(
+        check(&stale, CheckName::Freshness),
+        Check::Failed(_)
+    ));
 }
 
 proptest! {

@@ -124,6 +124,22 @@ struct VerifyArgs {
     /// Appraise simulated evidence as a development machine would (never in production).
     #[arg(long)]
     allow_simulation: bool,
+    /// SGX / TDX: Intel collateral JSON (PCK CRLs, TCB info, QE identity).
+    #[arg(long)]
+    collateral: Option<PathBuf>,
+    /// PEM or DER certificates sent with the evidence: the PCK chain (SGX /
+    /// TDX), or the VCEK / VLEK alone or with its chain (SNP).
+    #[arg(long = "cert-chain")]
+    cert_chain: Option<PathBuf>,
+    /// A TCG2 event log (UEFI / CCEL) to replay against the registers.
+    #[arg(long = "event-log")]
+    event_log: Option<PathBuf>,
+    /// A binary ima-ng runtime measurement log.
+    #[arg(long = "ima-log")]
+    ima_log: Option<PathBuf>,
+    /// Appraise as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    now: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -338,8 +354,8 @@ fn attest_verify(args: &VerifyArgs) -> ExitCode {
 }
 
 fn run_verify(args: &VerifyArgs) -> Result<ExitCode, ExitCode> {
-    use secgear_attest::{Appraiser, Freshness, Mode, ReferenceValues, TrustAnchors};
-    let evidence = secgear_attest::encoding::decode_evidence(&read(&args.evidence)?);
+    use secgear_attest::{Appraiser, Clock, Freshness, Mode, ReferenceValues, TrustAnchors};
+    let evidence = with_supplements(args, read(&args.evidence)?)?;
     let mut anchors = TrustAnchors::default();
     for path in &args.trust_anchors {
         anchors.load_file(args.tee, path).map_err(|e| fail(2, e))?;
@@ -360,6 +376,11 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, ExitCode> {
         Mode::Production
     };
     let mut appraiser = Appraiser::new(anchors, references, mode);
+    if let Some(now) = &args.now {
+        let at = time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| fail(2, format!("--now `{now}`: {e}")))?;
+        appraiser.clock = Clock::Fixed(at);
+    }
     if let Some(key) = &args.token_key {
         appraiser = appraiser.with_signer(token_signer(key)?);
     }
@@ -404,6 +425,35 @@ fn run_verify(args: &VerifyArgs) -> Result<ExitCode, ExitCode> {
             ExitCode::from(1)
         },
     )
+}
+
+/// The evidence, wrapped in an envelope with whatever the flags add.
+fn with_supplements(args: &VerifyArgs, bytes: Vec<u8>) -> Result<Vec<u8>, ExitCode> {
+    use secgear_attest::envelope::{Envelope, certificates};
+    let supplemented = args.collateral.is_some()
+        || args.cert_chain.is_some()
+        || args.event_log.is_some()
+        || args.ima_log.is_some();
+    if !supplemented {
+        return Ok(secgear_attest::encoding::decode_evidence(&bytes));
+    }
+    let mut envelope = Envelope::parse(args.tee, &bytes).map_err(|e| fail(2, e))?;
+    if let Some(path) = &args.collateral {
+        let collateral = secgear_attest::collateral::IntelCollateral::from_json(&read(path)?)
+            .map_err(|e| fail(2, format!("{}: {e}", path.display())))?;
+        envelope.collateral = Some(collateral);
+    }
+    if let Some(path) = &args.cert_chain {
+        envelope.cert_chain =
+            certificates(&read(path)?).map_err(|e| fail(2, format!("{}: {e}", path.display())))?;
+    }
+    if let Some(path) = &args.event_log {
+        envelope.event_log = Some(read(path)?);
+    }
+    if let Some(path) = &args.ima_log {
+        envelope.ima_log = Some(read(path)?);
+    }
+    serde_json::to_vec(&envelope.to_json()).map_err(|e| fail(2, e))
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.

@@ -468,3 +468,135 @@ fn attest_event_log_prints_the_events_and_replayed_registers() {
         text(&out.stderr)
     );
 }
+
+/// `secgear attest verify` over each new TEE's vector, inside and outside
+/// its validity window: exit codes and `verified.checks.<name>.result`.
+#[test]
+fn attest_verify_intel_amd_and_nitro_vectors_at_a_given_time() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["attest", "verify"];
+        args.extend_from_slice(extra);
+        let out = secgear(&args);
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out.stderr)));
+        (out.status.code(), json)
+    };
+    let root = vectors("sgx/intel-sgx-root-ca.der");
+    let sgx = |now: &str| {
+        run(&[
+            "--tee",
+            "sgx",
+            "--evidence",
+            &vectors("sgx/sgx_quote"),
+            "--collateral",
+            &vectors("sgx/sgx_quote_collateral.json"),
+            "--trust-anchors",
+            &root,
+            "--now",
+            now,
+        ])
+    };
+    let (code, json) = sgx("2025-07-19T10:01:17Z");
+    let checks = &json["verified"]["checks"];
+    for name in [
+        "signature",
+        "qe_report.signature",
+        "qe_report.binding",
+        "endorsement",
+        "collateral",
+        "qe_identity",
+        "tcb",
+    ] {
+        assert_eq!(checks[name]["result"], "ok", "{name}: {json}");
+    }
+    assert_eq!(checks["freshness"]["result"], "not_checked");
+    assert_eq!(
+        json["verified"]["claims"]["tcb_status"],
+        "ConfigurationAndSWHardeningNeeded"
+    );
+    // A warning status (and no reference values) is not affirming.
+    assert_eq!(code, Some(1));
+    assert_eq!(json["trust_vector"]["hardware"], 32);
+    let (code, json) = sgx("2025-07-19T10:01:19Z");
+    assert_eq!(code, Some(1));
+    assert_eq!(json["verified"]["checks"]["collateral"]["result"], "failed");
+
+    let (_, json) = run(&[
+        "--tee",
+        "tdx",
+        "--evidence",
+        &vectors("tdx/tdx_quote"),
+        "--collateral",
+        &vectors("tdx/tdx_quote_collateral.json"),
+        "--trust-anchors",
+        &root,
+        "--now",
+        "2025-07-19T10:00:34Z",
+    ]);
+    assert_eq!(
+        json["verified"]["claims"]["tcb_status"], "UpToDate",
+        "{json}"
+    );
+    assert_eq!(json["trust_vector"]["hardware"], 2);
+
+    let (_, json) = run(&[
+        "--tee",
+        "snp",
+        "--evidence",
+        &vectors("snp/report_milan.hex"),
+        "--cert-chain",
+        &vectors("snp/vcek_milan.der"),
+    ]);
+    for name in ["signature", "endorsement", "collateral", "tcb"] {
+        assert_eq!(
+            json["verified"]["checks"][name]["result"], "ok",
+            "{name}: {json}"
+        );
+    }
+
+    let nitro = |now: &str| {
+        run(&[
+            "--tee",
+            "nitro",
+            "--evidence",
+            &vectors("nitro/valid-attestation-doc-base64"),
+            "--trust-anchors",
+            &vectors("nitro/aws-nitro-root.pem"),
+            "--now",
+            now,
+        ])
+    };
+    let (_, json) = nitro("2023-09-18T15:03:30Z");
+    assert_eq!(
+        json["verified"]["checks"]["endorsement"]["result"], "ok",
+        "{json}"
+    );
+    assert_eq!(json["verified"]["checks"]["signature"]["result"], "ok");
+    let (_, json) = nitro("2023-09-18T17:37:13Z");
+    assert_eq!(
+        json["verified"]["checks"]["endorsement"]["result"],
+        "failed"
+    );
+
+    // Bad input: exit 2.
+    let out = secgear(&[
+        "attest",
+        "verify",
+        "--tee",
+        "sgx",
+        "--evidence",
+        &vectors("sgx/sgx_quote"),
+        "--now",
+        "yesterday",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = secgear(&[
+        "attest",
+        "verify",
+        "--tee",
+        "snp",
+        "--evidence",
+        &vectors("sgx/sgx_quote"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

@@ -18,7 +18,9 @@
 use super::cose::{self, ClaimMap};
 use crate::crypto::{self, Curve, EcKey};
 use crate::reference::sw_component;
-use crate::verifier::{Context, Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{
+    Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
+};
 use ciborium::Value;
 use serde_json::{Map, Value as Json, json};
 use std::num::NonZeroUsize;

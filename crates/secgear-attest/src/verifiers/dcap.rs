@@ -26,7 +26,9 @@ use crate::collateral::IntelCollateral;
 use crate::crypto::{self, Curve, EcKey};
 use crate::envelope::{Envelope, certificates};
 use crate::eventlog::{self, DigestAlg};
-use crate::verifier::{Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{
+    Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
+};
 use dcap_qvl::configs::RustCryptoConfig;
 use dcap_qvl::quote::{Quote, Report};
 use serde_json::{Map, Value};
@@ -141,7 +143,12 @@ fn own_checks(
     };
     v.check(
         CheckName::Signature,
-        Check::from_result(crypto::verify_ecdsa(&key, -7, signed, &auth.ecdsa_signature)),
+        Check::from_result(crypto::verify_ecdsa(
+            &key,
+            -7,
+            signed,
+            &auth.ecdsa_signature,
+        )),
     );
 
     let mut qe_hashed = auth.ecdsa_attestation_key.to_vec();
@@ -151,7 +158,9 @@ fn own_checks(
     v.check(
         CheckName::QeReportBinding,
         if qe_report_data.get(..32) == Some(expected.as_ref())
-            && qe_report_data.get(32..).is_some_and(|r| r.iter().all(|b| *b == 0))
+            && qe_report_data
+                .get(32..)
+                .is_some_and(|r| r.iter().all(|b| *b == 0))
         {
             Check::Ok
         } else {
@@ -167,7 +176,8 @@ fn own_checks(
         .as_ref()
         .and_then(|c| c.pck_certificate_chain.as_ref())
     {
-        certificates(pem.as_bytes()).map_err(|e| bad(format!("PCK chain in the collateral: {e}")))?
+        certificates(pem.as_bytes())
+            .map_err(|e| bad(format!("PCK chain in the collateral: {e}")))?
     } else {
         let raw_chain = quote
             .raw_cert_chain()
@@ -181,13 +191,21 @@ fn own_checks(
         crypto::verify_ecdsa(&k, -7, &auth.qe_report, &auth.qe_report_signature)
             .map_err(|e| e.to_string())
     });
-    v.check(CheckName::QeReportSignature, Check::from_result(qe_signature));
+    v.check(
+        CheckName::QeReportSignature,
+        Check::from_result(qe_signature),
+    );
     v.check(
         CheckName::Endorsement,
         if anchors.intel.is_empty() {
             Check::Failed("no Intel SGX Root CA is configured as a trust anchor".into())
         } else {
-            Check::from_result(crypto::verify_chain(leaf, intermediates, &anchors.intel, now))
+            Check::from_result(crypto::verify_chain(
+                leaf,
+                intermediates,
+                &anchors.intel,
+                now,
+            ))
         },
     );
     let fmspc = dcap_qvl::intel::parse_pck_extension(leaf)
@@ -232,7 +250,10 @@ fn report_claims(report: &Report, claims: &mut Map<String, Value>) -> Vec<u8> {
 
 fn td10_claims(r: &dcap_qvl::quote::TDReport10, claims: &mut Map<String, Value>) -> Vec<u8> {
     claims.insert("mrtd".into(), hex(&r.mr_td));
-    for (i, rtmr) in [&r.rt_mr0, &r.rt_mr1, &r.rt_mr2, &r.rt_mr3].iter().enumerate() {
+    for (i, rtmr) in [&r.rt_mr0, &r.rt_mr1, &r.rt_mr2, &r.rt_mr3]
+        .iter()
+        .enumerate()
+    {
         claims.insert(format!("rtmr{i}"), hex(*rtmr));
     }
     claims.insert("mrconfigid".into(), hex(&r.mr_config_id));
@@ -346,7 +367,10 @@ impl Verifier for DcapVerifier {
                 Err(expired) => {
                     v.check(CheckName::Collateral, Check::Failed(expired));
                     for name in [CheckName::QeIdentity, CheckName::Tcb] {
-                        v.check(name, Check::NotChecked("the collateral is not current".into()));
+                        v.check(
+                            name,
+                            Check::NotChecked("the collateral is not current".into()),
+                        );
                     }
                 }
                 Ok(()) if !genuine.all_ok => {
@@ -401,11 +425,10 @@ fn appraise_tcb(
     let now = u64::try_from(now).unwrap_or(0);
     let mut refusal = String::from("no Intel SGX Root CA is configured");
     for root in &anchors.intel {
-        let verifier = dcap_qvl::verify::QuoteVerifier::<RustCryptoConfig>::new_with_config(
-            root.clone(),
-        )
-        // Debug enclaves are the policy's to refuse (the `debug` claim).
-        .allow_debug(true);
+        let verifier =
+            dcap_qvl::verify::QuoteVerifier::<RustCryptoConfig>::new_with_config(root.clone())
+                // Debug enclaves are the policy's to refuse (the `debug` claim).
+                .allow_debug(true);
         match verifier.verify(raw, collateral, now) {
             Ok(report) => {
                 for name in [CheckName::Collateral, CheckName::QeIdentity, CheckName::Tcb] {
@@ -448,9 +471,18 @@ mod tests {
         for (message, check) in [
             ("TCBInfo expired", CheckName::Collateral),
             ("QE Identity expired", CheckName::Collateral),
-            ("Signature is invalid for qe_identity in quote_collateral", CheckName::Collateral),
-            ("QE MRSIGNER mismatch: expected 00, got 01", CheckName::QeIdentity),
-            ("QE ISVSVN 1 is below minimum required 2 from QE Identity", CheckName::QeIdentity),
+            (
+                "Signature is invalid for qe_identity in quote_collateral",
+                CheckName::Collateral,
+            ),
+            (
+                "QE MRSIGNER mismatch: expected 00, got 01",
+                CheckName::QeIdentity,
+            ),
+            (
+                "QE ISVSVN 1 is below minimum required 2 from QE Identity",
+                CheckName::QeIdentity,
+            ),
             ("No matching TCB level found", CheckName::Tcb),
             ("Fmspc mismatch", CheckName::Tcb),
             ("TCB status is invalid: Revoked", CheckName::Tcb),

@@ -17,7 +17,9 @@
 
 use crate::crypto::{self, RsaKey};
 use crate::encoding::{b64_decode, b64url_decode, b64url_encode};
-use crate::verifier::{Context, Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{
+    Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
+};
 use serde_json::{Map, Value};
 
 const PS256: i64 = -37;

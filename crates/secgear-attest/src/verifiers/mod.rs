@@ -6,14 +6,14 @@ pub mod cca;
 mod cose;
 #[cfg(any(feature = "sgx", feature = "tdx"))]
 pub mod dcap;
-#[cfg(feature = "nitro")]
-pub mod nitro;
-#[cfg(feature = "snp")]
-pub mod snp;
 #[cfg(feature = "itrustee")]
 pub mod itrustee;
+#[cfg(feature = "nitro")]
+pub mod nitro;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(feature = "snp")]
+pub mod snp;
 #[cfg(feature = "virtcca")]
 pub mod virtcca;
 

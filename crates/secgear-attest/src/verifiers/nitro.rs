@@ -10,7 +10,9 @@
 
 use crate::crypto::{self, Curve, EcKey};
 use crate::envelope::Envelope;
-use crate::verifier::{Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{
+    Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
+};
 use ciborium::Value as Cbor;
 use coset::{CborSerializable, CoseSign1, TaggedCborSerializable, iana};
 use serde_json::{Map, Value};
@@ -126,13 +128,16 @@ impl Verifier for NitroVerifier {
         for (index, value) in &doc.pcrs {
             pcrs.insert(index.to_string(), hex::encode(value).into());
         }
-        v.claims.insert("module_id".into(), doc.module_id.clone().into());
+        v.claims
+            .insert("module_id".into(), doc.module_id.clone().into());
         v.claims.insert("digest".into(), doc.digest.clone().into());
         v.claims.insert("timestamp".into(), doc.timestamp_ms.into());
         v.claims.insert("pcrs".into(), Value::Object(pcrs));
-        v.claims.insert("user_data".into(), hex_or_null(&doc.user_data));
+        v.claims
+            .insert("user_data".into(), hex_or_null(&doc.user_data));
         v.claims.insert("nonce".into(), hex_or_null(&doc.nonce));
-        v.claims.insert("public_key".into(), hex_or_null(&doc.public_key));
+        v.claims
+            .insert("public_key".into(), hex_or_null(&doc.public_key));
 
         let alg_ok = sign1.protected.header.alg
             == Some(coset::RegisteredLabelWithPrivate::Assigned(

@@ -2,7 +2,9 @@
 //! marked simulated: the default policy never affirms it in production mode.
 
 use crate::crypto::{self, Curve};
-use crate::verifier::{Context, Check, CheckName, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{
+    Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
+};
 use p384::ecdsa::VerifyingKey;
 use secgear_sim::evidence;
 use serde_json::json;

@@ -17,7 +17,9 @@
 
 use crate::crypto::{self, Curve, EcKey};
 use crate::envelope::Envelope;
-use crate::verifier::{Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{
+    Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
+};
 use serde_json::{Value, json};
 use sev::firmware::guest::AttestationReport;
 use sev::firmware::host::TcbVersion;
@@ -148,7 +150,10 @@ impl Verifier for SnpVerifier {
         }
         let report = AttestationReport::from_bytes(raw).map_err(|e| bad(format!("report: {e}")))?;
         if report.version < 2 {
-            return Err(bad(format!("report version {} (2 or later expected)", report.version)));
+            return Err(bad(format!(
+                "report version {} (2 or later expected)",
+                report.version
+            )));
         }
         if report.sig_algo != 1 {
             return Err(bad(format!(
@@ -161,23 +166,42 @@ impl Verifier for SnpVerifier {
         let vlek = match signing_key {
             0 => false,
             1 => true,
-            other => return Err(bad(format!("report signed by key {other}, not a VCEK or VLEK"))),
+            other => {
+                return Err(bad(format!(
+                    "report signed by key {other}, not a VCEK or VLEK"
+                )));
+            }
         };
 
         let mut v = Verified::new(TeeKind::Snp);
         let p = &report.policy;
         v.claims.insert("version".into(), report.version.into());
-        v.claims.insert("signing_key".into(), if vlek { "vlek" } else { "vcek" }.into());
-        v.claims.insert("measurement".into(), hex::encode(report.measurement).into());
-        v.claims.insert("host_data".into(), hex::encode(report.host_data).into());
-        v.claims.insert("report_data".into(), hex::encode(report.report_data).into());
-        v.claims.insert("chip_id".into(), hex::encode(report.chip_id).into());
+        v.claims.insert(
+            "signing_key".into(),
+            if vlek { "vlek" } else { "vcek" }.into(),
+        );
+        v.claims
+            .insert("measurement".into(), hex::encode(report.measurement).into());
+        v.claims
+            .insert("host_data".into(), hex::encode(report.host_data).into());
+        v.claims
+            .insert("report_data".into(), hex::encode(report.report_data).into());
+        v.claims
+            .insert("chip_id".into(), hex::encode(report.chip_id).into());
         v.claims.insert("vmpl".into(), report.vmpl.into());
         v.claims.insert("guest_svn".into(), report.guest_svn.into());
-        v.claims.insert("family_id".into(), hex::encode(report.family_id).into());
-        v.claims.insert("image_id".into(), hex::encode(report.image_id).into());
-        v.claims.insert("id_key_digest".into(), hex::encode(report.id_key_digest).into());
-        v.claims.insert("author_key_digest".into(), hex::encode(report.author_key_digest).into());
+        v.claims
+            .insert("family_id".into(), hex::encode(report.family_id).into());
+        v.claims
+            .insert("image_id".into(), hex::encode(report.image_id).into());
+        v.claims.insert(
+            "id_key_digest".into(),
+            hex::encode(report.id_key_digest).into(),
+        );
+        v.claims.insert(
+            "author_key_digest".into(),
+            hex::encode(report.author_key_digest).into(),
+        );
         v.claims.insert(
             "policy".into(),
             json!({
@@ -189,14 +213,19 @@ impl Verifier for SnpVerifier {
                 "abi_minor": p.abi_minor(),
             }),
         );
-        v.claims.insert("reported_tcb".into(), tcb_json(&report.reported_tcb));
-        v.claims.insert("current_tcb".into(), tcb_json(&report.current_tcb));
-        v.claims.insert("committed_tcb".into(), tcb_json(&report.committed_tcb));
-        v.claims.insert("launch_tcb".into(), tcb_json(&report.launch_tcb));
+        v.claims
+            .insert("reported_tcb".into(), tcb_json(&report.reported_tcb));
+        v.claims
+            .insert("current_tcb".into(), tcb_json(&report.current_tcb));
+        v.claims
+            .insert("committed_tcb".into(), tcb_json(&report.committed_tcb));
+        v.claims
+            .insert("launch_tcb".into(), tcb_json(&report.launch_tcb));
         v.check(CheckName::Freshness, freshness.check(&report.report_data));
 
         // The signing certificate: sent with the report, or stored for it.
-        let (leaf, intermediates): (Vec<u8>, Vec<Vec<u8>>) = match envelope.cert_chain.split_first() {
+        let (leaf, intermediates): (Vec<u8>, Vec<Vec<u8>>) = match envelope.cert_chain.split_first()
+        {
             Some((leaf, rest)) => (leaf.clone(), rest.to_vec()),
             None => {
                 let stored = context.collateral.amd_certificates().find(|der| {
