@@ -1,4 +1,4 @@
-//! The admin API: policies, reference values, trust anchors and resources.
+//! The admin API: policies, reference values, trust anchors, collateral and resources.
 //! Every handler first checks the admin bearer token; nothing is read or
 //! written without it.
 
@@ -6,11 +6,12 @@ use crate::api::Shared;
 use crate::auth::require_admin;
 use crate::error::{ApiError, ErrorBody};
 use crate::ids::{checked_id, checked_path};
-use crate::store::{StoredAnchor, StoredResource};
+use crate::store::{StoredAnchor, StoredCollateral, StoredResource};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
+use secgear_attest::collateral::{CollateralItem, CollateralKind};
 use secgear_attest::reference::{ReferenceValue, normalize};
 use secgear_attest::{ReferenceValues, TeeKind};
 use serde::{Deserialize, Serialize};
@@ -280,6 +281,111 @@ pub async fn delete_anchor(
     checked_id(&id)?;
     if !state.0.store.delete_anchor(&id).await? {
         return Err(ApiError::NotFound(format!("no trust anchor {id}")));
+    }
+    reload(&state).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollateralBody {
+    /// Intel: the collateral JSON (`QuoteCollateralV3` layout: PCK CRLs, TCB
+    /// info, QE identity). AMD: a VCEK or VLEK certificate, PEM or base64 DER.
+    pub data: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CollateralInfo {
+    /// `intel` or `amd`.
+    #[schema(value_type = String)]
+    pub kind: CollateralKind,
+    /// `sgx/<fmspc>`, `tdx/<fmspc>`, or the AMD certificate's SHA-256.
+    pub key: String,
+}
+
+fn collateral_kind(kind: &str) -> Result<CollateralKind, ApiError> {
+    kind.parse()
+        .map_err(|e: secgear_attest::collateral::CollateralError| {
+            ApiError::BadRequest(e.to_string())
+        })
+}
+
+#[utoipa::path(get, path = "/v1/collateral", security(("admin" = [])),
+    responses((status = 200, body = [CollateralInfo])))]
+pub async fn list_collateral(
+    state: Shared,
+    headers: HeaderMap,
+) -> Result<Json<Vec<CollateralInfo>>, ApiError> {
+    admin(&state, &headers)?;
+    let items = state.0.store.list_collateral().await?;
+    Ok(Json(
+        items
+            .into_iter()
+            .map(|c| CollateralInfo {
+                kind: c.kind,
+                key: c.key,
+            })
+            .collect(),
+    ))
+}
+
+/// Stores collateral under the key it names itself by (its TCB info's TEE
+/// and FMSPC, or the certificate's hash); refused if it cannot be read.
+#[utoipa::path(put, path = "/v1/collateral/{kind}", request_body = CollateralBody,
+    security(("admin" = [])), responses((status = 200, body = CollateralInfo), (status = 400, body = ErrorBody)))]
+pub async fn put_collateral(
+    state: Shared,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    body: Result<Json<CollateralBody>, JsonRejection>,
+) -> Result<Json<CollateralInfo>, ApiError> {
+    admin(&state, &headers)?;
+    let kind = collateral_kind(&kind)?;
+    let Json(body) = body?;
+    let bytes = match kind {
+        CollateralKind::Amd if !body.data.contains("-----BEGIN") => crate::b64::decode(&body.data)
+            .map_err(|e| {
+                ApiError::BadRequest(format!("certificate is neither PEM nor base64: {e}"))
+            })?,
+        _ => body.data.into_bytes(),
+    };
+    let item =
+        CollateralItem::parse(kind, &bytes).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let key = item
+        .key()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let data = match &item {
+        CollateralItem::Intel(_) => String::from_utf8_lossy(&item.to_bytes()).into_owned(),
+        CollateralItem::Amd(der) => crate::b64::encode_std(der),
+    };
+    state
+        .0
+        .store
+        .put_collateral(&StoredCollateral {
+            kind,
+            key: key.clone(),
+            data,
+        })
+        .await?;
+    reload(&state).await?;
+    tracing::info!(target: "secgear::as", kind = kind.name(), %key, "collateral stored");
+    Ok(Json(CollateralInfo { kind, key }))
+}
+
+#[utoipa::path(delete, path = "/v1/collateral/{kind}/{key}", security(("admin" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_collateral(
+    state: Shared,
+    headers: HeaderMap,
+    Path((kind, key)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    admin(&state, &headers)?;
+    let kind = collateral_kind(&kind)?;
+    if !state.0.store.delete_collateral(kind, &key).await? {
+        return Err(ApiError::NotFound(format!(
+            "no {} collateral {key}",
+            kind.name()
+        )));
     }
     reload(&state).await?;
     Ok(StatusCode::NO_CONTENT)

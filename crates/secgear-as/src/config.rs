@@ -14,6 +14,8 @@
 //! admin_token_sha256 = "…"                # hex SHA-256 of the admin bearer token; unset: admin API off
 //! signing_key_file = "as-key.pem"         # PKCS#8 key (P-256, P-384, RSA), mode 0600; generated there (0600) if
 //!                                         # absent; unset: beside a SQLite database; required for PostgreSQL
+//! appraisal_time = "2025-07-19T10:00:00Z" # appraise as of this time (replaying stored evidence,
+//!                                         # tests); unset: the clock
 //! [tls]                                   # unset: plain HTTP (put TLS in front)
 //! cert = "cert.pem"
 //! key = "key.pem"
@@ -52,6 +54,10 @@ pub struct Config {
     pub refresh_seconds: u64,
     pub admin_token_sha256: Option<String>,
     pub signing_key_file: Option<PathBuf>,
+    /// Collateral and certificates are judged as of this time instead of
+    /// the clock's (tokens still carry the real issue time).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub appraisal_time: Option<time::OffsetDateTime>,
     pub tls: Option<TlsConfig>,
 }
 
@@ -69,6 +75,7 @@ impl Default for Config {
             refresh_seconds: 5,
             admin_token_sha256: None,
             signing_key_file: None,
+            appraisal_time: None,
             tls: None,
         }
     }

@@ -27,6 +27,7 @@ use utoipa::OpenApi;
         admin::list_policies, admin::get_policy, admin::put_policy, admin::delete_policy,
         admin::list_references, admin::add_references, admin::delete_references,
         admin::list_anchors, admin::put_anchor, admin::delete_anchor,
+        admin::list_collateral, admin::put_collateral, admin::delete_collateral,
         admin::list_resources, admin::put_resource, admin::delete_resource,
     ),
     modifiers(&AdminAuth)
@@ -125,6 +126,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/trust-anchors/{id}",
             put(admin::put_anchor).delete(admin::delete_anchor),
+        )
+        .route("/v1/collateral", get(admin::list_collateral))
+        .route("/v1/collateral/{kind}", put(admin::put_collateral))
+        .route(
+            "/v1/collateral/{kind}/{*key}",
+            axum::routing::delete(admin::delete_collateral),
         )
         .route("/v1/resources", get(admin::list_resources))
         .route(

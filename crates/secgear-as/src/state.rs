@@ -4,8 +4,11 @@
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::signing_key::SigningKeyError;
-use crate::store::{Store, StoredAnchor};
+use crate::store::{Store, StoredAnchor, StoredCollateral};
 use secgear_attest::anchors::AnchorError;
+use secgear_attest::collateral::{
+    CollateralError, CollateralItem, CollateralKind, CollateralStore,
+};
 use secgear_attest::reference::ReferenceValue;
 use secgear_attest::{Appraiser, ReferenceValues, TrustAnchors};
 use std::sync::Arc;
@@ -41,7 +44,7 @@ pub enum AnchorLoadError {
 pub enum StateError {
     #[error(transparent)]
     SigningKey(#[from] SigningKeyError),
-    #[error("loading policies, reference values and anchors from the database: {0}")]
+    #[error("loading policies, reference values, anchors and collateral from the database: {0}")]
     Database(#[from] sqlx::Error),
 }
 
@@ -55,6 +58,16 @@ pub fn load_anchor(anchors: &mut TrustAnchors, a: &StoredAnchor) -> Result<(), A
     Ok(anchors.load(a.tee, &bytes)?)
 }
 
+/// Reads stored collateral back into an item.
+pub fn load_collateral(c: &StoredCollateral) -> Result<CollateralItem, CollateralError> {
+    let bytes = match c.kind {
+        CollateralKind::Intel => c.data.as_bytes().to_vec(),
+        CollateralKind::Amd => crate::b64::decode(&c.data)
+            .map_err(|e| CollateralError::Amd(format!("stored certificate is not base64: {e}")))?,
+    };
+    CollateralItem::parse(c.kind, &bytes)
+}
+
 impl AppState {
     pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, StateError> {
         let signer = crate::signing_key::load(&config, store.as_ref()).await?;
@@ -63,6 +76,9 @@ impl AppState {
                 .with_signer(signer);
         appraiser.issuer = config.issuer.clone();
         appraiser.token_ttl_seconds = config.token_ttl_seconds;
+        if let Some(at) = config.appraisal_time {
+            appraiser.clock = secgear_attest::Clock::Fixed(at);
+        }
         let state = Self {
             config,
             store,
@@ -90,6 +106,7 @@ impl AppState {
         let policies = self.store.list_policies().await?;
         let references = self.store.list_references().await?;
         let anchors = self.store.list_anchors().await?;
+        let collateral = self.store.list_collateral().await?;
 
         for p in &policies {
             if self.appraiser.policies.source(&p.id).as_deref() != Some(p.source.as_str())
@@ -134,6 +151,15 @@ impl AppState {
             if let Err(e) = load_anchor(&mut trust, a) {
                 tracing::warn!(target: "secgear::as", id = %a.id, "stored trust anchor refused: {e}");
             }
+        }
+        let mut endorsements = CollateralStore::default();
+        for c in &collateral {
+            if let Err(e) = load_collateral(c).and_then(|item| endorsements.put(item)) {
+                tracing::warn!(target: "secgear::as", key = %c.key, "stored collateral refused: {e}");
+            }
+        }
+        if let Ok(mut c) = self.appraiser.collateral.write() {
+            *c = endorsements;
         }
         if let Ok(mut r) = self.appraiser.references.write() {
             *r = values;

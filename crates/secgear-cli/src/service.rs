@@ -23,9 +23,37 @@ pub enum AsCommand {
     /// Trust anchors.
     #[command(subcommand, name = "trust-anchor")]
     TrustAnchor(AnchorCommand),
+    /// Collateral: Intel DCAP collateral, AMD VCEK / VLEK certificates.
+    #[command(subcommand)]
+    Collateral(CollateralCommand),
     /// Resources released to attested TEEs.
     #[command(subcommand)]
     Resource(ResourceCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CollateralCommand {
+    /// Store collateral: Intel collateral JSON, or an AMD certificate (PEM or DER).
+    Put {
+        /// `intel` or `amd`.
+        #[arg(long)]
+        kind: String,
+        file: PathBuf,
+        #[command(flatten)]
+        admin: Admin,
+    },
+    List {
+        #[command(flatten)]
+        admin: Admin,
+    },
+    /// Delete by kind and key (as `list` shows it).
+    Delete {
+        #[arg(long)]
+        kind: String,
+        key: String,
+        #[command(flatten)]
+        admin: Admin,
+    },
 }
 
 /// Where the service is and how to prove admin rights.
@@ -299,6 +327,28 @@ pub fn run_as(cmd: AsCommand) -> ExitCode {
                 Some(json!({"tee": tee, "data": data})),
             )
         }
+        AsCommand::Collateral(CollateralCommand::Put { kind, file, admin }) => {
+            let data = match std::fs::read(&file) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(e) => secgear_as::b64::encode_std(e.as_bytes()),
+                },
+                Err(e) => return fail(format!("{}: {e}", file.display())),
+            };
+            admin.send(
+                Method::PUT,
+                &format!("/v1/collateral/{kind}"),
+                Some(json!({"data": data})),
+            )
+        }
+        AsCommand::Collateral(CollateralCommand::List { admin }) => {
+            admin.send(Method::GET, "/v1/collateral", None)
+        }
+        AsCommand::Collateral(CollateralCommand::Delete { kind, key, admin }) => admin.send(
+            Method::DELETE,
+            &format!("/v1/collateral/{kind}/{key}"),
+            None,
+        ),
         AsCommand::TrustAnchor(AnchorCommand::List { admin }) => {
             admin.send(Method::GET, "/v1/trust-anchors", None)
         }

@@ -8,6 +8,7 @@ mod sql;
 pub use sql::SqlStore;
 
 use secgear_attest::TeeKind;
+use secgear_attest::collateral::CollateralKind;
 
 /// A stored policy: id and Rego source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,16 @@ pub struct StoredAnchor {
     pub id: String,
     pub tee: TeeKind,
     /// PEM text, or base64 of DER.
+    pub data: String,
+}
+
+/// Stored collateral (see `secgear_attest::collateral`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCollateral {
+    pub kind: CollateralKind,
+    /// `sgx/<fmspc>`, `tdx/<fmspc>`, or an AMD certificate's SHA-256.
+    pub key: String,
+    /// Intel collateral JSON, or base64 of an AMD certificate's DER.
     pub data: String,
 }
 
@@ -67,6 +78,11 @@ pub trait Store: Send + Sync {
     /// Every stored anchor of a TEE this build knows; others (left by a
     /// newer version on a shared database) are skipped with a warning.
     async fn list_anchors(&self) -> StoreResult<Vec<StoredAnchor>>;
+
+    async fn put_collateral(&self, item: &StoredCollateral) -> StoreResult<()>;
+    async fn delete_collateral(&self, kind: CollateralKind, key: &str) -> StoreResult<bool>;
+    /// Every stored item of a kind this build knows.
+    async fn list_collateral(&self) -> StoreResult<Vec<StoredCollateral>>;
 
     async fn put_resource(&self, path: &str, resource: &StoredResource) -> StoreResult<()>;
     async fn get_resource(&self, path: &str) -> StoreResult<Option<StoredResource>>;

@@ -1,8 +1,9 @@
 //! [`Store`] over sqlx's `Any` driver: SQLite or PostgreSQL by URL.
 
 use super::migrations::STEPS;
-use super::{StoreResult, StoredAnchor, StoredPolicy, StoredResource};
+use super::{StoreResult, StoredAnchor, StoredCollateral, StoredPolicy, StoredResource};
 use secgear_attest::TeeKind;
+use secgear_attest::collateral::CollateralKind;
 use sqlx::AnyPool;
 use sqlx::Row;
 use sqlx::any::AnyPoolOptions;
@@ -322,6 +323,62 @@ impl super::Store for SqlStore {
             }
         }
         Ok(anchors)
+    }
+
+    async fn put_collateral(&self, item: &StoredCollateral) -> StoreResult<()> {
+        let item = item.clone();
+        self.changed(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO collateral (kind, key, data) VALUES ($1, $2, $3) \
+                     ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+                )
+                .bind(item.kind.name())
+                .bind(item.key)
+                .bind(item.data)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn delete_collateral(&self, kind: CollateralKind, key: &str) -> StoreResult<bool> {
+        let key = key.to_string();
+        self.changed(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM collateral WHERE kind = $1 AND key = $2")
+                    .bind(kind.name())
+                    .bind(key)
+                    .execute(c)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            })
+        })
+        .await
+    }
+
+    async fn list_collateral(&self) -> StoreResult<Vec<StoredCollateral>> {
+        let rows = sqlx::query("SELECT kind, key, data FROM collateral ORDER BY kind, key")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            let key: String = r.try_get("key")?;
+            match kind.parse::<CollateralKind>() {
+                Ok(kind) => items.push(StoredCollateral {
+                    kind,
+                    key,
+                    data: r.try_get("data")?,
+                }),
+                Err(e) => {
+                    tracing::warn!(target: "secgear::as", %key, "stored collateral skipped: {e}")
+                }
+            }
+        }
+        Ok(items)
     }
 
     async fn put_resource(&self, path: &str, res: &StoredResource) -> StoreResult<()> {

@@ -36,9 +36,16 @@ pub struct Service {
 }
 
 pub async fn start_sqlite() -> Service {
+    start_sqlite_with(|_| {}).await
+}
+
+/// A service on a temporary SQLite file, its configuration changed by `edit`.
+pub async fn start_sqlite_with(edit: impl FnOnce(&mut Config)) -> Service {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("as.db").display());
-    let mut service = start_with(config(url)).await;
+    let mut config = config(url);
+    edit(&mut config);
+    let mut service = start_with(config).await;
     service._dir = Some(dir);
     service
 }

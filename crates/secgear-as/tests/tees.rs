@@ -1,0 +1,210 @@
+//! The service appraises SGX, TDX, SNP and Nitro evidence through its API.
+//! A captured vector's report data is fixed, so it cannot carry the
+//! service's nonce: every check but freshness passes, freshness fails, and
+//! the collateral check passes only once the collateral is uploaded through
+//! the admin API.
+
+mod common;
+
+use common::{Service, b64, start_sqlite_with};
+use reqwest::Method;
+use secgear_attest::Check;
+use secgear_attest::token::{EarClaims, TokenExpectations, verify_token};
+use serde_json::json;
+
+fn vector(path: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../secgear-attest/tests/data/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect(path)
+}
+
+/// A service that appraises as of `unix`.
+async fn at(unix: i64) -> Service {
+    start_sqlite_with(|c| {
+        c.appraisal_time = Some(time::OffsetDateTime::from_unix_timestamp(unix).expect("time"));
+    })
+    .await
+}
+
+async fn attest(s: &Service, tee: &str, evidence: &[u8]) -> EarClaims {
+    let nonce = s.challenge().await;
+    let (status, reply) = s
+        .attest(&json!({"tee": tee, "nonce": nonce, "evidence": b64(evidence)}))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    verify_token(
+        reply["token"].as_str().expect("token"),
+        &s.jwks().await,
+        &TokenExpectations {
+            accept_non_affirming: true,
+            ..Default::default()
+        },
+    )
+    .expect("token")
+}
+
+/// The checks of `tee`'s submodule: freshness failed, `pending` as given,
+/// every other one ok.
+fn assert_checks(claims: &EarClaims, tee: &str, pending: &[(&str, bool)]) {
+    let submod = &claims.submods[tee];
+    assert_eq!(
+        submod.status.name(),
+        "contraindicated",
+        "a replayed quote is never affirmed"
+    );
+    for (name, check) in &submod.checks {
+        if name == "freshness" {
+            assert!(matches!(check, Check::Failed(_)), "freshness: {check:?}");
+            continue;
+        }
+        match pending.iter().find(|(n, _)| n == name) {
+            Some((_, true)) | None => assert_eq!(check, &Check::Ok, "{tee} {name}: {check:?}"),
+            Some((_, false)) => assert!(!check.is_ok(), "{tee} {name}: {check:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn intel_and_amd_evidence_is_appraised_once_its_collateral_is_uploaded() {
+    // Inside both Intel vectors' collateral windows and the VCEK's validity.
+    let s = at(1_752_919_234).await;
+    let root = secgear_as::b64::encode_std(&vector("sgx/intel-sgx-root-ca.der"));
+    let (code, body) = s
+        .admin(
+            Method::PUT,
+            "/v1/trust-anchors/intel-root",
+            Some(json!({"tee": "sgx", "data": root})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+
+    let dependent = [
+        ("collateral", false),
+        ("qe_identity", false),
+        ("tcb", false),
+    ];
+    let sgx = attest(&s, "sgx", &vector("sgx/sgx_quote")).await;
+    assert_checks(&sgx, "sgx", &dependent);
+    let tdx = attest(&s, "tdx", &vector("tdx/tdx_quote")).await;
+    assert_checks(&tdx, "tdx", &dependent);
+    let snp_report = hex::decode(
+        String::from_utf8(vector("snp/report_milan.hex"))
+            .expect("text")
+            .trim(),
+    )
+    .expect("hex");
+    let snp = attest(&s, "snp", &snp_report).await;
+    assert_checks(
+        &snp,
+        "snp",
+        &[
+            ("collateral", false),
+            ("endorsement", false),
+            ("signature", false),
+            ("tcb", false),
+        ],
+    );
+
+    for (kind, data) in [
+        (
+            "intel",
+            String::from_utf8(vector("sgx/sgx_quote_collateral.json")).expect("utf8"),
+        ),
+        (
+            "intel",
+            String::from_utf8(vector("tdx/tdx_quote_collateral.json")).expect("utf8"),
+        ),
+        (
+            "amd",
+            secgear_as::b64::encode_std(&vector("snp/vcek_milan.der")),
+        ),
+    ] {
+        let (code, body) = s
+            .admin(
+                Method::PUT,
+                &format!("/v1/collateral/{kind}"),
+                Some(json!({"data": data})),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+    }
+    let (_, listed) = s.admin(Method::GET, "/v1/collateral", None).await;
+    let keys: Vec<&str> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|i| i["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains(&"sgx/00a067110000") && keys.contains(&"tdx/b0c06f000000"),
+        "{listed}"
+    );
+
+    let sgx = attest(&s, "sgx", &vector("sgx/sgx_quote")).await;
+    assert_checks(&sgx, "sgx", &[]);
+    assert_eq!(
+        sgx.submods["sgx"].claims["tcb_status"],
+        "ConfigurationAndSWHardeningNeeded"
+    );
+    let tdx = attest(&s, "tdx", &vector("tdx/tdx_quote")).await;
+    assert_checks(&tdx, "tdx", &[]);
+    assert_eq!(tdx.submods["tdx"].claims["tcb_status"], "UpToDate");
+    let snp = attest(&s, "snp", &snp_report).await;
+    assert_checks(&snp, "snp", &[]);
+
+    // Bad collateral is refused with the reason; deleting it takes it away.
+    let (code, body) = s
+        .admin(
+            Method::PUT,
+            "/v1/collateral/intel",
+            Some(json!({"data": "{}"})),
+        )
+        .await;
+    assert_eq!(code, 400, "{body}");
+    let (code, body) = s
+        .admin(
+            Method::PUT,
+            "/v1/collateral/moon",
+            Some(json!({"data": "x"})),
+        )
+        .await;
+    assert_eq!(code, 400, "{body}");
+    let (code, _) = s
+        .admin(
+            Method::DELETE,
+            "/v1/collateral/intel/sgx/00a067110000",
+            None,
+        )
+        .await;
+    assert_eq!(code, 204);
+    let sgx = attest(&s, "sgx", &vector("sgx/sgx_quote")).await;
+    assert_checks(&sgx, "sgx", &dependent);
+}
+
+#[tokio::test]
+async fn nitro_documents_are_appraised_against_the_uploaded_root() {
+    // The document's own time (2023-09-18T15:03:30Z).
+    let s = at(1_695_049_410).await;
+    let doc = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        String::from_utf8(vector("nitro/valid-attestation-doc-base64"))
+            .expect("text")
+            .trim(),
+    )
+    .expect("b64");
+    let before = attest(&s, "nitro", &doc).await;
+    assert_checks(&before, "nitro", &[("endorsement", false)]);
+    let root = String::from_utf8(vector("nitro/aws-nitro-root.pem")).expect("pem");
+    let (code, body) = s
+        .admin(
+            Method::PUT,
+            "/v1/trust-anchors/aws-nitro",
+            Some(json!({"tee": "nitro", "data": root})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let after = attest(&s, "nitro", &doc).await;
+    assert_checks(&after, "nitro", &[]);
+}
