@@ -141,10 +141,17 @@ impl Appraiser {
             .collateral
             .read()
             .map_err(|_| VerifyError::malformed(tee, "collateral store poisoned"))?;
+        let now = self.clock.now();
+        let references = self
+            .references
+            .read()
+            .map(|r| r.accepted_at(now))
+            .unwrap_or_default();
         let context = Context {
             anchors: &anchors,
             collateral: &collateral,
-            now: self.clock.now().unix_timestamp(),
+            references: &references,
+            now: now.unix_timestamp(),
         };
         verifier.verify(evidence, freshness, &context)
     }

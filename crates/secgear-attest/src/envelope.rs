@@ -106,6 +106,24 @@ impl Envelope {
         })
     }
 
+    /// For TEEs whose own evidence may be JSON (virtCCA's wrapper, iTrustee
+    /// reports): an envelope only when the object has an `evidence` field;
+    /// anything else is the TEE's own bytes, untouched.
+    pub fn parse_or_raw(tee: TeeKind, bytes: &[u8]) -> Result<Self, VerifyError> {
+        let trimmed = bytes.trim_ascii();
+        let is_envelope = trimmed.first() == Some(&b'{')
+            && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(trimmed)
+                .is_ok_and(|o| o.contains_key("evidence"));
+        if is_envelope {
+            Self::parse(tee, bytes)
+        } else {
+            Ok(Self {
+                evidence: bytes.to_vec(),
+                ..Self::default()
+            })
+        }
+    }
+
     /// The JSON form [`parse`](Self::parse) reads.
     pub fn to_json(&self) -> serde_json::Value {
         use base64::Engine as _;

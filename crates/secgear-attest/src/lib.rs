@@ -21,6 +21,7 @@ pub mod crypto;
 pub mod encoding;
 pub mod envelope;
 pub mod eventlog;
+pub mod ima;
 pub mod policy;
 pub mod reference;
 pub mod token;

@@ -131,12 +131,16 @@ impl VerifyError {
 pub struct Context<'a> {
     pub anchors: &'a TrustAnchors,
     pub collateral: &'a CollateralStore,
+    /// Reference values in force: verifiers read allow lists from them
+    /// (IMA file digests, `ima.<application>`).
+    pub references: &'a BTreeMap<String, Vec<Value>>,
     /// Unix seconds.
     pub now: i64,
 }
 
 static NO_COLLATERAL: std::sync::LazyLock<CollateralStore> =
     std::sync::LazyLock::new(CollateralStore::default);
+static NO_REFERENCES: BTreeMap<String, Vec<Value>> = BTreeMap::new();
 
 impl<'a> Context<'a> {
     /// Anchors only, no stored collateral, at `now` (Unix seconds).
@@ -144,6 +148,7 @@ impl<'a> Context<'a> {
         Self {
             anchors,
             collateral: &NO_COLLATERAL,
+            references: &NO_REFERENCES,
             now,
         }
     }
@@ -156,6 +161,18 @@ impl<'a> Context<'a> {
     pub fn with_collateral(mut self, collateral: &'a CollateralStore) -> Self {
         self.collateral = collateral;
         self
+    }
+
+    pub fn with_references(mut self, references: &'a BTreeMap<String, Vec<Value>>) -> Self {
+        self.references = references;
+        self
+    }
+
+    /// The allow list of IMA file digests for an application.
+    pub fn ima_allow_list(&self, application: &str) -> &'a [Value] {
+        self.references
+            .get(&format!("ima.{}", application.to_ascii_lowercase()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

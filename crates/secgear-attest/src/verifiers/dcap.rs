@@ -25,7 +25,7 @@ use crate::anchors::TrustAnchors;
 use crate::collateral::IntelCollateral;
 use crate::crypto::{self, Curve, EcKey};
 use crate::envelope::{Envelope, certificates};
-use crate::eventlog::{self, DigestAlg};
+use crate::eventlog::DigestAlg;
 use crate::verifier::{
     Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
 };
@@ -270,8 +270,7 @@ fn td10_claims(r: &dcap_qvl::quote::TDReport10, claims: &mut Map<String, Value>)
     r.report_data.to_vec()
 }
 
-/// Replays a CCEL log against RTMR0–3 (CC measurement register index i+1
-/// is RTMR i); RTMR3 only when the log extends it (the runtime may).
+/// Replays a CCEL log against RTMR0–3 (SHA-384).
 fn check_rtmrs(log: &[u8], report: &Report) -> (Check, Option<Value>) {
     let td = match report {
         Report::TD10(r) => r,
@@ -279,34 +278,8 @@ fn check_rtmrs(log: &[u8], report: &Report) -> (Check, Option<Value>) {
         Report::TD15Ex(r) => &r.base.base,
         Report::SgxEnclave(_) => return (Check::NotChecked("SGX has no RTMRs".into()), None),
     };
-    let parsed = match eventlog::parse(log) {
-        Ok(p) => p,
-        Err(e) => return (Check::Failed(format!("event log: {e}")), None),
-    };
-    let registers = parsed.replay();
-    let rtmrs = [&td.rt_mr0, &td.rt_mr1, &td.rt_mr2, &td.rt_mr3];
-    for (i, rtmr) in rtmrs.iter().enumerate() {
-        let index = i as u32 + 1;
-        let replayed = registers
-            .get(&index)
-            .and_then(|banks| banks.get(&DigestAlg::Sha384));
-        let replayed = match (replayed, i) {
-            (Some(r), _) => r.clone(),
-            (None, 3) => continue,
-            (None, _) => vec![0u8; 48],
-        };
-        if replayed.as_slice() != rtmr.as_slice() {
-            return (
-                Check::Failed(format!(
-                    "RTMR{i} is {} but the event log replays to {}",
-                    hex::encode(rtmr),
-                    hex::encode(&replayed)
-                )),
-                None,
-            );
-        }
-    }
-    (Check::Ok, Some(parsed.boot_claims()))
+    let rtmrs = [&td.rt_mr0, &td.rt_mr1, &td.rt_mr2, &td.rt_mr3].map(|r| r.to_vec());
+    super::logs::check_event_log(log, DigestAlg::Sha384, &rtmrs)
 }
 
 impl Verifier for DcapVerifier {

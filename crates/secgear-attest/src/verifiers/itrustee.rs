@@ -122,7 +122,8 @@ impl Verifier for ItrusteeVerifier {
         context: &Context<'_>,
     ) -> Result<Verified, VerifyError> {
         let anchors = context.anchors;
-        let report: Value = serde_json::from_slice(bytes.trim_ascii())
+        let envelope = crate::envelope::Envelope::parse_or_raw(TeeKind::Itrustee, bytes)?;
+        let report: Value = serde_json::from_slice(envelope.evidence.trim_ascii())
             .map_err(|e| bad(format!("report JSON: {e}")))?;
         let payload = report
             .get("payload")
@@ -241,7 +242,42 @@ impl Verifier for ItrusteeVerifier {
             )),
         );
         v.check(CheckName::Endorsement, endorsement);
-        v.check(CheckName::Freshness, freshness.check(&nonce));
+        match &envelope.ima_log {
+            None => v.check(CheckName::Freshness, freshness.check(&nonce)),
+            Some(log) => {
+                // As the original binds it: the nonce's first half is the
+                // challenge, its second half SHA-256 of the IMA log.
+                let (challenge, bound) = nonce.split_at(nonce.len().min(32));
+                v.check(CheckName::Freshness, freshness.check(challenge));
+                let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, log);
+                let uuid = claims
+                    .get("uuid")
+                    .and_then(|u| u.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let (check, ima_claims) = if bound != digest.as_ref() {
+                    (
+                        Check::Failed(format!(
+                            "the report binds IMA log {}, this log is {}",
+                            hex::encode(bound),
+                            hex::encode(digest.as_ref())
+                        )),
+                        None,
+                    )
+                } else {
+                    // iTrustee reports no register: the binding is the log's hash.
+                    super::logs::check_ima(
+                        log,
+                        crate::ima::Binding::Hash,
+                        context.ima_allow_list(&uuid),
+                    )
+                };
+                v.check(CheckName::Ima, check);
+                if let Some(i) = ima_claims {
+                    claims.insert("ima".into(), i);
+                }
+            }
+        }
         v.claims = claims;
         Ok(v)
     }

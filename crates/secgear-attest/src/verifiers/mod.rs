@@ -8,6 +8,7 @@ mod cose;
 pub mod dcap;
 #[cfg(feature = "itrustee")]
 pub mod itrustee;
+mod logs;
 #[cfg(feature = "nitro")]
 pub mod nitro;
 #[cfg(feature = "sim")]

@@ -109,7 +109,8 @@ impl Verifier for VirtccaVerifier {
         context: &Context<'_>,
     ) -> Result<Verified, VerifyError> {
         let anchors = context.anchors;
-        let (token, device_cert) = split_input(bytes)?;
+        let envelope = crate::envelope::Envelope::parse_or_raw(TeeKind::Virtcca, bytes)?;
+        let (token, device_cert) = split_input(&envelope.evidence)?;
         let value: Value =
             ciborium::from_reader(token.as_slice()).map_err(|e| bad(format!("not CBOR: {e}")))?;
         let Value::Tag(399, inner) = value else {
@@ -145,16 +146,18 @@ impl Verifier for VirtccaVerifier {
         let pub_key_raw = c.bytes(44237, "public key")?;
         let key = CvmKey::parse(&pub_key_raw)?;
         let pub_key_hash_algorithm = c.text(44240, "public key hash algorithm")?;
-        let rem = c
+        let rem_bytes = c
             .array(44239, "REM")?
             .iter()
             .map(|v| match v {
-                Value::Bytes(b) if [32, 48, 64].contains(&b.len()) => {
-                    Ok(Json::String(hex::encode(b)))
-                }
+                Value::Bytes(b) if [32, 48, 64].contains(&b.len()) => Ok(b.clone()),
                 _ => Err(bad("a REM is not a 32/48/64-byte string")),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let rem: Vec<Json> = rem_bytes
+            .iter()
+            .map(|b| Json::String(hex::encode(b)))
+            .collect();
         if rem.len() != 4 {
             return Err(bad("there must be exactly 4 REMs"));
         }
@@ -205,6 +208,35 @@ impl Verifier for VirtccaVerifier {
         v.check(CheckName::Endorsement, endorsement);
         v.check(CheckName::Freshness, freshness.check(&challenge));
         claims.insert("platform_token".into(), platform_bytes.is_some().into());
+        // Measured boot: CCEL index i + 1 is REM i, SHA-256; REM3 is the runtime's.
+        if let Some(log) = &envelope.event_log {
+            let boot = rem_bytes.get(..3).unwrap_or_default();
+            let (check, boot_claims) =
+                super::logs::check_event_log(log, crate::eventlog::DigestAlg::Sha256, boot);
+            v.check(CheckName::EventLog, check);
+            if let Some(b) = boot_claims {
+                claims.insert("event_log".into(), b);
+            }
+        }
+        // IMA: the log's PCR index names the REM it extends; the allow list
+        // is the application's (its RIM).
+        if let Some(log) = &envelope.ima_log {
+            let rim = claims
+                .get("rim")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let rem_of = |pcr: u32| rem_bytes.get(pcr as usize).cloned();
+            let (check, ima_claims) = super::logs::check_ima(
+                log,
+                crate::ima::Binding::Registers(&rem_of),
+                context.ima_allow_list(&rim),
+            );
+            v.check(CheckName::Ima, check);
+            if let Some(i) = ima_claims {
+                claims.insert("ima".into(), i);
+            }
+        }
         v.claims = claims;
         Ok(v)
     }
