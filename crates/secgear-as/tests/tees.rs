@@ -208,3 +208,118 @@ async fn nitro_documents_are_appraised_against_the_uploaded_root() {
     let after = attest(&s, "nitro", &doc).await;
     assert_checks(&after, "nitro", &[]);
 }
+
+/// Evidence signed by test keys carries what the service asks for:
+/// report data / nonce `SHA-256(nonce ‖ runtime_data)`, so the service's
+/// freshness and runtime-data binding is exercised for SNP and Nitro.
+#[tokio::test]
+async fn snp_and_nitro_evidence_bound_to_the_challenge_and_runtime_data_is_affirmed() {
+    use secgear_attest::testing::{SnpPlatform, nitro_document, nitro_pki, snp_pki, snp_report};
+    let s = common::start_sqlite().await;
+    let platform = SnpPlatform::default();
+    let snp = snp_pki(&platform);
+    let nitro = nitro_pki();
+    for (id, tee, root) in [
+        ("test-ark", "snp", &snp.root_der),
+        ("test-nitro", "nitro", &nitro.root_der),
+    ] {
+        let (code, body) = s
+            .admin(
+                Method::PUT,
+                &format!("/v1/trust-anchors/{id}"),
+                Some(json!({"tee": tee, "data": secgear_as::b64::encode_std(root)})),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+    }
+    let (code, body) = s
+        .admin(
+            Method::POST,
+            "/v1/reference-values",
+            Some(json!({"reference_values": [
+                {"name": "snp.measurement", "value": hex::encode([9u8; 48])},
+                {"name": "nitro.pcr0", "value": hex::encode([4u8; 48])},
+            ]})),
+        )
+        .await;
+    assert_eq!(code, 201, "{body}");
+
+    let runtime_data = br#"{"purpose":"binding test"}"#;
+    let evidence_for = |tee: &str, nonce: &str, bound_to: &[u8]| -> Vec<u8> {
+        let nonce = secgear_as::b64::decode(nonce).expect("nonce");
+        let challenge = secgear_tee_key::expected_challenge(&nonce, bound_to);
+        match tee {
+            "snp" => {
+                let mut report_data = [0u8; 64];
+                report_data[..challenge.len()].copy_from_slice(&challenge);
+                let report = snp_report(&snp, &platform, &report_data, &[9; 48]);
+                let envelope = secgear_attest::envelope::Envelope {
+                    evidence: report,
+                    cert_chain: vec![snp.leaf_der.clone()],
+                    ..Default::default()
+                };
+                serde_json::to_vec(&envelope.to_json()).expect("json")
+            }
+            _ => {
+                let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() as u64 * 1000;
+                nitro_document(&nitro, &challenge, None, &[4; 48], now_ms)
+            }
+        }
+    };
+    for tee in ["snp", "nitro"] {
+        let nonce = s.challenge().await;
+        let (status, reply) = s
+            .attest(&json!({
+                "tee": tee, "nonce": nonce,
+                "evidence": b64(&evidence_for(tee, &nonce, runtime_data)),
+                "runtime_data": b64(runtime_data),
+            }))
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        assert_eq!(reply["status"], "affirming", "{tee}: {reply}");
+        let claims = verify_token(
+            reply["token"].as_str().expect("token"),
+            &s.jwks().await,
+            &TokenExpectations::default(),
+        )
+        .expect("an affirming token");
+        let submod = &claims.submods[tee];
+        assert!(
+            submod.checks.values().all(Check::is_ok),
+            "{tee}: {:?}",
+            submod.checks
+        );
+        assert_eq!(
+            claims.runtime_data.as_deref(),
+            Some(secgear_attest::encoding::b64url_encode(runtime_data).as_str())
+        );
+
+        // Evidence bound to other runtime data than the request names is refused.
+        let nonce = s.challenge().await;
+        let (_, reply) = s
+            .attest(&json!({
+                "tee": tee, "nonce": nonce,
+                "evidence": b64(&evidence_for(tee, &nonce, b"something else")),
+                "runtime_data": b64(runtime_data),
+            }))
+            .await;
+        assert_eq!(reply["status"], "contraindicated", "{tee}: {reply}");
+        let claims = attest_claims(reply["token"].as_str().expect("token"), &s).await;
+        assert!(matches!(
+            claims.submods[tee].checks["freshness"],
+            Check::Failed(_)
+        ));
+    }
+}
+
+async fn attest_claims(token: &str, s: &Service) -> EarClaims {
+    verify_token(
+        token,
+        &s.jwks().await,
+        &TokenExpectations {
+            accept_non_affirming: true,
+            ..Default::default()
+        },
+    )
+    .expect("token")
+}

@@ -24,6 +24,8 @@ pub mod eventlog;
 pub mod ima;
 pub mod policy;
 pub mod reference;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod token;
 pub mod verifier;
 pub mod verifiers;
