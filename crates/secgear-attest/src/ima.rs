@@ -156,22 +156,27 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Entry>, ImaError> {
     Ok(entries)
 }
 
+/// One extension of a SHA-256 register by an entry.
+fn extend(register: &[u8], e: &Entry) -> Vec<u8> {
+    let measurement = if e.violation {
+        vec![0xff; 32]
+    } else {
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &e.template_data)
+            .as_ref()
+            .to_vec()
+    };
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    ctx.update(register);
+    ctx.update(&measurement);
+    ctx.finish().as_ref().to_vec()
+}
+
 /// The SHA-256 bank of every register the list extends, replayed from zero.
 pub fn replay_sha256(entries: &[Entry]) -> BTreeMap<u32, Vec<u8>> {
     let mut registers: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
     for e in entries {
-        let measurement = if e.violation {
-            vec![0xff; 32]
-        } else {
-            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &e.template_data)
-                .as_ref()
-                .to_vec()
-        };
         let register = registers.entry(e.pcr).or_insert_with(|| vec![0; 32]);
-        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-        ctx.update(register);
-        ctx.update(&measurement);
-        *register = ctx.finish().as_ref().to_vec();
+        *register = extend(register, e);
     }
     registers
 }
@@ -199,30 +204,46 @@ pub enum Binding<'a> {
 pub fn appraise(entries: &[Entry], binding: Binding<'_>, allowed: &[Value]) -> Appraisal {
     let replayed = replay_sha256(entries);
     let mut failure = None;
-    let register: &dyn Fn(u32) -> Option<Vec<u8>> = match binding {
-        Binding::Registers(r) => r,
-        Binding::Hash => &|_| None,
-    };
-    let compare = matches!(binding, Binding::Registers(_));
-    for (pcr, value) in replayed.iter().filter(|_| compare) {
-        match register(*pcr) {
-            Some(reported) if reported == *value => {}
-            Some(reported) => {
-                failure = Some(format!(
-                    "the IMA log replays register {pcr} to {}, the evidence reports {}",
-                    hex::encode(value),
-                    hex::encode(reported)
-                ));
+    // The list is read after the report and may have grown since: per
+    // register, the attested part is the longest prefix that replays to the
+    // reported value; later entries are not attested and not judged.
+    let attested: Vec<&Entry> = match binding {
+        Binding::Hash => entries.iter().collect(),
+        Binding::Registers(register) => {
+            let mut cut: BTreeMap<u32, usize> = BTreeMap::new();
+            let mut running: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
+            for (i, e) in entries.iter().enumerate() {
+                let value = running.entry(e.pcr).or_insert_with(|| vec![0; 32]);
+                *value = extend(value, e);
+                if register(e.pcr).as_deref() == Some(value.as_slice()) {
+                    cut.insert(e.pcr, i);
+                }
+            }
+            for (pcr, value) in &replayed {
+                if cut.contains_key(pcr) {
+                    continue;
+                }
+                failure = Some(match register(*pcr) {
+                    Some(reported) => format!(
+                        "no prefix of the IMA log replays register {pcr} to the reported {} (the whole log gives {})",
+                        hex::encode(reported),
+                        hex::encode(value)
+                    ),
+                    None => format!(
+                        "the IMA log extends register {pcr}, which the evidence does not report"
+                    ),
+                });
                 break;
             }
-            None => {
-                failure = Some(format!(
-                    "the IMA log extends register {pcr}, which the evidence does not report"
-                ));
-                break;
-            }
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(i, e)| cut.get(&e.pcr).is_some_and(|last| i <= last))
+                .map(|(_, e)| e)
+                .collect()
         }
-    }
+    };
+    let entries = attested;
     let known = |digest: &str| allowed.iter().any(|a| a.as_str() == Some(digest));
     let unknown: Vec<&str> = entries
         .iter()

@@ -264,7 +264,8 @@ impl Verifier for CcaVerifier {
         context: &Context<'_>,
     ) -> Result<Verified, VerifyError> {
         let anchors = context.anchors;
-        let (platform_bytes, realm_bytes) = collection(bytes)?;
+        let envelope = crate::envelope::Envelope::parse_or_raw(TeeKind::Cca, bytes)?;
+        let (platform_bytes, realm_bytes) = collection(&envelope.evidence)?;
         let platform = cose::sign1(&platform_bytes, TeeKind::Cca, "platform token")?;
         let realm = cose::sign1(&realm_bytes, TeeKind::Cca, "realm token")?;
         let p = ClaimMap::decode(
@@ -354,6 +355,42 @@ impl Verifier for CcaVerifier {
         }
         v.check(CheckName::Freshness, freshness.check(&realm_challenge));
         let mut claims = Map::new();
+        let mut realm_claims = realm_claims;
+        // Logs beside the token: CCEL index i + 1 is REM i, IMA extends the
+        // REM its PCR index names; the allow list is the realm's (its RIM).
+        let rem: Vec<Vec<u8>> = realm_claims["rem"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|h| h.as_str().and_then(|h| hex::decode(h).ok()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(log) = &envelope.event_log {
+            let alg = match rem.first().map(Vec::len) {
+                Some(48) => crate::eventlog::DigestAlg::Sha384,
+                Some(64) => crate::eventlog::DigestAlg::Sha512,
+                _ => crate::eventlog::DigestAlg::Sha256,
+            };
+            let (check, boot) = super::logs::check_event_log(log, alg, &rem);
+            v.check(CheckName::EventLog, check);
+            if let (Some(b), Some(obj)) = (boot, realm_claims.as_object_mut()) {
+                obj.insert("event_log".into(), b);
+            }
+        }
+        if let Some(log) = &envelope.ima_log {
+            let rim = realm_claims["rim"].as_str().unwrap_or_default().to_owned();
+            let rem_of = |pcr: u32| rem.get(pcr as usize).cloned();
+            let (check, ima) = super::logs::check_ima(
+                log,
+                crate::ima::Binding::Registers(&rem_of),
+                context.ima_allow_list(&rim),
+            );
+            v.check(CheckName::Ima, check);
+            if let (Some(i), Some(obj)) = (ima, realm_claims.as_object_mut()) {
+                obj.insert("ima".into(), i);
+            }
+        }
         claims.insert("platform".into(), platform_claims);
         claims.insert("realm".into(), realm_claims);
         v.claims = claims;

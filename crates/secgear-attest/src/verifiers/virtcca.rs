@@ -208,9 +208,9 @@ impl Verifier for VirtccaVerifier {
         v.check(CheckName::Endorsement, endorsement);
         v.check(CheckName::Freshness, freshness.check(&challenge));
         claims.insert("platform_token".into(), platform_bytes.is_some().into());
-        // Measured boot: CCEL index i + 1 is REM i, SHA-256; REM3 is the runtime's.
+        // Measured boot: CCEL index i + 1 is REM i, SHA-256.
         if let Some(log) = &envelope.event_log {
-            let boot = rem_bytes.get(..3).unwrap_or_default();
+            let boot = rem_bytes.as_slice();
             let (check, boot_claims) =
                 super::logs::check_event_log(log, crate::eventlog::DigestAlg::Sha256, boot);
             v.check(CheckName::EventLog, check);
