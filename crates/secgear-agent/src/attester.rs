@@ -94,12 +94,90 @@ pub async fn load_sim(image: &Path) -> Result<Arc<dyn Attester>, AgentError> {
     }
 }
 
+/// Where a guest's measurement logs are, sent beside its evidence when the
+/// machine has them (a missing file is skipped: not every guest boots
+/// with a CCEL table or runs IMA).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasurementLogs {
+    /// The TCG2 event log of measured boot (TDX, virtCCA, CCA: the ACPI CCEL).
+    pub event_log: Option<PathBuf>,
+    /// The binary IMA measurement list.
+    pub ima_log: Option<PathBuf>,
+}
+
+/// Where the kernel exposes the CCEL table and the IMA list.
+pub const CCEL_PATH: &str = "/sys/firmware/acpi/tables/data/CCEL";
+pub const IMA_PATH: &str = "/sys/kernel/security/ima/binary_runtime_measurements";
+
+impl Default for MeasurementLogs {
+    fn default() -> Self {
+        Self {
+            event_log: Some(CCEL_PATH.into()),
+            ima_log: Some(IMA_PATH.into()),
+        }
+    }
+}
+
+impl MeasurementLogs {
+    /// No logs at all.
+    pub fn none() -> Self {
+        Self {
+            event_log: None,
+            ima_log: None,
+        }
+    }
+
+    fn read(path: &Option<PathBuf>) -> Option<Vec<u8>> {
+        let path = path.as_ref()?;
+        match std::fs::read(path) {
+            Ok(bytes) if !bytes.is_empty() => Some(bytes),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::debug!(target: "secgear::agent", path = %path.display(), "no log sent: {e}");
+                None
+            }
+        }
+    }
+
+    /// Wraps `evidence` in an envelope with the logs this machine has and
+    /// the certificates the TEE returned beside its report; unchanged
+    /// when there is nothing to add. Read after the report: the IMA list
+    /// may only have grown, and the verifier judges the prefix the report
+    /// attests.
+    pub fn attach(&self, evidence: Vec<u8>, cert_table: Option<Vec<u8>>) -> Vec<u8> {
+        let event_log = Self::read(&self.event_log).map(|log| {
+            // The CCEL area is zero-padded to 1 MiB: send the events only.
+            match secgear_attest::eventlog::parse(&log) {
+                Ok(parsed) => log[..parsed.len.min(log.len())].to_vec(),
+                Err(_) => log,
+            }
+        });
+        let ima_log = Self::read(&self.ima_log);
+        if event_log.is_none() && ima_log.is_none() && cert_table.is_none() {
+            return evidence;
+        }
+        let envelope = secgear_attest::envelope::Envelope {
+            evidence,
+            event_log,
+            ima_log,
+            ..Default::default()
+        };
+        let mut json = envelope.to_json();
+        if let Some(table) = cert_table {
+            json["cert_table"] = secgear_as_api::b64::encode_std(&table).into();
+        }
+        serde_json::to_vec(&json).unwrap_or_default()
+    }
+}
+
 /// The configfs-tsm report interface: make an entry, write `inblob`, read
-/// `outblob` (and `provider`, which names the TEE), checking `generation`
-/// so that a concurrent writer of the same entry is detected.
+/// `outblob` (and `provider`, which names the TEE; `auxblob`, an SNP
+/// report's certificate table), checking `generation` so that a concurrent
+/// writer of the same entry is detected.
 pub struct TsmAttester {
     root: PathBuf,
     entry: String,
+    logs: MeasurementLogs,
     /// One report at a time through the entry: the write-then-read pair is
     /// not atomic in configfs.
     busy: std::sync::Mutex<()>,
@@ -113,8 +191,15 @@ impl TsmAttester {
         Self {
             root: root.into(),
             entry: format!("secgear-agent-{}", std::process::id()),
+            logs: MeasurementLogs::default(),
             busy: std::sync::Mutex::new(()),
         }
+    }
+
+    /// Which logs to send beside the evidence (by default the kernel's).
+    pub fn with_logs(mut self, logs: MeasurementLogs) -> Self {
+        self.logs = logs;
+        self
     }
 
     fn io(&self, what: &str, path: &Path, e: std::io::Error) -> AgentError {
@@ -131,6 +216,8 @@ impl TsmAttester {
     pub fn tee_of(provider: &str) -> Result<TeeKind, AgentError> {
         match provider {
             "arm_cca_guest" => Ok(TeeKind::Cca),
+            "tdx_guest" => Ok(TeeKind::Tdx),
+            "sev_guest" => Ok(TeeKind::Snp),
             other => Err(AgentError::UnknownTsmProvider(other.to_string())),
         }
     }
@@ -178,14 +265,23 @@ impl Attester for TsmAttester {
         if evidence.is_empty() {
             return Err(AgentError::Attester("configfs-tsm: empty outblob".into()));
         }
-        Self::tee_of(&self.provider()?)?;
-        Ok(evidence)
+        let tee = Self::tee_of(&self.provider()?)?;
+        // SNP: the certificate table the host provisioned (VCEK, ASK, ARK).
+        let cert_table = match tee {
+            TeeKind::Snp => std::fs::read(dir.join("auxblob"))
+                .ok()
+                .filter(|t| !t.is_empty()),
+            _ => None,
+        };
+        Ok(self.logs.attach(evidence, cert_table))
     }
 }
 
 /// Huawei virtCCA guests get their token from the TSI device through the
 /// vendor's library. This build has no binding to it: the seam is here for
-/// the backend that adds one; configfs-tsm covers CCA guests on upstream kernels.
+/// the backend that adds one (its token then goes through
+/// [`MeasurementLogs::attach`], as configfs-tsm evidence does);
+/// configfs-tsm covers CCA guests on upstream kernels.
 pub struct VirtccaAttester;
 
 impl Attester for VirtccaAttester {
@@ -258,7 +354,7 @@ mod tests {
     /// A configfs-tsm tree as the kernel would present it after `mkdir`.
     fn fake_tree(provider: &str) -> (tempfile::TempDir, TsmAttester) {
         let root = tempfile::tempdir().expect("dir");
-        let attester = TsmAttester::new(root.path());
+        let attester = TsmAttester::new(root.path()).with_logs(MeasurementLogs::none());
         let entry = root.path().join(&attester.entry);
         std::fs::create_dir(&entry).expect("entry");
         std::fs::write(entry.join("provider"), format!("{provider}\n")).expect("provider");
@@ -282,11 +378,70 @@ mod tests {
     }
 
     #[test]
-    fn configfs_tsm_refuses_unknown_providers_and_missing_trees() {
+    fn tdx_and_snp_evidence_goes_with_the_logs_and_certificate_table_the_machine_has() {
+        let logs_dir = tempfile::tempdir().expect("dir");
+        let mut ccel = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../secgear-attest/tests/data/eventlog/CCEL_data.head"
+        ))
+        .expect("vector");
+        ccel.resize(1 << 20, 0);
+        let events = secgear_attest::eventlog::parse(&ccel).expect("log").len;
+        assert!(events < 16 << 10, "the events are a small part of the area");
+        let ccel_path = logs_dir.path().join("CCEL");
+        std::fs::write(&ccel_path, &ccel).expect("ccel");
+        let ima_path = logs_dir.path().join("ima");
+        let ima = secgear_attest::ima::encode_ng(&[(10, "/bin/sh", &[1; 32])]);
+        std::fs::write(&ima_path, &ima).expect("ima");
+        let logs = MeasurementLogs {
+            event_log: Some(ccel_path),
+            ima_log: Some(ima_path),
+        };
+
         let (_root, attester) = fake_tree("tdx_guest");
+        let attester = attester.with_logs(logs.clone());
+        assert_eq!(attester.tee(), TeeKind::Tdx);
+        let sent = attester.evidence(&[0; 64]).expect("evidence");
+        let envelope =
+            secgear_attest::envelope::Envelope::parse(TeeKind::Tdx, &sent).expect("envelope");
+        assert_eq!(envelope.evidence, b"cca-token-bytes");
+        assert_eq!(
+            envelope.event_log.as_deref(),
+            Some(&ccel[..events]),
+            "sent without its padding"
+        );
+        assert_eq!(envelope.ima_log.as_deref(), Some(ima.as_slice()));
+
+        let (root, attester) = fake_tree("sev_guest");
+        let attester = attester.with_logs(MeasurementLogs {
+            event_log: Some("/nonexistent/CCEL".into()),
+            ima_log: None,
+        });
+        let table = secgear_attest::verifiers::snp::encode_certificate_table(
+            b"not-a-real-vcek",
+            None,
+            None,
+        );
+        std::fs::write(root.path().join(&attester.entry).join("auxblob"), &table).expect("aux");
+        let sent = attester.evidence(&[0; 64]).expect("evidence");
+        let json: serde_json::Value = serde_json::from_slice(&sent).expect("json");
+        assert_eq!(json["cert_table"], secgear_as_api::b64::encode_std(&table));
+        assert!(json.get("event_log").is_none(), "a missing log is skipped");
+
+        // Nothing to add: the evidence as the kernel returned it.
+        let (_root, attester) = fake_tree("arm_cca_guest");
+        assert_eq!(
+            attester.evidence(&[0; 64]).expect("evidence"),
+            b"cca-token-bytes"
+        );
+    }
+
+    #[test]
+    fn configfs_tsm_refuses_unknown_providers_and_missing_trees() {
+        let (_root, attester) = fake_tree("unknown_guest");
         assert!(matches!(
             attester.evidence(&[0; 64]),
-            Err(AgentError::UnknownTsmProvider(p)) if p == "tdx_guest"
+            Err(AgentError::UnknownTsmProvider(p)) if p == "unknown_guest"
         ));
         let missing = TsmAttester::new("/nonexistent/tsm/report");
         assert!(matches!(

@@ -5,6 +5,8 @@
 //! service_url = "http://127.0.0.1:8080" # the attestation service (service mode)
 //! enclave = "app.signed"               # attest this sim enclave; else configfs-tsm:
 //! tsm_root = "/sys/kernel/config/tsm/report"
+//! event_log = "/sys/firmware/acpi/tables/data/CCEL"  # sent beside configfs-tsm evidence
+//! ima_log = "/sys/kernel/security/ima/binary_runtime_measurements" # when present; "" sends none
 //! active_refresh_seconds = 0           # > 0: keep a fresh token, re-attesting this often
 //! [local]                              # peer-to-peer appraisal of others' evidence
 //! anchors = ["sim:platform.pem"]       # tee:path, as `secgear attest verify --anchor`
@@ -36,6 +38,8 @@ pub struct AgentConfig {
     pub service_url: Option<String>,
     pub enclave: Option<PathBuf>,
     pub tsm_root: PathBuf,
+    pub event_log: PathBuf,
+    pub ima_log: PathBuf,
     pub active_refresh_seconds: u64,
     pub local: Option<LocalConfig>,
 }
@@ -48,6 +52,8 @@ impl Default for AgentConfig {
             service_url: None,
             enclave: None,
             tsm_root: crate::attester::TSM_ROOT.into(),
+            event_log: crate::attester::CCEL_PATH.into(),
+            ima_log: crate::attester::IMA_PATH.into(),
             active_refresh_seconds: 0,
             local: None,
         }
@@ -55,6 +61,15 @@ impl Default for AgentConfig {
 }
 
 impl AgentConfig {
+    /// The logs to send beside configfs-tsm evidence (an empty path: none).
+    pub fn measurement_logs(&self) -> crate::attester::MeasurementLogs {
+        let path = |p: &PathBuf| (!p.as_os_str().is_empty()).then(|| p.clone());
+        crate::attester::MeasurementLogs {
+            event_log: path(&self.event_log),
+            ima_log: path(&self.ima_log),
+        }
+    }
+
     /// Reads and parses the TOML file at `path`.
     pub fn load(path: &Path) -> Result<Self, AgentError> {
         let text = std::fs::read_to_string(path)

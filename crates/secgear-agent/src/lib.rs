@@ -21,7 +21,9 @@ pub mod local;
 pub use active::ActiveAttestation;
 #[cfg(feature = "sim")]
 pub use attester::SimAttester;
-pub use attester::{Attester, TsmAttester, VirtccaAttester, load_sim, report_data};
+pub use attester::{
+    Attester, MeasurementLogs, TsmAttester, VirtccaAttester, load_sim, report_data,
+};
 pub use client::{Attested, ServiceClient, default_crypto_provider};
 pub use error::AgentError;
 pub use local::LocalVerifier;

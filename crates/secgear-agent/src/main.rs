@@ -81,7 +81,7 @@ async fn serve(path: &Path) -> Result<(), AgentError> {
     };
     let attester: Arc<dyn Attester> = match &config.enclave {
         Some(image) => load_sim(image).await?,
-        None => Arc::new(TsmAttester::new(&config.tsm_root)),
+        None => Arc::new(TsmAttester::new(&config.tsm_root).with_logs(config.measurement_logs())),
     };
     let service = config
         .service_url

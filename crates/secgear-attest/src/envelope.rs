@@ -4,10 +4,14 @@
 //! (raw, hex or base64). An attester that also has collateral, a
 //! certificate chain or measurement logs sends a JSON envelope instead:
 //!
-//! ```json
+//! ```text
 //! {"evidence": "<base64>", "collateral": { Intel collateral JSON },
-//!  "cert_chain": "<PEM>", "event_log": "<base64>", "ima_log": "<base64>"}
+//!  "cert_chain": "<PEM>", "event_log": "<base64>", "ima_log": "<base64>",
+//!  "cert_table": "<base64>"}
 //! ```
+//!
+//! `cert_table` is an SEV-SNP extended report's certificate table (the
+//! `auxblob` of configfs-tsm); its certificates join `cert_chain`.
 //!
 //! Everything in it is as untrusted as the evidence: collateral and
 //! certificates are still checked against the configured roots.
@@ -42,6 +46,8 @@ struct Wire {
     event_log: Option<String>,
     #[serde(default)]
     ima_log: Option<String>,
+    #[serde(default)]
+    cert_table: Option<String>,
 }
 
 /// DER certificates from PEM text, or one DER certificate.
@@ -68,6 +74,16 @@ pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     }
 }
 
+#[cfg(feature = "snp")]
+fn snp_table(table: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    crate::verifiers::snp::certificate_table(table)
+}
+
+#[cfg(not(feature = "snp"))]
+fn snp_table(_: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    Err("this build has no SEV-SNP support".into())
+}
+
 impl Envelope {
     pub fn parse(tee: TeeKind, bytes: &[u8]) -> Result<Self, VerifyError> {
         let bad = |m: String| VerifyError::malformed(tee, m);
@@ -91,12 +107,16 @@ impl Envelope {
                     .and_then(|b| IntelCollateral::from_json(&b).map_err(|e| bad(e.to_string())))
             })
             .transpose()?;
-        let cert_chain = match wire.cert_chain {
+        let mut cert_chain = match wire.cert_chain {
             Some(pem) => {
                 certificates(pem.as_bytes()).map_err(|e| bad(format!("cert_chain: {e}")))?
             }
             None => Vec::new(),
         };
+        if let Some(table) = &wire.cert_table {
+            let table = b64("cert_table", table)?;
+            cert_chain.extend(snp_table(&table).map_err(|e| bad(format!("cert_table: {e}")))?);
+        }
         Ok(Self {
             evidence: b64("evidence", &wire.evidence)?,
             collateral,

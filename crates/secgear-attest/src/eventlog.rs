@@ -167,6 +167,9 @@ pub struct Event {
 pub struct EventLog {
     pub algorithms: Vec<(u16, u16)>,
     pub events: Vec<Event>,
+    /// Bytes up to the end of the last event: what remains is padding
+    /// (the ACPI CCEL area is 1 MiB, mostly zeros).
+    pub len: usize,
 }
 
 /// Register index → algorithm → replayed value.
@@ -258,7 +261,11 @@ pub fn parse(bytes: &[u8]) -> Result<EventLog, EventLogError> {
             data,
         });
     }
-    Ok(EventLog { algorithms, events })
+    Ok(EventLog {
+        algorithms,
+        events,
+        len: c.at,
+    })
 }
 
 /// The (algorithm id, digest size) pairs the Spec ID event declares.

@@ -210,3 +210,22 @@ proptest! {
         let _ = SnpVerifier.verify(&with_chain(&changed, true), &Freshness::Unchecked, &context);
     }
 }
+
+#[test]
+fn a_report_with_its_certificate_table_verifies_and_a_broken_table_is_malformed() {
+    use secgear_attest::verifiers::snp::{certificate_table, encode_certificate_table};
+    let chain = certificates(&data("snp/cert_chain_milan")).expect("chain");
+    // cert_chain_milan is ASK then ARK, as KDS serves it.
+    let table = encode_certificate_table(&vcek(), Some(&chain[0]), Some(&chain[1]));
+    let parsed = certificate_table(&table).expect("table");
+    assert_eq!(parsed[0], vcek());
+    let evidence = serde_json::to_vec(&serde_json::json!({
+        "evidence": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, report()),
+        "cert_table": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &table),
+    }))
+    .expect("json");
+    assert!(verify(&evidence, &TrustAnchors::default(), AT).all_ok());
+    for cut in [0, 10, 24, 47, table.len() - 1] {
+        assert!(certificate_table(&table[..cut]).is_err(), "cut at {cut}");
+    }
+}
