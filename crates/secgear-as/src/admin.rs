@@ -6,7 +6,7 @@ use crate::api::Shared;
 use crate::auth::require_admin;
 use crate::error::{ApiError, ErrorBody};
 use crate::ids::{checked_id, checked_path};
-use crate::store::{StoredAnchor, StoredCollateral, StoredResource};
+use crate::store::{StoredAnchor, StoredResource};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query};
@@ -351,23 +351,11 @@ pub async fn put_collateral(
     };
     let item =
         CollateralItem::parse(kind, &bytes).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let key = item
-        .key()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let data = match &item {
-        CollateralItem::Intel(_) => String::from_utf8_lossy(&item.to_bytes()).into_owned(),
-        CollateralItem::Amd(der) => crate::b64::encode_std(der),
-    };
-    state
-        .0
-        .store
-        .put_collateral(&StoredCollateral {
-            kind,
-            key: key.clone(),
-            data,
-        })
-        .await?;
-    reload(&state).await?;
+    let key = state.0.store_collateral(&item).await.map_err(|e| match e {
+        crate::state::StoreCollateralError::Collateral(e) => ApiError::BadRequest(e.to_string()),
+        crate::state::StoreCollateralError::Database(e) => e.into(),
+        crate::state::StoreCollateralError::State(e) => e.into(),
+    })?;
     tracing::info!(target: "secgear::as", kind = kind.name(), %key, "collateral stored");
     Ok(Json(CollateralInfo { kind, key }))
 }

@@ -106,6 +106,7 @@ pub async fn attest(
     let runtime = runtime_data.as_deref().unwrap_or_default();
     let freshness = Freshness::Challenge(secgear_tee_key::expected_challenge(&nonce, runtime));
 
+    state.fetch_missing_collateral(tee, &evidence).await;
     let work = state.clone();
     let issued = tokio::task::spawn_blocking(move || {
         let appraiser = &work.appraiser;

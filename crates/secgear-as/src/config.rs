@@ -16,6 +16,10 @@
 //!                                         # absent; unset: beside a SQLite database; required for PostgreSQL
 //! appraisal_time = "2025-07-19T10:00:00Z" # appraise as of this time (replaying stored evidence,
 //!                                         # tests); unset: the clock
+//! [collateral]                            # optional sources, fetched into the stored cache
+//! intel_url = "https://pccs.example:8081" # PCCS or Intel PCS (v4 certification API)
+//! amd_url = "https://kdsintf.amd.com"     # AMD KDS (VCEKs)
+//! timeout_ms = 10000
 //! [tls]                                   # unset: plain HTTP (put TLS in front)
 //! cert = "cert.pem"
 //! key = "key.pem"
@@ -58,6 +62,8 @@ pub struct Config {
     /// the clock's (tokens still carry the real issue time).
     #[serde(with = "time::serde::rfc3339::option")]
     pub appraisal_time: Option<time::OffsetDateTime>,
+    /// Where missing or stale collateral is fetched from (nothing by default).
+    pub collateral: crate::collateral_source::CollateralSources,
     pub tls: Option<TlsConfig>,
 }
 
@@ -76,6 +82,7 @@ impl Default for Config {
             admin_token_sha256: None,
             signing_key_file: None,
             appraisal_time: None,
+            collateral: Default::default(),
             tls: None,
         }
     }

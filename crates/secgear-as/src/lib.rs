@@ -15,6 +15,7 @@
 mod admin;
 mod api;
 mod auth;
+pub mod collateral_source;
 pub mod config;
 pub mod error;
 pub mod ids;

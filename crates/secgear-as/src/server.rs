@@ -288,7 +288,11 @@ pub async fn start_with_provider(
             source,
         },
     )?);
-    let state = Arc::new(AppState::new(config.clone(), store).await?);
+    let state = Arc::new(
+        AppState::new(config.clone(), store)
+            .await?
+            .with_fetcher(provider.clone())?,
+    );
     let app = router(state.clone());
     let (shutdown, mut stop) = tokio::sync::watch::channel(false);
     let upkeep = state.clone();

@@ -19,6 +19,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub appraiser: Appraiser,
     pub metrics: Metrics,
+    /// Fetches missing collateral, when a source is configured.
+    pub fetcher: Option<crate::collateral_source::Fetcher>,
     /// The storage generation the appraiser reflects.
     loaded: AtomicI64,
     refresh: tokio::sync::Mutex<()>,
@@ -46,6 +48,8 @@ pub enum StateError {
     SigningKey(#[from] SigningKeyError),
     #[error("loading policies, reference values, anchors and collateral from the database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("collateral source client: {0}")]
+    Http(#[from] crate::collateral_source::ClientError),
 }
 
 /// Loads an anchor's stored text into `anchors`.
@@ -56,6 +60,16 @@ pub fn load_anchor(anchors: &mut TrustAnchors, a: &StoredAnchor) -> Result<(), A
         crate::b64::decode(&a.data).map_err(AnchorLoadError::Encoding)?
     };
     Ok(anchors.load(a.tee, &bytes)?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreCollateralError {
+    #[error(transparent)]
+    Collateral(#[from] CollateralError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    State(#[from] StateError),
 }
 
 /// Reads stored collateral back into an item.
@@ -69,6 +83,7 @@ pub fn load_collateral(c: &StoredCollateral) -> Result<CollateralItem, Collatera
 }
 
 impl AppState {
+    /// A state without a collateral fetcher (see [`Self::with_fetcher`]).
     pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, StateError> {
         let signer = crate::signing_key::load(&config, store.as_ref()).await?;
         let mut appraiser =
@@ -80,6 +95,7 @@ impl AppState {
             appraiser.clock = secgear_attest::Clock::Fixed(at);
         }
         let state = Self {
+            fetcher: None,
             config,
             store,
             appraiser,
@@ -89,6 +105,68 @@ impl AppState {
         };
         state.refresh().await?;
         Ok(state)
+    }
+
+    /// Fetches missing collateral from the configured sources, over TLS
+    /// with `provider` (nothing when no source is configured).
+    pub fn with_fetcher(
+        mut self,
+        provider: Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Self, StateError> {
+        let sources = &self.config.collateral;
+        if sources.intel_url.is_some() || sources.amd_url.is_some() {
+            self.fetcher = Some(crate::collateral_source::Fetcher::new(
+                sources.clone(),
+                provider,
+            )?);
+        }
+        Ok(self)
+    }
+
+    /// Stores collateral (uploaded or fetched) and reloads; returns its key.
+    pub async fn store_collateral(
+        &self,
+        item: &CollateralItem,
+    ) -> Result<String, StoreCollateralError> {
+        let key = item.key()?;
+        let data = match item {
+            CollateralItem::Intel(_) => String::from_utf8_lossy(&item.to_bytes()).into_owned(),
+            CollateralItem::Amd(der) => crate::b64::encode_std(der),
+        };
+        self.store
+            .put_collateral(&StoredCollateral {
+                kind: item.kind(),
+                key: key.clone(),
+                data,
+            })
+            .await?;
+        self.refresh().await?;
+        Ok(key)
+    }
+
+    /// Fetches what `evidence` needs and the store lacks (or holds stale),
+    /// when a source is configured. A source that fails is logged and
+    /// the appraisal goes on with what is stored: the verifier then says
+    /// what is missing or expired.
+    pub async fn fetch_missing_collateral(&self, tee: secgear_attest::TeeKind, evidence: &[u8]) {
+        let Some(fetcher) = &self.fetcher else { return };
+        let now = self.appraiser.clock.now().unix_timestamp();
+        let need = match self.appraiser.collateral.read() {
+            Ok(store) => store.missing(tee, evidence, now),
+            Err(_) => None,
+        };
+        let Some(need) = need else { return };
+        match fetcher.fetch(&need).await {
+            Ok(item) => match self.store_collateral(&item).await {
+                Ok(key) => tracing::info!(target: "secgear::as", %key, "collateral fetched"),
+                Err(e) => {
+                    tracing::warn!(target: "secgear::as", "fetched collateral not stored: {e}")
+                }
+            },
+            Err(e) => {
+                tracing::warn!(target: "secgear::as", "collateral not fetched, using what is stored: {e}")
+            }
+        }
     }
 
     /// Reloads policies, reference values and anchors if storage changed

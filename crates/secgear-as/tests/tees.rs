@@ -323,3 +323,234 @@ async fn attest_claims(token: &str, s: &Service) -> EarClaims {
     )
     .expect("token")
 }
+
+/// A PCCS and an AMD KDS on 127.0.0.1, serving the vectors' collateral in
+/// their APIs' formats; `down` makes every request fail.
+struct MockSources {
+    url: String,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+async fn mock_sources() -> MockSources {
+    use axum::extract::{Path, Query};
+    use axum::http::{HeaderMap, HeaderValue, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let requests = std::sync::Arc::new(AtomicUsize::new(0));
+    let down = std::sync::Arc::new(AtomicBool::new(false));
+    let sgx: serde_json::Value =
+        serde_json::from_slice(&vector("sgx/sgx_quote_collateral.json")).expect("json");
+    let tdx: serde_json::Value =
+        serde_json::from_slice(&vector("tdx/tdx_quote_collateral.json")).expect("json");
+    let vcek = vector("snp/vcek_milan.der");
+    let chain_header = |pem: &serde_json::Value| {
+        let encoded = percent_encoding::utf8_percent_encode(
+            pem.as_str().expect("pem"),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        HeaderValue::from_str(&encoded).expect("header")
+    };
+    let pick = move |tee: &str| {
+        if tee == "tdx" {
+            tdx.clone()
+        } else {
+            sgx.clone()
+        }
+    };
+    let (r1, d1) = (requests.clone(), down.clone());
+    let guard = move || {
+        r1.fetch_add(1, Ordering::SeqCst);
+        !d1.load(Ordering::SeqCst)
+    };
+    let g = guard.clone();
+    let p = pick.clone();
+    // Per issuing CA, as PCCS serves them: the SGX vector's PCK is from the
+    // Processor CA, the TDX vector's from the Platform CA.
+    let pck_crl = move |ca: &str| {
+        let c = p(if ca == "platform" { "tdx" } else { "sgx" });
+        let (g, body) = (
+            g(),
+            hex::decode(c["pck_crl"].as_str().expect("crl")).expect("hex"),
+        );
+        if !g {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "SGX-PCK-CRL-Issuer-Chain",
+            chain_header(&c["pck_crl_issuer_chain"]),
+        );
+        (headers, body).into_response()
+    };
+    let g = guard.clone();
+    let p = pick.clone();
+    let root_crl = move || {
+        let c = p("sgx");
+        if !g() {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        c["root_ca_crl"]
+            .as_str()
+            .expect("crl")
+            .to_owned()
+            .into_response()
+    };
+    let g = guard.clone();
+    let p = pick.clone();
+    let tcb = move |Path(tee): Path<String>,
+                    Query(_q): Query<std::collections::HashMap<String, String>>| {
+        let c = p(&tee);
+        let ok = g();
+        async move {
+            if !ok {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            let body = format!(
+                r#"{{"tcbInfo":{},"signature":"{}"}}"#,
+                c["tcb_info"].as_str().expect("tcb"),
+                c["tcb_info_signature"].as_str().expect("sig")
+            );
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "TCB-Info-Issuer-Chain",
+                chain_header(&c["tcb_info_issuer_chain"]),
+            );
+            (headers, body).into_response()
+        }
+    };
+    let g = guard.clone();
+    let p = pick.clone();
+    let qe = move |Path(tee): Path<String>| {
+        let c = p(&tee);
+        let ok = g();
+        async move {
+            if !ok {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            let body = format!(
+                r#"{{"enclaveIdentity":{},"signature":"{}"}}"#,
+                c["qe_identity"].as_str().expect("qe"),
+                c["qe_identity_signature"].as_str().expect("sig")
+            );
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "SGX-Enclave-Identity-Issuer-Chain",
+                chain_header(&c["qe_identity_issuer_chain"]),
+            );
+            (headers, body).into_response()
+        }
+    };
+    let g = guard.clone();
+    let kds = move |Path((product, _hwid)): Path<(String, String)>| {
+        let ok = g();
+        let vcek = vcek.clone();
+        async move {
+            match (ok, product.as_str()) {
+                (false, _) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+                (true, "Milan") => vcek.into_response(),
+                _ => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    };
+    let app = axum::Router::new()
+        .route(
+            "/sgx/certification/v4/pckcrl",
+            axum::routing::get(
+                move |Query(q): Query<std::collections::HashMap<String, String>>| {
+                    let r: Response = pck_crl(q.get("ca").map(String::as_str).unwrap_or_default());
+                    async move { r }
+                },
+            ),
+        )
+        .route(
+            "/sgx/certification/v4/rootcacrl",
+            axum::routing::get(move || {
+                let r: Response = root_crl();
+                async move { r }
+            }),
+        )
+        .route("/{tee}/certification/v4/tcb", axum::routing::get(tcb))
+        .route(
+            "/{tee}/certification/v4/qe/identity",
+            axum::routing::get(qe),
+        )
+        .route("/vcek/v1/{product}/{hwid}", axum::routing::get(kds));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    MockSources {
+        url,
+        requests,
+        down,
+    }
+}
+
+#[tokio::test]
+async fn missing_collateral_is_fetched_from_the_configured_sources_cached_and_served_when_they_are_down()
+ {
+    use std::sync::atomic::Ordering;
+    let sources = mock_sources().await;
+    let s = start_sqlite_with(|c| {
+        c.appraisal_time =
+            Some(time::OffsetDateTime::from_unix_timestamp(1_752_919_234).expect("t"));
+        c.collateral.intel_url = Some(sources.url.clone());
+        c.collateral.amd_url = Some(sources.url.clone());
+    })
+    .await;
+    let root = secgear_as::b64::encode_std(&vector("sgx/intel-sgx-root-ca.der"));
+    let (code, body) = s
+        .admin(
+            Method::PUT,
+            "/v1/trust-anchors/intel-root",
+            Some(json!({"tee": "sgx", "data": root})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+
+    let sgx = attest(&s, "sgx", &vector("sgx/sgx_quote")).await;
+    assert_checks(&sgx, "sgx", &[]);
+    let fetched = sources.requests.load(Ordering::SeqCst);
+    assert_eq!(fetched, 4, "PCK CRL, TCB info, QE identity, root CA CRL");
+    let (_, listed) = s.admin(Method::GET, "/v1/collateral", None).await;
+    assert!(
+        listed.to_string().contains("sgx/00a067110000"),
+        "stored as the cache: {listed}"
+    );
+
+    // Cached until its nextUpdate: no second fetch, and none needed while
+    // the source is down.
+    sources.down.store(true, Ordering::SeqCst);
+    let again = attest(&s, "sgx", &vector("sgx/sgx_quote")).await;
+    assert_checks(&again, "sgx", &[]);
+    assert_eq!(sources.requests.load(Ordering::SeqCst), fetched);
+
+    // Nothing cached and the source down: the collateral check says so...
+    let tdx = attest(&s, "tdx", &vector("tdx/tdx_quote")).await;
+    assert_checks(
+        &tdx,
+        "tdx",
+        &[
+            ("collateral", false),
+            ("qe_identity", false),
+            ("tcb", false),
+        ],
+    );
+    // ...and once it is back, the collateral is fetched.
+    sources.down.store(false, Ordering::SeqCst);
+    let tdx = attest(&s, "tdx", &vector("tdx/tdx_quote")).await;
+    assert_checks(&tdx, "tdx", &[]);
+
+    // SNP: the VCEK for the report's chip and TCB, from KDS.
+    let report = hex::decode(
+        String::from_utf8(vector("snp/report_milan.hex"))
+            .expect("text")
+            .trim(),
+    )
+    .expect("hex");
+    let snp = attest(&s, "snp", &report).await;
+    assert_checks(&snp, "snp", &[]);
+}

@@ -411,3 +411,75 @@ mod tests {
         assert!(CollateralItem::parse(CollateralKind::Amd, b"not a certificate").is_err());
     }
 }
+
+/// What collateral a piece of evidence needs that it does not carry: what
+/// a service fetches (from a PCCS / Intel PCS or AMD KDS) when none is
+/// stored or the stored one is stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// TCB info and QE identity for the TEE and FMSPC, the CRL of the CA
+    /// (`processor` or `platform`) that issued the PCK certificate.
+    Intel { key: IntelKey, ca: &'static str },
+    /// The VCEK of this chip at this TCB.
+    Amd {
+        /// `Milan`, `Genoa` or `Turin` when the report says; otherwise each is tried.
+        product: Option<&'static str>,
+        chip_id: [u8; 64],
+        bootloader: u8,
+        tee: u8,
+        snp: u8,
+        microcode: u8,
+        fmc: Option<u8>,
+    },
+}
+
+impl CollateralStore {
+    /// What `evidence` for `tee` needs that neither it nor this store
+    /// (current at `now`) provides; `None` when nothing is missing or the
+    /// evidence cannot be read (the verifier will say why).
+    pub fn missing(&self, tee: TeeKind, evidence: &[u8], now: i64) -> Option<Need> {
+        let envelope = crate::envelope::Envelope::parse(tee, evidence).ok()?;
+        match tee {
+            #[cfg(any(feature = "sgx", feature = "tdx"))]
+            TeeKind::Sgx | TeeKind::Tdx => {
+                if envelope.collateral.is_some() {
+                    return None;
+                }
+                let quote = dcap_qvl::quote::Quote::parse(&envelope.evidence).ok()?;
+                let chain = match envelope.cert_chain.first() {
+                    Some(leaf) => leaf.clone(),
+                    None => crate::envelope::certificates(quote.raw_cert_chain().ok()?)
+                        .ok()?
+                        .into_iter()
+                        .next()?,
+                };
+                let ext = dcap_qvl::intel::parse_pck_extension(&chain).ok()?;
+                let ca = match x509_parser::parse_x509_certificate(&chain) {
+                    Ok((_, c)) if c.issuer().to_string().contains("Platform") => "platform",
+                    _ => "processor",
+                };
+                let key = IntelKey {
+                    tee,
+                    fmspc: hex::encode(ext.fmspc),
+                };
+                match self.intel.get(&key) {
+                    Some(c) if c.check_current(now).is_ok() => None,
+                    _ => Some(Need::Intel { key, ca }),
+                }
+            }
+            #[cfg(feature = "snp")]
+            TeeKind::Snp => {
+                if !envelope.cert_chain.is_empty() {
+                    return None;
+                }
+                let need = crate::verifiers::snp::vcek_need(&envelope.evidence)?;
+                let stored = self
+                    .amd
+                    .values()
+                    .any(|der| crate::verifiers::snp::certifies(der, &envelope.evidence));
+                (!stored).then_some(need)
+            }
+            _ => None,
+        }
+    }
+}

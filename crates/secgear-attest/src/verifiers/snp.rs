@@ -215,6 +215,40 @@ fn tcb_matches(cert: &X509Certificate<'_>, report: &AttestationReport, vlek: boo
     Check::Ok
 }
 
+/// The VCEK a report needs (`None` for VLEK-signed or unreadable reports).
+pub fn vcek_need(raw: &[u8]) -> Option<crate::collateral::Need> {
+    let report = AttestationReport::from_bytes(raw).ok()?;
+    if report.key_info.signing_key() != 0 {
+        return None;
+    }
+    // Version 3 and later reports name their CPU family and model.
+    let product = match (report.cpuid_fam_id, report.cpuid_mod_id) {
+        (Some(0x19), Some(0x00..=0x0f)) => Some("Milan"),
+        (Some(0x19), Some(0x10..=0x1f | 0xa0..=0xaf)) => Some("Genoa"),
+        (Some(0x1a), Some(0x00..=0x11)) => Some("Turin"),
+        _ => None,
+    };
+    let t = &report.reported_tcb;
+    Some(crate::collateral::Need::Amd {
+        product,
+        chip_id: report.chip_id,
+        bootloader: t.bootloader,
+        tee: t.tee,
+        snp: t.snp,
+        microcode: t.microcode,
+        fmc: t.fmc,
+    })
+}
+
+/// Whether `der` is the VCEK or VLEK certificate issued for this report.
+pub fn certifies(der: &[u8], raw: &[u8]) -> bool {
+    let Ok(report) = AttestationReport::from_bytes(raw) else {
+        return false;
+    };
+    let vlek = report.key_info.signing_key() == 1;
+    parse_cert(der).is_ok_and(|c| tcb_matches(&c, &report, vlek).is_ok())
+}
+
 fn parse_cert(der: &[u8]) -> Result<X509Certificate<'_>, String> {
     x509_parser::parse_x509_certificate(der)
         .map(|(_, c)| c)
