@@ -177,10 +177,7 @@ pub fn nitro_document(
         (text("certificate"), bytes(&pki.leaf_der)),
         (text("cabundle"), Value::Array(vec![bytes(&pki.root_der)])),
         (text("public_key"), Value::Null),
-        (
-            text("user_data"),
-            user_data.map_or(Value::Null, |u| bytes(u)),
-        ),
+        (text("user_data"), user_data.map_or(Value::Null, bytes)),
         (text("nonce"), bytes(nonce)),
     ]);
     let mut encoded = Vec::new();

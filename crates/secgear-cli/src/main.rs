@@ -81,7 +81,7 @@ enum SdkCommand {
 enum AttestCommand {
     /// Verify evidence and appraise it: prints the appraisal as JSON. Exit 0
     /// when affirming, 1 when valid but not affirming, 2 when malformed.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Print this machine's simulation platform public key (PEM), the trust
     /// anchor for its simulated evidence.
     PlatformKey {
