@@ -397,51 +397,35 @@ async fn mock_sources() -> MockSources {
             .to_owned()
             .into_response()
     };
-    let g = guard.clone();
-    let p = pick.clone();
-    let tcb = move |Path(tee): Path<String>,
-                    Query(_q): Query<std::collections::HashMap<String, String>>| {
-        let c = p(&tee);
-        let ok = g();
-        async move {
-            if !ok {
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    // TCB info and QE identity answer alike: the signed body under its
+    // PCS field name, its signature, and the issuer chain in a header.
+    let (sg, sp) = (guard.clone(), pick.clone());
+    let signed = move |field: &'static str, body: &'static str, header: &'static str| {
+        let (g, p) = (sg.clone(), sp.clone());
+        move |Path(tee): Path<String>| {
+            let c = p(&tee);
+            let ok = g();
+            async move {
+                if !ok {
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                }
+                let text = format!(
+                    r#"{{"{body}":{},"signature":"{}"}}"#,
+                    c[field].as_str().expect("body"),
+                    c[format!("{field}_signature")].as_str().expect("signature")
+                );
+                let mut headers = HeaderMap::new();
+                headers.insert(header, chain_header(&c[format!("{field}_issuer_chain")]));
+                (headers, text).into_response()
             }
-            let body = format!(
-                r#"{{"tcbInfo":{},"signature":"{}"}}"#,
-                c["tcb_info"].as_str().expect("tcb"),
-                c["tcb_info_signature"].as_str().expect("sig")
-            );
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                "TCB-Info-Issuer-Chain",
-                chain_header(&c["tcb_info_issuer_chain"]),
-            );
-            (headers, body).into_response()
         }
     };
-    let g = guard.clone();
-    let p = pick.clone();
-    let qe = move |Path(tee): Path<String>| {
-        let c = p(&tee);
-        let ok = g();
-        async move {
-            if !ok {
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
-            }
-            let body = format!(
-                r#"{{"enclaveIdentity":{},"signature":"{}"}}"#,
-                c["qe_identity"].as_str().expect("qe"),
-                c["qe_identity_signature"].as_str().expect("sig")
-            );
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                "SGX-Enclave-Identity-Issuer-Chain",
-                chain_header(&c["qe_identity_issuer_chain"]),
-            );
-            (headers, body).into_response()
-        }
-    };
+    let tcb = signed("tcb_info", "tcbInfo", "TCB-Info-Issuer-Chain");
+    let qe = signed(
+        "qe_identity",
+        "enclaveIdentity",
+        "SGX-Enclave-Identity-Issuer-Chain",
+    );
     let g = guard.clone();
     let kds = move |Path((product, _hwid)): Path<(String, String)>| {
         let ok = g();

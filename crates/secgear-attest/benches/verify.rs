@@ -162,7 +162,7 @@ fn main() {
     // The Intel, AMD and AWS formats, each appraised at a time inside its
     // vector's validity window, with its collateral stored.
     let dcap_side_by_side = {
-        use secgear_attest::collateral::{CollateralItem, CollateralKind};
+        use secgear_attest::collateral::{CollateralItem, CollateralKind, IntelCollateral};
         let mut anchors = TrustAnchors::default();
         anchors.intel.push(data("sgx/intel-sgx-root-ca.der"));
         anchors.nitro = secgear_attest::envelope::certificates(&data("nitro/aws-nitro-root.pem"))
@@ -197,21 +197,9 @@ fn main() {
             ),
         ] {
             // The reference library alone on the same quote: verification only.
-            let c: serde_json::Value = serde_json::from_slice(&data(collateral)).expect("json");
-            let hexed = |k: &str| hex::decode(c[k].as_str().expect(k)).expect("hex");
-            let text = |k: &str| c[k].as_str().expect(k).to_owned();
-            let reference = dcap_qvl::QuoteCollateralV3 {
-                pck_crl_issuer_chain: text("pck_crl_issuer_chain"),
-                root_ca_crl: hexed("root_ca_crl"),
-                pck_crl: hexed("pck_crl"),
-                tcb_info_issuer_chain: text("tcb_info_issuer_chain"),
-                tcb_info: text("tcb_info"),
-                tcb_info_signature: hexed("tcb_info_signature"),
-                qe_identity_issuer_chain: text("qe_identity_issuer_chain"),
-                qe_identity: text("qe_identity"),
-                qe_identity_signature: hexed("qe_identity_signature"),
-                pck_certificate_chain: None,
-            };
+            let reference = dcap_qvl::QuoteCollateralV3::from(
+                &IntelCollateral::from_json(&data(collateral)).expect("collateral"),
+            );
             let qvl = dcap_qvl::verify::QuoteVerifier::<dcap_qvl::configs::RustCryptoConfig>::new_with_config(
                 data("sgx/intel-sgx-root-ca.der"),
             )

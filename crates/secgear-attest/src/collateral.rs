@@ -45,6 +45,24 @@ pub struct IntelCollateral {
     pub pck_certificate_chain: Option<String>,
 }
 
+#[cfg(any(feature = "sgx", feature = "tdx"))]
+impl From<&IntelCollateral> for dcap_qvl::QuoteCollateralV3 {
+    fn from(c: &IntelCollateral) -> Self {
+        Self {
+            pck_crl_issuer_chain: c.pck_crl_issuer_chain.clone(),
+            root_ca_crl: c.root_ca_crl.clone(),
+            pck_crl: c.pck_crl.clone(),
+            tcb_info_issuer_chain: c.tcb_info_issuer_chain.clone(),
+            tcb_info: c.tcb_info.clone(),
+            tcb_info_signature: c.tcb_info_signature.clone(),
+            qe_identity_issuer_chain: c.qe_identity_issuer_chain.clone(),
+            qe_identity: c.qe_identity.clone(),
+            qe_identity_signature: c.qe_identity_signature.clone(),
+            pck_certificate_chain: c.pck_certificate_chain.clone(),
+        }
+    }
+}
+
 mod hex_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -50,6 +50,25 @@ struct Wire {
     cert_table: Option<String>,
 }
 
+/// DER certificates as PEM text.
+pub fn pem(ders: &[Vec<u8>]) -> String {
+    use base64::Engine as _;
+    ders.iter()
+        .map(|der| {
+            let body = base64::engine::general_purpose::STANDARD.encode(der);
+            let lines: Vec<&str> = body
+                .as_bytes()
+                .chunks(64)
+                .filter_map(|c| std::str::from_utf8(c).ok())
+                .collect();
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            )
+        })
+        .collect()
+}
+
 /// DER certificates from PEM text, or one DER certificate.
 pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     match std::str::from_utf8(bytes) {
@@ -153,23 +172,7 @@ impl Envelope {
             doc["collateral"] = serde_json::to_value(c).unwrap_or_default();
         }
         if !self.cert_chain.is_empty() {
-            let pem: String = self
-                .cert_chain
-                .iter()
-                .map(|der| {
-                    let body = b64(der);
-                    let lines: Vec<&str> = body
-                        .as_bytes()
-                        .chunks(64)
-                        .filter_map(|c| std::str::from_utf8(c).ok())
-                        .collect();
-                    format!(
-                        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-                        lines.join("\n")
-                    )
-                })
-                .collect();
-            doc["cert_chain"] = pem.into();
+            doc["cert_chain"] = pem(&self.cert_chain).into();
         }
         if let Some(log) = &self.event_log {
             doc["event_log"] = b64(log).into();

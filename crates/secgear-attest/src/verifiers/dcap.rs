@@ -22,7 +22,6 @@
 //!   replays to RTMR0–3.
 
 use crate::anchors::TrustAnchors;
-use crate::collateral::IntelCollateral;
 use crate::crypto::{self, Curve, EcKey};
 use crate::envelope::{Envelope, certificates};
 use crate::eventlog::DigestAlg;
@@ -84,21 +83,6 @@ fn classify(message: &str) -> CheckName {
         return CheckName::Tcb;
     }
     CheckName::Collateral
-}
-
-fn to_dcap(c: &IntelCollateral) -> dcap_qvl::QuoteCollateralV3 {
-    dcap_qvl::QuoteCollateralV3 {
-        pck_crl_issuer_chain: c.pck_crl_issuer_chain.clone(),
-        root_ca_crl: c.root_ca_crl.clone(),
-        pck_crl: c.pck_crl.clone(),
-        tcb_info_issuer_chain: c.tcb_info_issuer_chain.clone(),
-        tcb_info: c.tcb_info.clone(),
-        tcb_info_signature: c.tcb_info_signature.clone(),
-        qe_identity_issuer_chain: c.qe_identity_issuer_chain.clone(),
-        qe_identity: c.qe_identity.clone(),
-        qe_identity_signature: c.qe_identity_signature.clone(),
-        pck_certificate_chain: c.pck_certificate_chain.clone(),
-    }
 }
 
 /// The P-256 key of a certificate (SEC1 point).
@@ -355,9 +339,9 @@ impl Verifier for DcapVerifier {
                     }
                 }
                 Ok(()) => {
-                    let mut c = to_dcap(c);
+                    let mut c = dcap_qvl::QuoteCollateralV3::from(c);
                     if c.pck_certificate_chain.is_none() && !envelope.cert_chain.is_empty() {
-                        c.pck_certificate_chain = Some(pem_chain(&genuine.pck_chain));
+                        c.pck_certificate_chain = Some(crate::envelope::pem(&genuine.pck_chain));
                     }
                     appraise_tcb(&mut v, raw, &c, context.anchors, now);
                 }
@@ -373,18 +357,6 @@ impl Verifier for DcapVerifier {
         }
         Ok(v)
     }
-}
-
-fn pem_chain(ders: &[Vec<u8>]) -> String {
-    use base64::Engine as _;
-    ders.iter()
-        .map(|der| {
-            format!(
-                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-                base64::engine::general_purpose::STANDARD.encode(der)
-            )
-        })
-        .collect()
 }
 
 /// Runs dcap-qvl with each configured root; the first that verifies wins.
