@@ -356,7 +356,7 @@ async fn a_stored_anchor_of_a_tee_this_build_does_not_know_is_skipped_not_fatal(
     // As a newer version sharing the database might have left it.
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&url).await.expect("open");
-    sqlx::query("INSERT INTO trust_anchors (id, tee, data) VALUES ('future', 'tdx', 'x')")
+    sqlx::query("INSERT INTO trust_anchors (id, tee, data) VALUES ('future', 'moon', 'x')")
         .execute(&pool)
         .await
         .expect("insert");
