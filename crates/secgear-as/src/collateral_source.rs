@@ -48,6 +48,8 @@ pub enum FetchError {
     Body { url: String, detail: String },
 }
 
+const MAX_BODY: usize = 1 << 20;
+
 pub struct Fetcher {
     http: reqwest::Client,
     sources: CollateralSources,
@@ -146,14 +148,21 @@ impl Fetcher {
             });
         }
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|source| FetchError::Http {
-                url: url.clone(),
-                source,
-            })?
-            .to_vec();
+        // Collateral is kilobytes; a source sending more is refused.
+        let mut resp = resp;
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|source| FetchError::Http {
+            url: url.clone(),
+            source,
+        })? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(FetchError::Body {
+                    url,
+                    detail: format!("more than {MAX_BODY} bytes"),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Response { url, headers, body })
     }
 
@@ -233,9 +242,12 @@ impl Fetcher {
                 detail,
             }
         })?;
+        // The chain is not verified yet: only an https distribution point
+        // is followed.
         let url = certs
             .last()
             .and_then(|root| crl_url(root))
+            .filter(|u| u.starts_with("https://"))
             .ok_or_else(|| FetchError::Body {
                 url: "Intel root CA".into(),
                 detail: "no CRL distribution point".into(),

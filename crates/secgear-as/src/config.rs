@@ -209,6 +209,12 @@ impl Config {
         if !(100..=600_000).contains(&self.request_timeout_ms) {
             return Err(invalid("request_timeout_ms", "must be 100..=600000"));
         }
+        if self.appraisal_time.is_some() && self.mode != Mode::Development {
+            return Err(invalid(
+                "appraisal_time",
+                "a fixed appraisal time stops every expiry check: development mode only",
+            ));
+        }
         if !(1..=3_600).contains(&self.refresh_seconds) {
             return Err(invalid("refresh_seconds", "must be 1..=3600"));
         }

@@ -152,11 +152,21 @@ impl AppState {
         let Some(fetcher) = &self.fetcher else { return };
         let now = self.appraiser.clock.now().unix_timestamp();
         let need = match self.appraiser.collateral.read() {
-            Ok(store) => store.missing(tee, evidence, now),
+            Ok(store) => secgear_attest::needs::missing(&store, tee, evidence, now),
             Err(_) => None,
         };
         let Some(need) = need else { return };
-        match fetcher.fetch(&need).await {
+        // Bounded well inside the request's own timeout: a source that
+        // hangs must not cost the appraisal, which goes on with the store.
+        let deadline = std::time::Duration::from_millis(self.config.request_timeout_ms / 2);
+        let fetched = match tokio::time::timeout(deadline, fetcher.fetch(&need)).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!(target: "secgear::as", "collateral source too slow, using what is stored");
+                return;
+            }
+        };
+        match fetched {
             Ok(item) => match self.store_collateral(&item).await {
                 Ok(key) => tracing::info!(target: "secgear::as", %key, "collateral fetched"),
                 Err(e) => {

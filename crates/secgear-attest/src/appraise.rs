@@ -7,7 +7,9 @@ use crate::encoding::b64url_encode;
 use crate::policy::{PolicyError, PolicyStore, Status, default_id};
 use crate::reference::ReferenceValues;
 use crate::token::{EAR_PROFILE, EarClaims, Submod, TokenError, TokenSigner, VerifierId};
-use crate::verifier::{Context, Freshness, TeeKind, Verified, Verifier, VerifyError};
+use crate::verifier::{
+    Check, CheckName, Context, Freshness, TeeKind, Verified, Verifier, VerifyError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -193,6 +195,14 @@ impl Appraiser {
         if !integrity_holds(&verified) {
             trust_vector.insert("instance-identity".into(), 96);
         }
+        // A measurement log that does not replay, or that lists files no
+        // allow list knows, contraindicates what runs, whatever the policy.
+        let log_failed = [CheckName::EventLog, CheckName::Ima]
+            .iter()
+            .any(|name| matches!(verified.checks.get(name), Some(Check::Failed(_))));
+        if log_failed {
+            trust_vector.insert("executables".into(), 96);
+        }
         let status = Status::of_vector(&trust_vector);
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, evidence);
         Ok(Appraisal {
@@ -285,7 +295,6 @@ impl Appraiser {
 /// signature was actually verified. (Endorsement is left to policies: an
 /// unendorsed virtCCA key, say, is a policy decision.)
 fn integrity_holds(verified: &Verified) -> bool {
-    use crate::verifier::Check;
     let none_failed = verified
         .checks
         .iter()
@@ -300,7 +309,6 @@ fn integrity_holds(verified: &Verified) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verifier::{Check, CheckName};
 
     fn verified_with(checks: &[(CheckName, Check)]) -> Verified {
         let mut v = Verified::new(TeeKind::Cca);

@@ -93,16 +93,6 @@ pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     }
 }
 
-#[cfg(feature = "snp")]
-fn snp_table(table: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    crate::verifiers::snp::certificate_table(table)
-}
-
-#[cfg(not(feature = "snp"))]
-fn snp_table(_: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    Err("this build has no SEV-SNP support".into())
-}
-
 impl Envelope {
     pub fn parse(tee: TeeKind, bytes: &[u8]) -> Result<Self, VerifyError> {
         let bad = |m: String| VerifyError::malformed(tee, m);
@@ -134,7 +124,10 @@ impl Envelope {
         };
         if let Some(table) = &wire.cert_table {
             let table = b64("cert_table", table)?;
-            cert_chain.extend(snp_table(&table).map_err(|e| bad(format!("cert_table: {e}")))?);
+            cert_chain.extend(
+                crate::cert_table::certificate_table(&table)
+                    .map_err(|e| bad(format!("cert_table: {e}")))?,
+            );
         }
         Ok(Self {
             evidence: b64("evidence", &wire.evidence)?,

@@ -315,13 +315,17 @@ impl EventLog {
     /// order), and from grub's EV_IPL events the `kernel` and `initrd` file
     /// digests, the `kernel_cmdline` and the `grub` commands. Digests are
     /// the event's strongest (longest) one, as hex.
-    pub fn boot_claims(&self) -> serde_json::Value {
+    ///
+    /// Only events that count are read: those extending a register in
+    /// `attested` with a digest of `alg` (the bank that was compared with
+    /// the evidence). An event the replay did not cover says nothing.
+    pub fn boot_claims(&self, alg: DigestAlg, attested: &[u32]) -> serde_json::Value {
         const EV_IPL: u32 = 0x0D;
         const EV_EFI_BOOT_SERVICES_APPLICATION: u32 = 0x8000_0003;
         let strongest = |e: &Event| {
             e.digests
                 .iter()
-                .max_by_key(|(alg, _)| alg.digest_len())
+                .find(|(a, _)| *a == alg)
                 .map(|(_, d)| hex::encode(d))
         };
         let text = |e: &Event| {
@@ -331,7 +335,11 @@ impl EventLog {
         let mut boot_applications = Vec::new();
         let mut grub = Vec::new();
         let (mut kernel, mut initrd, mut cmdline) = (None, None, None);
-        for event in &self.events {
+        let counted = self
+            .events
+            .iter()
+            .filter(|e| attested.contains(&e.index) && e.digests.iter().any(|(a, _)| *a == alg));
+        for event in counted {
             match event.event_type {
                 EV_EFI_BOOT_SERVICES_APPLICATION => boot_applications.extend(strongest(event)),
                 EV_IPL => {

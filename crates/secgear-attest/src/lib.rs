@@ -16,12 +16,14 @@
 
 pub mod anchors;
 pub mod appraise;
+pub mod cert_table;
 pub mod collateral;
 pub mod crypto;
 pub mod encoding;
 pub mod envelope;
 pub mod eventlog;
 pub mod ima;
+pub mod needs;
 pub mod policy;
 pub mod reference;
 #[cfg(any(test, feature = "testing"))]

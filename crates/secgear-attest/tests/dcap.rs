@@ -374,3 +374,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn current_stored_collateral_wins_over_collateral_the_evidence_brings() {
+    // The evidence brings collateral for another platform; the operator's
+    // current collateral for this one is used, so nothing can be rolled back.
+    let v = sgx();
+    let other =
+        secgear_attest::collateral::IntelCollateral::from_json(&tdx().collateral).expect("c");
+    let envelope = Envelope {
+        evidence: v.quote.clone(),
+        collateral: Some(other),
+        ..Envelope::default()
+    };
+    let carried = serde_json::to_vec(&envelope.to_json()).expect("json");
+    assert_all_ok(&verify_at(&v, &carried, &intel_root(), v.at));
+    // Without stored collateral, the evidence's own is judged (and refused).
+    let anchors = intel_root();
+    let bare = v
+        .verifier
+        .verify(
+            &carried,
+            &Freshness::Unchecked,
+            &Context::at(&anchors, v.at),
+        )
+        .expect("well-formed");
+    assert!(!bare.all_ok());
+}

@@ -285,3 +285,33 @@ proptest::proptest! {
         let _ = ima::parse(&spliced);
     }
 }
+
+#[test]
+fn a_failed_ima_check_contraindicates_the_executables_whatever_the_policy() {
+    let m = machine();
+    let mut references = secgear_attest::ReferenceValues::new();
+    references
+        .add(secgear_attest::reference::ReferenceValue::new(
+            format!("ima.{}", hex::encode(&m.rim)),
+            Value::String(hex::encode(&m.digests[0])),
+        ))
+        .expect("reference");
+    let appraiser = secgear_attest::Appraiser::new(
+        TrustAnchors::empty(),
+        references,
+        secgear_attest::Mode::Production,
+    );
+    let appraisal = appraiser
+        .appraise(
+            secgear_attest::TeeKind::Virtcca,
+            &evidence(&m.token, None, Some(&m.ima_log)),
+            &Freshness::Unchecked,
+            None,
+        )
+        .expect("appraisal");
+    assert!(matches!(
+        appraisal.verified.checks[&CheckName::Ima],
+        Check::Failed(_)
+    ));
+    assert_eq!(appraisal.trust_vector["executables"], 96);
+}

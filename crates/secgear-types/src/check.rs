@@ -194,6 +194,13 @@ mod tests {
                 "platform.endorsement",
                 "realm.signature",
                 "realm.binding",
+                "qe_report.signature",
+                "qe_report.binding",
+                "qe_identity",
+                "collateral",
+                "tcb",
+                "event_log",
+                "ima",
             ]
         );
     }
@@ -209,7 +216,8 @@ mod tests {
             [
                 CheckName::Signature,
                 CheckName::PlatformSignature,
-                CheckName::RealmSignature
+                CheckName::RealmSignature,
+                CheckName::QeReportSignature
             ]
         );
         let integrity: Vec<CheckName> = CheckName::ALL
@@ -223,7 +231,9 @@ mod tests {
                 CheckName::Freshness,
                 CheckName::PlatformSignature,
                 CheckName::RealmSignature,
-                CheckName::RealmBinding
+                CheckName::RealmBinding,
+                CheckName::QeReportSignature,
+                CheckName::QeReportBinding
             ]
         );
         assert!(CheckName::Freshness.is_freshness());
@@ -238,7 +248,7 @@ mod tests {
             CheckName::ALL.into_iter().zip(0..).collect();
         assert_eq!(
             serde_json::to_string(&map).expect("json"),
-            r#"{"device_certificate":3,"endorsement":1,"freshness":2,"platform.endorsement":5,"platform.signature":4,"realm.binding":7,"realm.signature":6,"signature":0}"#
+            r#"{"collateral":11,"device_certificate":3,"endorsement":1,"event_log":13,"freshness":2,"ima":14,"platform.endorsement":5,"platform.signature":4,"qe_identity":10,"qe_report.binding":9,"qe_report.signature":8,"realm.binding":7,"realm.signature":6,"signature":0,"tcb":12}"#
         );
         let back: std::collections::BTreeMap<CheckName, u8> =
             serde_json::from_str(&serde_json::to_string(&map).expect("json")).expect("parse");

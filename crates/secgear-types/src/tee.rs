@@ -85,6 +85,6 @@ mod tests {
             assert_eq!(kind.name().parse::<TeeKind>(), Ok(kind));
             assert_eq!(kind.name().to_uppercase().parse::<TeeKind>(), Ok(kind));
         }
-        assert_eq!("tdx".parse::<TeeKind>(), Err(UnknownTee("tdx".into())));
+        assert_eq!("moon".parse::<TeeKind>(), Err(UnknownTee("moon".into())));
     }
 }

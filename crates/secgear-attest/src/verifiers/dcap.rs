@@ -305,7 +305,11 @@ impl Verifier for DcapVerifier {
         let stored = genuine
             .fmspc
             .and_then(|f| context.collateral.intel(tee, &hex::encode(f)));
-        let collateral = envelope.collateral.as_ref().or(stored);
+        // The operator's collateral, while current, wins over what the
+        // evidence brings: older (still signed) collateral from the
+        // evidence must not roll back a CRL or a TCB recovery.
+        let current = stored.filter(|c| c.check_current(now).is_ok());
+        let collateral = current.or(envelope.collateral.as_ref()).or(stored);
         let dependent = [CheckName::Collateral, CheckName::QeIdentity, CheckName::Tcb];
         match collateral {
             None => {

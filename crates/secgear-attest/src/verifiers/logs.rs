@@ -19,7 +19,7 @@ pub fn check_event_log(log: &[u8], alg: DigestAlg, reported: &[Vec<u8>]) -> (Che
         Err(e) => return (Check::Failed(format!("event log: {e}")), None),
     };
     let registers = parsed.replay();
-    let mut compared = 0;
+    let mut compared = Vec::new();
     for (index, banks) in &registers {
         let Some(replayed) = banks.get(&alg) else {
             continue;
@@ -46,15 +46,15 @@ pub fn check_event_log(log: &[u8], alg: DigestAlg, reported: &[Vec<u8>]) -> (Che
                 None,
             );
         }
-        compared += 1;
+        compared.push(*index);
     }
-    if compared == 0 {
+    if compared.is_empty() {
         return (
             Check::Failed(format!("the event log has no {} measurements", alg.name())),
             None,
         );
     }
-    (Check::Ok, Some(parsed.boot_claims()))
+    (Check::Ok, Some(parsed.boot_claims(alg, &compared)))
 }
 
 /// Parses and appraises an IMA list (see [`ima::appraise`]).
