@@ -131,6 +131,26 @@ impl Appraiser {
         evidence: &[u8],
         freshness: &Freshness,
     ) -> Result<Verified, VerifyError> {
+        let now = self.clock.now();
+        self.verify_at(tee, evidence, freshness, now, &self.references_at(now))
+    }
+
+    /// The reference values accepted at `now`.
+    fn references_at(&self, now: time::OffsetDateTime) -> BTreeMap<String, Vec<Value>> {
+        self.references
+            .read()
+            .map(|r| r.accepted_at(now))
+            .unwrap_or_default()
+    }
+
+    fn verify_at(
+        &self,
+        tee: TeeKind,
+        evidence: &[u8],
+        freshness: &Freshness,
+        now: time::OffsetDateTime,
+        references: &BTreeMap<String, Vec<Value>>,
+    ) -> Result<Verified, VerifyError> {
         let verifier = self
             .verifiers
             .get(&tee)
@@ -143,16 +163,10 @@ impl Appraiser {
             .collateral
             .read()
             .map_err(|_| VerifyError::malformed(tee, "collateral store poisoned"))?;
-        let now = self.clock.now();
-        let references = self
-            .references
-            .read()
-            .map(|r| r.accepted_at(now))
-            .unwrap_or_default();
         let context = Context {
             anchors: &anchors,
             collateral: &collateral,
-            references: &references,
+            references,
             now: now.unix_timestamp(),
         };
         verifier.verify(evidence, freshness, &context)
@@ -166,13 +180,11 @@ impl Appraiser {
         freshness: &Freshness,
         policy_id: Option<&str>,
     ) -> Result<Appraisal, AppraiseError> {
-        let verified = self.verify(tee, evidence, freshness)?;
+        // One time and one reading of the reference values serve the
+        // verifier (IMA allow lists) and the policy alike.
         let now = self.clock.now();
-        let reference = self
-            .references
-            .read()
-            .map(|r| r.accepted_at(now))
-            .unwrap_or_default();
+        let reference = self.references_at(now);
+        let verified = self.verify_at(tee, evidence, freshness, now, &reference)?;
         let input = json!({
             "tee": tee.name(),
             "mode": self.mode,
