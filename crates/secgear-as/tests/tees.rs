@@ -88,7 +88,11 @@ async fn intel_and_amd_evidence_is_appraised_once_its_collateral_is_uploaded() {
     let sgx = attest(&s, "sgx", &vector("sgx/sgx_quote")).await;
     assert_checks(&sgx, "sgx", &dependent);
     let tdx = attest(&s, "tdx", &vector("tdx/tdx_quote")).await;
-    assert_checks(&tdx, "tdx", &dependent);
+    assert_checks(
+        &tdx,
+        "tdx",
+        &[dependent.as_slice(), &[("td_attributes", false)]].concat(),
+    );
     let snp_report = hex::decode(
         String::from_utf8(vector("snp/report_milan.hex"))
             .expect("text")
@@ -211,15 +215,20 @@ async fn nitro_documents_are_appraised_against_the_uploaded_root() {
 
 /// Evidence signed by test keys carries what the service asks for:
 /// report data / nonce `SHA-256(nonce ‖ runtime_data)`, so the service's
-/// freshness and runtime-data binding is exercised for SNP and Nitro.
+/// freshness and runtime-data binding is exercised for SGX, TDX, SNP and
+/// Nitro.
 #[tokio::test]
-async fn snp_and_nitro_evidence_bound_to_the_challenge_and_runtime_data_is_affirmed() {
-    use secgear_attest::testing::{SnpPlatform, nitro_document, nitro_pki, snp_pki, snp_report};
+async fn evidence_of_each_tee_bound_to_the_challenge_and_runtime_data_is_affirmed() {
+    use secgear_attest::testing::{
+        IntelPlatform, SnpPlatform, intel_pki, nitro_document, nitro_pki, snp_pki, snp_report,
+    };
     let s = common::start_sqlite().await;
     let platform = SnpPlatform::default();
     let snp = snp_pki(&platform);
     let nitro = nitro_pki();
+    let intel = intel_pki(IntelPlatform::default());
     for (id, tee, root) in [
+        ("test-intel", "sgx", &intel.root_der),
         ("test-ark", "snp", &snp.root_der),
         ("test-nitro", "nitro", &nitro.root_der),
     ] {
@@ -237,21 +246,37 @@ async fn snp_and_nitro_evidence_bound_to_the_challenge_and_runtime_data_is_affir
             Method::POST,
             "/v1/reference-values",
             Some(json!({"reference_values": [
+                {"name": "sgx.mrenclave", "value": hex::encode([1u8; 32])},
+                {"name": "tdx.mrtd", "value": hex::encode([2u8; 48])},
                 {"name": "snp.measurement", "value": hex::encode([9u8; 48])},
                 {"name": "nitro.pcr0", "value": hex::encode([4u8; 48])},
             ]})),
         )
         .await;
     assert_eq!(code, 201, "{body}");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for tee in [secgear_attest::TeeKind::Sgx, secgear_attest::TeeKind::Tdx] {
+        let collateral = intel.collateral(tee, now - 3600, now + 3600);
+        let (code, body) = s
+            .admin(
+                Method::PUT,
+                "/v1/collateral/intel",
+                Some(json!({"data": serde_json::to_string(&collateral).expect("json")})),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+    }
 
     let runtime_data = br#"{"purpose":"binding test"}"#;
     let evidence_for = |tee: &str, nonce: &str, bound_to: &[u8]| -> Vec<u8> {
         let nonce = secgear_as::b64::decode(nonce).expect("nonce");
         let challenge = secgear_tee_key::expected_challenge(&nonce, bound_to);
+        let mut report_data = [0u8; 64];
+        report_data[..challenge.len()].copy_from_slice(&challenge);
         match tee {
+            "sgx" => intel.sgx_quote(&report_data, &[1; 32]),
+            "tdx" => intel.tdx_quote(&report_data, &[2; 48]),
             "snp" => {
-                let mut report_data = [0u8; 64];
-                report_data[..challenge.len()].copy_from_slice(&challenge);
                 let report = snp_report(&snp, &platform, &report_data, &[9; 48]);
                 let envelope = secgear_attest::envelope::Envelope {
                     evidence: report,
@@ -266,7 +291,7 @@ async fn snp_and_nitro_evidence_bound_to_the_challenge_and_runtime_data_is_affir
             }
         }
     };
-    for tee in ["snp", "nitro"] {
+    for tee in ["sgx", "tdx", "snp", "nitro"] {
         let nonce = s.challenge().await;
         let (status, reply) = s
             .attest(&json!({
@@ -521,6 +546,7 @@ async fn missing_collateral_is_fetched_from_the_configured_sources_cached_and_se
             ("collateral", false),
             ("qe_identity", false),
             ("tcb", false),
+            ("td_attributes", false),
         ],
     );
     // ...and once it is back, the collateral is fetched.

@@ -1,6 +1,7 @@
 //! Evidence signed by test keys, for the formats whose signing chain a test
-//! can stand in for (SEV-SNP, Nitro): a test root as the trust anchor, a
-//! leaf certificate as the VCEK or the enclave's certificate, and evidence
+//! can stand in for (SGX, TDX, SEV-SNP, Nitro): a test root as the trust
+//! anchor, a leaf certificate as the PCK, the VCEK or the enclave's
+//! certificate (with Intel's collateral signed to match), and evidence
 //! carrying whatever report data or nonce the test chooses. This is how the
 //! attestation service's nonce and runtime-data binding is exercised per TEE
 //! kind; captured vectors have fixed report data. Never built into a
@@ -9,6 +10,9 @@
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair};
 use rcgen::{BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, KeyPair};
+
+mod intel;
+pub use intel::{IntelPki, IntelPlatform, TD_DEBUG, TD_MIGRATABLE, TD_SEPT_VE_DISABLE, intel_pki};
 
 /// A root and a leaf certificate, and the leaf's signing key.
 pub struct TestPki {
@@ -234,5 +238,61 @@ mod tests {
             )
             .expect("parses");
         assert!(v.all_ok(), "{:?}", v.checks);
+    }
+
+    #[test]
+    fn test_signed_sgx_and_tdx_quotes_pass_every_dcap_check_under_their_test_root() {
+        use crate::verifiers::dcap::DcapVerifier;
+        let pki = intel_pki(IntelPlatform::default());
+        let mut anchors = TrustAnchors::empty();
+        anchors.intel.push(pki.root_der.clone());
+        let now = 1_800_000_000;
+        for (tee, verifier, quote) in [
+            (
+                crate::TeeKind::Sgx,
+                DcapVerifier::sgx(),
+                pki.sgx_quote(&[7; 64], &[1; 32]),
+            ),
+            (
+                crate::TeeKind::Tdx,
+                DcapVerifier::tdx(),
+                pki.tdx_quote(&[7; 64], &[2; 48]),
+            ),
+        ] {
+            let envelope = |evidence: &[u8], window: (i64, i64)| {
+                let e = crate::envelope::Envelope {
+                    evidence: evidence.to_vec(),
+                    collateral: Some(pki.collateral(tee, window.0, window.1)),
+                    ..Default::default()
+                };
+                serde_json::to_vec(&e.to_json()).expect("json")
+            };
+            let verify = |evidence: &[u8], challenge: u8| {
+                verifier
+                    .verify(
+                        evidence,
+                        &Freshness::Challenge(vec![challenge; 64]),
+                        &Context::at(&anchors, now),
+                    )
+                    .expect("parses")
+            };
+            let current = (now - 3600, now + 3600);
+            let v = verify(&envelope(&quote, current), 7);
+            assert!(v.all_ok(), "{tee}: {:?}", v.checks);
+            assert_eq!(v.checks[&CheckName::Freshness], crate::Check::Ok);
+            assert_eq!(v.claims["tcb_status"], "UpToDate", "{tee}");
+            assert_eq!(v.claims["fmspc"], "00906ea10000", "{tee}");
+
+            let v = verify(&envelope(&quote, current), 8);
+            assert!(!v.checks[&CheckName::Freshness].is_ok(), "{tee}");
+            let v = verify(&envelope(&quote, (now - 7200, now - 3600)), 7);
+            assert!(!v.checks[&CheckName::Collateral].is_ok(), "{tee}");
+            // The report data is under the attestation key's signature.
+            let mut forged = quote.clone();
+            let report_data_end = if tee == crate::TeeKind::Sgx { 432 } else { 632 };
+            forged[report_data_end - 1] ^= 1;
+            let v = verify(&envelope(&forged, current), 7);
+            assert!(!v.checks[&CheckName::Signature].is_ok(), "{tee}");
+        }
     }
 }

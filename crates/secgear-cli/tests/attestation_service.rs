@@ -39,36 +39,62 @@ fn sha256_hex(text: &str) -> String {
     ))
 }
 
+/// Starts `secgear as serve` on a free port. A port picked free can be
+/// taken by another test before the service binds it: the service then
+/// exits, and it is started again on another port. Its stderr is kept to
+/// say why, should it never start.
+fn serve(dir: &std::path::Path) -> (Server, u16) {
+    let log = dir.join("serve.log");
+    for _attempt in 0..3 {
+        let port = free_port();
+        let config = dir.join("as.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "listen = \"127.0.0.1:{port}\"\ndatabase_url = \"sqlite://{}\"\nmode = \"development\"\nadmin_token_sha256 = \"{}\"\n",
+                dir.join("as.db").display(),
+                sha256_hex(ADMIN)
+            ),
+        )
+        .expect("config");
+        let mut server = Server(
+            Command::new(env!("CARGO_BIN_EXE_secgear"))
+                .args(["as", "serve", "--config"])
+                .arg(&config)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(&log).expect("log"))
+                .spawn()
+                .expect("serve"),
+        );
+        // Generous: a loaded two-core CI machine starts it slowly.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (server, port);
+            }
+            if server.0.try_wait().expect("wait").is_some() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the service did not start: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!(
+        "the service exited three times: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}
+
 #[test]
 fn the_cli_serves_administers_and_attests() {
     let dir = tempfile::tempdir().expect("dir");
     let sim = dir.path().join("sim");
-    let port = free_port();
+    let (_server, port) = serve(dir.path());
     let url = format!("http://127.0.0.1:{port}");
-    let config = dir.path().join("as.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{port}\"\ndatabase_url = \"sqlite://{}\"\nmode = \"development\"\nadmin_token_sha256 = \"{}\"\n",
-            dir.path().join("as.db").display(),
-            sha256_hex(ADMIN)
-        ),
-    )
-    .expect("config");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_secgear"))
-            .args(["as", "serve", "--config"])
-            .arg(&config)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("serve"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the service did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let env = [
         ("SECGEAR_AS_URL", url.as_str()),
         ("SECGEAR_AS_ADMIN_TOKEN", ADMIN),

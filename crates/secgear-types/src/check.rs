@@ -45,6 +45,9 @@ pub enum CheckName {
     EventLog,
     /// The IMA runtime log replays to its register and lists only known files.
     Ima,
+    /// TDX: the TD's attributes leave it trustworthy: not migratable,
+    /// SEPT_VE_DISABLE set, no reserved bits, no service TD bound.
+    TdAttributes,
 }
 
 /// A check name no [`CheckName`] has.
@@ -53,7 +56,7 @@ pub enum CheckName {
 pub struct UnknownCheck(pub String);
 
 impl CheckName {
-    pub const ALL: [CheckName; 15] = [
+    pub const ALL: [CheckName; 16] = [
         CheckName::Signature,
         CheckName::Endorsement,
         CheckName::Freshness,
@@ -69,6 +72,7 @@ impl CheckName {
         CheckName::Tcb,
         CheckName::EventLog,
         CheckName::Ima,
+        CheckName::TdAttributes,
     ];
 
     /// The name policies and tokens know the check by.
@@ -89,6 +93,7 @@ impl CheckName {
             CheckName::Tcb => "tcb",
             CheckName::EventLog => "event_log",
             CheckName::Ima => "ima",
+            CheckName::TdAttributes => "td_attributes",
         }
     }
 
@@ -201,6 +206,7 @@ mod tests {
                 "tcb",
                 "event_log",
                 "ima",
+                "td_attributes",
             ]
         );
     }
@@ -248,7 +254,7 @@ mod tests {
             CheckName::ALL.into_iter().zip(0..).collect();
         assert_eq!(
             serde_json::to_string(&map).expect("json"),
-            r#"{"collateral":11,"device_certificate":3,"endorsement":1,"event_log":13,"freshness":2,"ima":14,"platform.endorsement":5,"platform.signature":4,"qe_identity":10,"qe_report.binding":9,"qe_report.signature":8,"realm.binding":7,"realm.signature":6,"signature":0,"tcb":12}"#
+            r#"{"collateral":11,"device_certificate":3,"endorsement":1,"event_log":13,"freshness":2,"ima":14,"platform.endorsement":5,"platform.signature":4,"qe_identity":10,"qe_report.binding":9,"qe_report.signature":8,"realm.binding":7,"realm.signature":6,"signature":0,"tcb":12,"td_attributes":15}"#
         );
         let back: std::collections::BTreeMap<CheckName, u8> =
             serde_json::from_str(&serde_json::to_string(&map).expect("json")).expect("parse");

@@ -17,6 +17,9 @@
 //! - `qe_identity`: the quoting enclave matches Intel's QE identity;
 //! - `tcb`: the platform (PCK certificate SVNs, TEE TCB SVN for TDX) matches
 //!   a TCB level. Its status and advisories are claims for the policy;
+//! - `td_attributes` (TDX): dcap-qvl's refusal of TDs that are migratable,
+//!   lack SEPT_VE_DISABLE, set reserved bits or bind service TDs (debug is
+//!   left to the policy, as the `debug` claim);
 //! - `freshness`: the report data carries the expected challenge;
 //! - `event_log` (TDX, when the envelope carries a CCEL log): the log
 //!   replays to RTMR0–3.
@@ -58,6 +61,17 @@ fn hex(bytes: &[u8]) -> Value {
 /// Where a dcap-qvl refusal belongs. Its errors are text; the phrases are
 /// those of the pinned version (tests hold each class to a vector).
 fn classify(message: &str) -> CheckName {
+    let td_attribute_words = [
+        "TD attributes",
+        "TD migration",
+        "TD profiling",
+        "SEPT_VE_DISABLE",
+        "SERVTD_EXT",
+        "MR service TD",
+    ];
+    if td_attribute_words.iter().any(|w| message.contains(w)) {
+        return CheckName::TdAttributes;
+    }
     let collateral_words = [
         "expired",
         "issue date",
@@ -310,7 +324,7 @@ impl Verifier for DcapVerifier {
         // evidence must not roll back a CRL or a TCB recovery.
         let current = stored.filter(|c| c.check_current(now).is_ok());
         let collateral = current.or(envelope.collateral.as_ref()).or(stored);
-        let dependent = [CheckName::Collateral, CheckName::QeIdentity, CheckName::Tcb];
+        let dependent = appraised_by_dcap_qvl(tee);
         match collateral {
             None => {
                 let fmspc = genuine.fmspc.map(hex::encode).unwrap_or_else(|| "?".into());
@@ -320,14 +334,14 @@ impl Verifier for DcapVerifier {
                         "no collateral for {tee}/{fmspc}: store it (secgear as collateral put) or send it with the evidence"
                     )),
                 );
-                for name in [CheckName::QeIdentity, CheckName::Tcb] {
+                for &name in &dependent[1..] {
                     v.check(name, Check::NotChecked("no collateral".into()));
                 }
             }
             Some(c) => match c.check_current(now) {
                 Err(expired) => {
                     v.check(CheckName::Collateral, Check::Failed(expired));
-                    for name in [CheckName::QeIdentity, CheckName::Tcb] {
+                    for &name in &dependent[1..] {
                         v.check(
                             name,
                             Check::NotChecked("the collateral is not current".into()),
@@ -335,7 +349,7 @@ impl Verifier for DcapVerifier {
                     }
                 }
                 Ok(()) if !genuine.all_ok => {
-                    for name in dependent {
+                    for &name in dependent {
                         v.check(
                             name,
                             Check::NotChecked("the quote's own checks failed".into()),
@@ -347,7 +361,7 @@ impl Verifier for DcapVerifier {
                     if c.pck_certificate_chain.is_none() && !envelope.cert_chain.is_empty() {
                         c.pck_certificate_chain = Some(crate::envelope::pem(&genuine.pck_chain));
                     }
-                    appraise_tcb(&mut v, raw, &c, context.anchors, now);
+                    appraise_tcb(&mut v, raw, &c, context.anchors, now, dependent);
                 }
             },
         }
@@ -363,6 +377,18 @@ impl Verifier for DcapVerifier {
     }
 }
 
+/// The checks dcap-qvl decides, in the order it makes them.
+fn appraised_by_dcap_qvl(tee: TeeKind) -> &'static [CheckName] {
+    const SGX: &[CheckName] = &[CheckName::Collateral, CheckName::QeIdentity, CheckName::Tcb];
+    const TDX: &[CheckName] = &[
+        CheckName::Collateral,
+        CheckName::QeIdentity,
+        CheckName::Tcb,
+        CheckName::TdAttributes,
+    ];
+    if tee == TeeKind::Tdx { TDX } else { SGX }
+}
+
 /// Runs dcap-qvl with each configured root; the first that verifies wins.
 fn appraise_tcb(
     v: &mut Verified,
@@ -370,6 +396,7 @@ fn appraise_tcb(
     collateral: &dcap_qvl::QuoteCollateralV3,
     anchors: &TrustAnchors,
     now: i64,
+    order: &[CheckName],
 ) {
     let now = u64::try_from(now).unwrap_or(0);
     let mut refusal = String::from("no Intel SGX Root CA is configured");
@@ -380,7 +407,7 @@ fn appraise_tcb(
                 .allow_debug(true);
         match verifier.verify(raw, collateral, now) {
             Ok(report) => {
-                for name in [CheckName::Collateral, CheckName::QeIdentity, CheckName::Tcb] {
+                for &name in order {
                     v.check(name, Check::Ok);
                 }
                 v.claims.insert("tcb_status".into(), report.status.into());
@@ -393,13 +420,15 @@ fn appraise_tcb(
             Err(e) => refusal = format!("{e:#}"),
         }
     }
-    let failed = classify(&refusal);
+    // A refusal of a kind this TEE has no check for must still fail one.
+    let failed = Some(classify(&refusal))
+        .filter(|c| order.contains(c))
+        .unwrap_or(CheckName::Collateral);
     if failed == CheckName::Tcb && refusal.contains("Revoked") {
         v.claims.insert("tcb_status".into(), "Revoked".into());
     }
-    let order = [CheckName::Collateral, CheckName::QeIdentity, CheckName::Tcb];
     let mut reached = false;
-    for name in order {
+    for &name in order {
         if name == failed {
             v.check(name, Check::Failed(refusal.clone()));
             reached = true;
@@ -414,6 +443,64 @@ fn appraise_tcb(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{IntelPlatform, TD_DEBUG, TD_MIGRATABLE, TD_SEPT_VE_DISABLE, intel_pki};
+
+    /// dcap-qvl refuses such TDs after every other check: the refusal is
+    /// filed under `td_attributes`, with collateral, QE identity and TCB
+    /// reported good, and the default policy refuses the configuration. A
+    /// debug TD is the policy's to refuse, not the verifier's.
+    #[test]
+    fn a_td_with_untrustworthy_attributes_fails_the_td_attributes_check_not_the_collateral() {
+        let pki = intel_pki(IntelPlatform::default());
+        let mut anchors = TrustAnchors::empty();
+        anchors.intel.push(pki.root_der.clone());
+        let now = 1_800_000_000;
+        let mut appraiser = crate::Appraiser::new(
+            anchors,
+            crate::ReferenceValues::new(),
+            crate::Mode::Production,
+        );
+        appraiser.clock = crate::appraise::Clock::Fixed(
+            time::OffsetDateTime::from_unix_timestamp(now).expect("time"),
+        );
+        let appraise = |td_attributes: u64| {
+            let envelope = Envelope {
+                evidence: pki.tdx_quote_with_attributes(&[0; 64], &[2; 48], td_attributes),
+                collateral: Some(pki.collateral(TeeKind::Tdx, now - 60, now + 60)),
+                ..Default::default()
+            };
+            let evidence = serde_json::to_vec(&envelope.to_json()).expect("json");
+            appraiser
+                .appraise(TeeKind::Tdx, &evidence, &Freshness::Unchecked, None)
+                .expect("appraisal")
+        };
+        for (attributes, configuration) in [
+            (TD_SEPT_VE_DISABLE, 2),
+            (TD_SEPT_VE_DISABLE | TD_DEBUG, 96),
+            (TD_SEPT_VE_DISABLE | TD_MIGRATABLE, 96),
+            (0, 96),
+        ] {
+            let a = appraise(attributes);
+            let checks = &a.verified.checks;
+            for name in [CheckName::Collateral, CheckName::QeIdentity, CheckName::Tcb] {
+                assert_eq!(
+                    checks[&name],
+                    Check::Ok,
+                    "{attributes:#x} {name}: {checks:?}"
+                );
+            }
+            let refused = attributes & TD_MIGRATABLE != 0 || attributes & TD_SEPT_VE_DISABLE == 0;
+            assert_eq!(
+                checks[&CheckName::TdAttributes].is_ok(),
+                !refused,
+                "{attributes:#x}: {checks:?}"
+            );
+            assert_eq!(
+                a.trust_vector["configuration"], configuration,
+                "{attributes:#x}"
+            );
+        }
+    }
 
     #[test]
     fn dcap_refusals_are_filed_under_the_check_they_belong_to() {
@@ -436,6 +523,13 @@ mod tests {
             ("Fmspc mismatch", CheckName::Tcb),
             ("TCB status is invalid: Revoked", CheckName::Tcb),
             ("Failed to parse CRL: bad", CheckName::Collateral),
+            ("SEPT_VE_DISABLE is not enabled", CheckName::TdAttributes),
+            ("TD migration is enabled", CheckName::TdAttributes),
+            (
+                "Reserved bits in TD attributes are set",
+                CheckName::TdAttributes,
+            ),
+            ("Invalid MR service TD", CheckName::TdAttributes),
         ] {
             assert_eq!(classify(message), check, "{message}");
         }
