@@ -50,6 +50,20 @@ pub struct EcKey {
     pub point: Vec<u8>,
 }
 
+impl EcKey {
+    /// The certificate's key, which must be an uncompressed point of
+    /// `curve`'s size (whether it lies on the curve, verification decides).
+    pub fn of_certificate(cert: &X509Certificate<'_>, curve: Curve) -> Result<Self, CryptoError> {
+        let point = cert.public_key().subject_public_key.data.to_vec();
+        if point.len() != 1 + 2 * curve.coordinate_len() || point.first() != Some(&4) {
+            return Err(CryptoError::BadKey(format!(
+                "the certificate's key is not an uncompressed {curve:?} point"
+            )));
+        }
+        Ok(Self { curve, point })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
     #[error("signature does not verify")]

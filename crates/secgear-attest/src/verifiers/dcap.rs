@@ -99,17 +99,10 @@ fn classify(message: &str) -> CheckName {
     CheckName::Collateral
 }
 
-/// The P-256 key of a certificate (SEC1 point).
+/// The P-256 key of the PCK certificate.
 fn p256_key(der: &[u8]) -> Result<EcKey, String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| e.to_string())?;
-    let point = cert.public_key().subject_public_key.data.to_vec();
-    if point.len() != 65 || point.first() != Some(&4) {
-        return Err("the PCK certificate's key is not an uncompressed P-256 point".into());
-    }
-    Ok(EcKey {
-        curve: Curve::P256,
-        point,
-    })
+    EcKey::of_certificate(&cert, Curve::P256).map_err(|e| format!("PCK certificate: {e}"))
 }
 
 /// The quote's own checks; what dcap-qvl then needs.
@@ -444,6 +437,61 @@ fn appraise_tcb(
 mod tests {
     use super::*;
     use crate::testing::{IntelPlatform, TD_DEBUG, TD_MIGRATABLE, TD_SEPT_VE_DISABLE, intel_pki};
+
+    #[test]
+    fn test_signed_sgx_and_tdx_quotes_pass_every_dcap_check_under_their_test_root() {
+        let pki = intel_pki(IntelPlatform::default());
+        let mut anchors = TrustAnchors::empty();
+        anchors.intel.push(pki.root_der.clone());
+        let now = 1_800_000_000;
+        for (tee, verifier, quote) in [
+            (
+                TeeKind::Sgx,
+                DcapVerifier::sgx(),
+                pki.sgx_quote(&[7; 64], &[1; 32]),
+            ),
+            (
+                TeeKind::Tdx,
+                DcapVerifier::tdx(),
+                pki.tdx_quote(&[7; 64], &[2; 48]),
+            ),
+        ] {
+            let envelope = |evidence: &[u8], window: (i64, i64)| {
+                let e = Envelope {
+                    evidence: evidence.to_vec(),
+                    collateral: Some(pki.collateral(tee, window.0, window.1)),
+                    ..Default::default()
+                };
+                serde_json::to_vec(&e.to_json()).expect("json")
+            };
+            let verify = |evidence: &[u8], challenge: u8| {
+                verifier
+                    .verify(
+                        evidence,
+                        &Freshness::Challenge(vec![challenge; 64]),
+                        &Context::at(&anchors, now),
+                    )
+                    .expect("parses")
+            };
+            let current = (now - 3600, now + 3600);
+            let v = verify(&envelope(&quote, current), 7);
+            assert!(v.all_ok(), "{tee}: {:?}", v.checks);
+            assert_eq!(v.checks[&CheckName::Freshness], Check::Ok);
+            assert_eq!(v.claims["tcb_status"], "UpToDate", "{tee}");
+            assert_eq!(v.claims["fmspc"], "00906ea10000", "{tee}");
+
+            let v = verify(&envelope(&quote, current), 8);
+            assert!(!v.checks[&CheckName::Freshness].is_ok(), "{tee}");
+            let v = verify(&envelope(&quote, (now - 7200, now - 3600)), 7);
+            assert!(!v.checks[&CheckName::Collateral].is_ok(), "{tee}");
+            // The report data is under the attestation key's signature.
+            let mut forged = quote.clone();
+            let report_data_end = if tee == TeeKind::Sgx { 432 } else { 632 };
+            forged[report_data_end - 1] ^= 1;
+            let v = verify(&envelope(&forged, current), 7);
+            assert!(!v.checks[&CheckName::Signature].is_ok(), "{tee}");
+        }
+    }
 
     /// dcap-qvl refuses such TDs after every other check: the refusal is
     /// filed under `td_attributes`, with collateral, QE identity and TCB

@@ -146,20 +146,17 @@ impl Verifier for NitroVerifier {
         let cert = x509_parser::parse_x509_certificate(&doc.certificate)
             .map(|(_, c)| c)
             .map_err(|e| bad(format!("certificate: {e}")))?;
-        let point = cert.public_key().subject_public_key.data.to_vec();
-        let signature = if !alg_ok {
-            Check::Failed("the document is not signed with ES384".into())
-        } else if point.len() != 97 {
-            Check::Failed("the certificate's key is not a P-384 point".into())
-        } else {
-            let key = EcKey {
-                curve: Curve::P384,
-                point,
+        let signature =
+            if !alg_ok {
+                Check::Failed("the document is not signed with ES384".into())
+            } else {
+                match EcKey::of_certificate(&cert, Curve::P384) {
+                    Err(e) => Check::Failed(e.to_string()),
+                    Ok(key) => Check::from_result(sign1.verify_signature(b"", |sig, data| {
+                        crypto::verify_ecdsa(&key, -35, data, sig)
+                    })),
+                }
             };
-            Check::from_result(
-                sign1.verify_signature(b"", |sig, data| crypto::verify_ecdsa(&key, -35, data, sig)),
-            )
-        };
         v.check(CheckName::Signature, signature);
 
         // The bundle runs root first; the leaf's issuer is its last entry.

@@ -58,15 +58,26 @@ fn tcb_json(t: &TcbVersion) -> Value {
     })
 }
 
-/// The raw report's signature as fixed-width big-endian r ‖ s.
-fn signature(raw: &[u8]) -> Option<Vec<u8>> {
+/// The raw report's signature as fixed-width big-endian r ‖ s. The 24
+/// bytes above each 48-byte component must be zero: they are outside the
+/// signed part, so anything else there would make two reports of one
+/// signature.
+fn signature(raw: &[u8]) -> Result<Vec<u8>, String> {
     let mut fixed = Vec::with_capacity(96);
-    for i in 0..2 {
+    for (i, name) in ["r", "s"].into_iter().enumerate() {
         let start = SIGNATURE + i * COMPONENT;
-        let le = raw.get(start..start + 48)?;
+        let component = raw
+            .get(start..start + COMPONENT)
+            .ok_or_else(|| "no signature".to_string())?;
+        let (le, padding) = component.split_at(48);
+        if padding.iter().any(|b| *b != 0) {
+            return Err(format!(
+                "the signature's {name} has non-zero bytes above 48"
+            ));
+        }
         fixed.extend(le.iter().rev());
     }
-    Some(fixed)
+    Ok(fixed)
 }
 
 fn extension<'a>(cert: &'a X509Certificate<'_>, oid: &str) -> Option<&'a [u8]> {
@@ -304,20 +315,11 @@ impl Verifier for SnpVerifier {
                 ))
             },
         );
-        let point = cert.public_key().subject_public_key.data.to_vec();
         let signed = raw.get(SIGNED).unwrap_or_default();
-        let sig_check = match signature(raw) {
-            Some(sig) if point.len() == 97 => Check::from_result(crypto::verify_ecdsa(
-                &EcKey {
-                    curve: Curve::P384,
-                    point,
-                },
-                -35,
-                signed,
-                &sig,
-            )),
-            Some(_) => Check::Failed("the certificate's key is not a P-384 point".into()),
-            None => Check::Failed("no signature".into()),
+        let sig_check = match (signature(raw), EcKey::of_certificate(&cert, Curve::P384)) {
+            (Err(refusal), _) => Check::Failed(refusal),
+            (_, Err(e)) => Check::Failed(e.to_string()),
+            (Ok(sig), Ok(key)) => Check::from_result(crypto::verify_ecdsa(&key, -35, signed, &sig)),
         };
         v.check(CheckName::Signature, sig_check);
         v.check(CheckName::Tcb, tcb_matches(&cert, &report, vlek));
