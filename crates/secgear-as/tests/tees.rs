@@ -54,6 +54,9 @@ fn assert_checks(claims: &EarClaims, tee: &str, pending: &[(&str, bool)]) {
         "contraindicated",
         "a replayed quote is never affirmed"
     );
+    for (name, _) in pending {
+        assert!(submod.checks.contains_key(*name), "{tee}: no {name} check");
+    }
     for (name, check) in &submod.checks {
         if name == "freshness" {
             assert!(matches!(check, Check::Failed(_)), "freshness: {check:?}");

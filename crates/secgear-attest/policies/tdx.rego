@@ -2,8 +2,10 @@
 # statuses as for SGX: UpToDate affirms, SWHardening / Configuration
 # statuses warn, OutOfDate and Revoked are refused; `data.accepted_tcb_statuses`
 # accepts more. An event log that does not replay to the RTMRs refuses the
-# executables claim; a debug TD, or one whose attributes the verifier
-# refused (migratable, no SEPT_VE_DISABLE...), the configuration claim.
+# executables claim; a debug TD (the `debug` claim: any TUD bit of the
+# `td_attributes` claim) the configuration claim. A failed `td_attributes`
+# check (migratable, no SEPT_VE_DISABLE...) sets configuration 96 whatever
+# the policy says.
 package secgear.appraisal
 
 import rego.v1
@@ -63,7 +65,7 @@ executables := 96 if failed("event_log") else := 2 if {
 	}
 } else := 33
 
-configuration := 96 if input.claims.debug == true else := 96 if not ok("td_attributes") else := 2
+configuration := 96 if input.claims.debug == true else := 2
 
 trust_vector := {
 	"instance-identity": instance_identity,

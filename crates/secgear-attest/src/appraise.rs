@@ -215,6 +215,14 @@ impl Appraiser {
         if log_failed {
             trust_vector.insert("executables".into(), 96);
         }
+        // A TD the verifier refused for its attributes (migratable, no
+        // SEPT_VE_DISABLE...) is misconfigured, whatever the policy.
+        if matches!(
+            verified.checks.get(&CheckName::TdAttributes),
+            Some(Check::Failed(_))
+        ) {
+            trust_vector.insert("configuration".into(), 96);
+        }
         let status = Status::of_vector(&trust_vector);
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, evidence);
         Ok(Appraisal {

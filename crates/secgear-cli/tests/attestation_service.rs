@@ -69,11 +69,12 @@ fn serve(dir: &std::path::Path) -> (Server, u16) {
         // Generous: a loaded two-core CI machine starts it slowly.
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return (server, port);
-            }
+            // Exited: the port was taken (whoever took it may be listening).
             if server.0.try_wait().expect("wait").is_some() {
                 break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (server, port);
             }
             assert!(
                 Instant::now() < deadline,

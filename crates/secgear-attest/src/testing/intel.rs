@@ -92,8 +92,9 @@ fn signer(key: &KeyPair) -> EcdsaKeyPair {
 /// Fixed-width r ‖ s over SHA-256, as quotes and collateral carry them.
 fn sign(key: &EcdsaKeyPair, message: &[u8]) -> Vec<u8> {
     key.sign(&SystemRandom::new(), message)
-        .map(|s| s.as_ref().to_vec())
-        .unwrap_or_default()
+        .expect("ECDSA signing")
+        .as_ref()
+        .to_vec()
 }
 
 fn ca_params(cn: &str) -> CertificateParams {

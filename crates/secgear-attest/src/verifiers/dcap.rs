@@ -251,8 +251,9 @@ fn td10_claims(r: &dcap_qvl::quote::TDReport10, claims: &mut Map<String, Value>)
     claims.insert("mrowner".into(), hex(&r.mr_owner));
     claims.insert("mrownerconfig".into(), hex(&r.mr_owner_config));
     claims.insert("td_attributes".into(), hex(&r.td_attributes));
-    // TDATTRIBUTES.DEBUG is bit 0.
-    claims.insert("debug".into(), (r.td_attributes[0] & 0x01 != 0).into());
+    // The TUD byte of TDATTRIBUTES (DEBUG, and the profiling bits dcap-qvl
+    // lets through with debug): any bit set and the host can look inside.
+    claims.insert("debug".into(), (r.td_attributes[0] != 0).into());
     claims.insert("xfam".into(), hex(&r.xfam));
     claims.insert("mrseam".into(), hex(&r.mr_seam));
     claims.insert("mrsignerseam".into(), hex(&r.mr_signer_seam));
@@ -327,14 +328,14 @@ impl Verifier for DcapVerifier {
                         "no collateral for {tee}/{fmspc}: store it (secgear as collateral put) or send it with the evidence"
                     )),
                 );
-                for &name in &dependent[1..] {
+                for &name in dependent.iter().filter(|&&c| c != CheckName::Collateral) {
                     v.check(name, Check::NotChecked("no collateral".into()));
                 }
             }
             Some(c) => match c.check_current(now) {
                 Err(expired) => {
                     v.check(CheckName::Collateral, Check::Failed(expired));
-                    for &name in &dependent[1..] {
+                    for &name in dependent.iter().filter(|&&c| c != CheckName::Collateral) {
                         v.check(
                             name,
                             Check::NotChecked("the collateral is not current".into()),
@@ -414,9 +415,10 @@ fn appraise_tcb(
         }
     }
     // A refusal of a kind this TEE has no check for must still fail one.
-    let failed = Some(classify(&refusal))
-        .filter(|c| order.contains(c))
-        .unwrap_or(CheckName::Collateral);
+    let mut failed = classify(&refusal);
+    if !order.contains(&failed) {
+        failed = CheckName::Collateral;
+    }
     if failed == CheckName::Tcb && refusal.contains("Revoked") {
         v.claims.insert("tcb_status".into(), "Revoked".into());
     }
@@ -495,8 +497,9 @@ mod tests {
 
     /// dcap-qvl refuses such TDs after every other check: the refusal is
     /// filed under `td_attributes`, with collateral, QE identity and TCB
-    /// reported good, and the default policy refuses the configuration. A
-    /// debug TD is the policy's to refuse, not the verifier's.
+    /// reported good, and the configuration is refused whatever the policy
+    /// (here: no policy data at all). A debug TD is the policy's to refuse,
+    /// not the verifier's.
     #[test]
     fn a_td_with_untrustworthy_attributes_fails_the_td_attributes_check_not_the_collateral() {
         let pki = intel_pki(IntelPlatform::default());
@@ -525,6 +528,9 @@ mod tests {
         for (attributes, configuration) in [
             (TD_SEPT_VE_DISABLE, 2),
             (TD_SEPT_VE_DISABLE | TD_DEBUG, 96),
+            // Profiling (a TUD bit): let through with debug, and as debug
+            // the policy refuses it.
+            (TD_SEPT_VE_DISABLE | 1 << 4, 96),
             (TD_SEPT_VE_DISABLE | TD_MIGRATABLE, 96),
             (0, 96),
         ] {

@@ -58,10 +58,9 @@ fn tcb_json(t: &TcbVersion) -> Value {
     })
 }
 
-/// The raw report's signature as fixed-width big-endian r ‖ s. The 24
-/// bytes above each 48-byte component must be zero: they are outside the
-/// signed part, so anything else there would make two reports of one
-/// signature.
+/// The raw report's signature as fixed-width big-endian r ‖ s. The
+/// firmware zero-extends each 48-byte component to 72 bytes; anything else
+/// above it is not a signature AMD's firmware made.
 fn signature(raw: &[u8]) -> Result<Vec<u8>, String> {
     let mut fixed = Vec::with_capacity(96);
     for (i, name) in ["r", "s"].into_iter().enumerate() {
