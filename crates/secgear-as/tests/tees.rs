@@ -271,14 +271,16 @@ async fn evidence_of_each_tee_bound_to_the_challenge_and_runtime_data_is_affirme
     }
 
     let runtime_data = br#"{"purpose":"binding test"}"#;
-    let evidence_for = |tee: &str, nonce: &str, bound_to: &[u8]| -> Vec<u8> {
+    // Formats: a TEE's name, or `tdx-v5` for TDX quote v5 (TD report 1.5).
+    let evidence_for = |format: &str, nonce: &str, bound_to: &[u8]| -> Vec<u8> {
         let nonce = secgear_as::b64::decode(nonce).expect("nonce");
         let challenge = secgear_tee_key::expected_challenge(&nonce, bound_to);
         let mut report_data = [0u8; 64];
         report_data[..challenge.len()].copy_from_slice(&challenge);
-        match tee {
+        match format {
             "sgx" => intel.sgx_quote(&report_data, &[1; 32]),
             "tdx" => intel.tdx_quote(&report_data, &[2; 48]),
+            "tdx-v5" => intel.tdx_quote_v5(&report_data, &[2; 48]),
             "snp" => {
                 let report = snp_report(&snp, &platform, &report_data, &[9; 48]);
                 let envelope = secgear_attest::envelope::Envelope {
@@ -294,17 +296,18 @@ async fn evidence_of_each_tee_bound_to_the_challenge_and_runtime_data_is_affirme
             }
         }
     };
-    for tee in ["sgx", "tdx", "snp", "nitro"] {
+    for format in ["sgx", "tdx", "tdx-v5", "snp", "nitro"] {
+        let tee = format.trim_end_matches("-v5");
         let nonce = s.challenge().await;
         let (status, reply) = s
             .attest(&json!({
                 "tee": tee, "nonce": nonce,
-                "evidence": b64(&evidence_for(tee, &nonce, runtime_data)),
+                "evidence": b64(&evidence_for(format, &nonce, runtime_data)),
                 "runtime_data": b64(runtime_data),
             }))
             .await;
         assert_eq!(status, 200, "{reply}");
-        assert_eq!(reply["status"], "affirming", "{tee}: {reply}");
+        assert_eq!(reply["status"], "affirming", "{format}: {reply}");
         let claims = verify_token(
             reply["token"].as_str().expect("token"),
             &s.jwks().await,
@@ -327,11 +330,11 @@ async fn evidence_of_each_tee_bound_to_the_challenge_and_runtime_data_is_affirme
         let (_, reply) = s
             .attest(&json!({
                 "tee": tee, "nonce": nonce,
-                "evidence": b64(&evidence_for(tee, &nonce, b"something else")),
+                "evidence": b64(&evidence_for(format, &nonce, b"something else")),
                 "runtime_data": b64(runtime_data),
             }))
             .await;
-        assert_eq!(reply["status"], "contraindicated", "{tee}: {reply}");
+        assert_eq!(reply["status"], "contraindicated", "{format}: {reply}");
         let claims = attest_claims(reply["token"].as_str().expect("token"), &s).await;
         assert!(matches!(
             claims.submods[tee].checks["freshness"],

@@ -1,7 +1,7 @@
 //! A stand-in Intel PKI: a test SGX root CA, a PCK CA and a PCK certificate
 //! whose SGX extension names the platform, a TCB-signing certificate, and
 //! the collateral they sign. The quotes it makes have the layout of real
-//! ones (SGX quote v3, TDX quote v4 with certification data type 6), so
+//! ones (SGX quote v3, TDX quote v4 and v5 with certification data type 6), so
 //! they pass every check of the DCAP verifier, dcap-qvl's included, under
 //! the test root.
 
@@ -282,7 +282,7 @@ impl IntelPki {
         // ATTRIBUTES: INIT | MODE64BIT, not DEBUG.
         body[48] = 0x05;
         body[128..160].copy_from_slice(&[0x11; 32]);
-        self.quote(TeeKind::Sgx, &body)
+        self.quote(Format::SgxV3, &body)
     }
 
     /// A TDX quote v4 (TD report 1.0) of a TD `mrtd` carrying `report_data`,
@@ -298,6 +298,20 @@ impl IntelPki {
         mrtd: &[u8; 48],
         td_attributes: u64,
     ) -> Vec<u8> {
+        let body = self.td10_body(report_data, mrtd, td_attributes);
+        self.quote(Format::TdxV4, &body)
+    }
+
+    /// A TDX quote v5 (TD report 1.5) of a TD `mrtd` carrying `report_data`:
+    /// the current TCB (TEE_TCB_SVN2) is the launch one, no service TD.
+    pub fn tdx_quote_v5(&self, report_data: &[u8; 64], mrtd: &[u8; 48]) -> Vec<u8> {
+        let mut body = self.td10_body(report_data, mrtd, TD_SEPT_VE_DISABLE);
+        body.extend_from_slice(&self.platform.tee_tcb_svn);
+        body.extend_from_slice(&[0; 48]); // MRSERVICETD
+        self.quote(Format::TdxV5, &body)
+    }
+
+    fn td10_body(&self, report_data: &[u8; 64], mrtd: &[u8; 48], td_attributes: u64) -> Vec<u8> {
         let mut body = vec![0u8; 584];
         body[0..16].copy_from_slice(&self.platform.tee_tcb_svn);
         body[16..64].copy_from_slice(&[0x5E; 48]); // MRSEAM
@@ -306,19 +320,29 @@ impl IntelPki {
         body[128] = 0x07;
         body[136..184].copy_from_slice(mrtd);
         body[520..584].copy_from_slice(report_data);
-        self.quote(TeeKind::Tdx, &body)
+        body
     }
 
-    fn quote(&self, tee: TeeKind, body: &[u8]) -> Vec<u8> {
+    fn quote(&self, format: Format, body: &[u8]) -> Vec<u8> {
+        let (version, tee) = match format {
+            Format::SgxV3 => (3u16, TeeKind::Sgx),
+            Format::TdxV4 => (4, TeeKind::Tdx),
+            Format::TdxV5 => (5, TeeKind::Tdx),
+        };
         let tdx = tee == TeeKind::Tdx;
         let mut quote = Vec::new();
-        quote.extend_from_slice(&(if tdx { 4u16 } else { 3 }).to_le_bytes());
+        quote.extend_from_slice(&version.to_le_bytes());
         quote.extend_from_slice(&2u16.to_le_bytes()); // ECDSA-256 with P-256
         quote.extend_from_slice(&(if tdx { 0x81u32 } else { 0 }).to_le_bytes());
         quote.extend_from_slice(&QE_ISVSVN.to_le_bytes());
         quote.extend_from_slice(&self.platform.pce_svn.to_le_bytes());
         quote.extend_from_slice(&INTEL_QE_VENDOR_ID);
         quote.extend_from_slice(&[0; 20]);
+        if format == Format::TdxV5 {
+            // The body descriptor (type 3: TD report 1.5) is signed too.
+            quote.extend_from_slice(&3u16.to_le_bytes());
+            quote.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        }
         quote.extend_from_slice(body);
 
         let signature = sign(&self.attestation_key, &quote);
@@ -361,6 +385,14 @@ impl IntelPki {
         quote.extend_from_slice(&signature_data);
         quote
     }
+}
+
+/// A quote's version and body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    SgxV3,
+    TdxV4,
+    TdxV5,
 }
 
 fn qe_isvprodid(tee: TeeKind) -> u16 {

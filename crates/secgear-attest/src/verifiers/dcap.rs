@@ -457,6 +457,11 @@ mod tests {
                 DcapVerifier::tdx(),
                 pki.tdx_quote(&[7; 64], &[2; 48]),
             ),
+            (
+                TeeKind::Tdx,
+                DcapVerifier::tdx(),
+                pki.tdx_quote_v5(&[7; 64], &[2; 48]),
+            ),
         ] {
             let envelope = |evidence: &[u8], window: (i64, i64)| {
                 let e = Envelope {
@@ -481,6 +486,12 @@ mod tests {
             assert_eq!(v.checks[&CheckName::Freshness], Check::Ok);
             assert_eq!(v.claims["tcb_status"], "UpToDate", "{tee}");
             assert_eq!(v.claims["fmspc"], "00906ea10000", "{tee}");
+            let version = quote[0];
+            assert_eq!(
+                v.claims.contains_key("tee_tcb_svn2"),
+                version == 5,
+                "TD report 1.5 only"
+            );
 
             let v = verify(&envelope(&quote, current), 8);
             assert!(!v.checks[&CheckName::Freshness].is_ok(), "{tee}");
@@ -488,7 +499,13 @@ mod tests {
             assert!(!v.checks[&CheckName::Collateral].is_ok(), "{tee}");
             // The report data is under the attestation key's signature.
             let mut forged = quote.clone();
-            let report_data_end = if tee == TeeKind::Sgx { 432 } else { 632 };
+            // The report data ends the SGX report and the TD 1.0 part of a
+            // TD report; v5 puts a 6-byte body descriptor before the report.
+            let report_data_end = match version {
+                3 => 48 + 384,
+                4 => 48 + 584,
+                _ => 48 + 6 + 584,
+            };
             forged[report_data_end - 1] ^= 1;
             let v = verify(&envelope(&forged, current), 7);
             assert!(!v.checks[&CheckName::Signature].is_ok(), "{tee}");
