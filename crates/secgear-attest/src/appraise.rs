@@ -207,21 +207,18 @@ impl Appraiser {
         if !integrity_holds(&verified) {
             trust_vector.insert("instance-identity".into(), 96);
         }
-        // A measurement log that does not replay, or that lists files no
-        // allow list knows, contraindicates what runs, whatever the policy.
-        let log_failed = [CheckName::EventLog, CheckName::Ima]
-            .iter()
-            .any(|name| matches!(verified.checks.get(name), Some(Check::Failed(_))));
-        if log_failed {
-            trust_vector.insert("executables".into(), 96);
-        }
-        // A TD the verifier refused for its attributes (migratable, no
-        // SEPT_VE_DISABLE...) is misconfigured, whatever the policy.
-        if matches!(
-            verified.checks.get(&CheckName::TdAttributes),
-            Some(Check::Failed(_))
-        ) {
-            trust_vector.insert("configuration".into(), 96);
+        // Some failed checks contraindicate a claim whatever the policy: a
+        // measurement log that does not replay, or that lists files no allow
+        // list knows, what runs; a TD refused for its attributes
+        // (migratable, no SEPT_VE_DISABLE...), its configuration.
+        for (check, claim) in [
+            (CheckName::EventLog, "executables"),
+            (CheckName::Ima, "executables"),
+            (CheckName::TdAttributes, "configuration"),
+        ] {
+            if matches!(verified.checks.get(&check), Some(Check::Failed(_))) {
+                trust_vector.insert(claim.into(), 96);
+            }
         }
         let status = Status::of_vector(&trust_vector);
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, evidence);

@@ -319,28 +319,28 @@ impl Verifier for DcapVerifier {
         let current = stored.filter(|c| c.check_current(now).is_ok());
         let collateral = current.or(envelope.collateral.as_ref()).or(stored);
         let dependent = appraised_by_dcap_qvl(tee);
+        // Without usable collateral dcap-qvl cannot run: the checks it
+        // decides after the collateral are not made.
+        let collateral_failed = |v: &mut Verified, reason: String, not_made: &str| {
+            v.check(CheckName::Collateral, Check::Failed(reason));
+            for &name in dependent.iter().filter(|&&c| c != CheckName::Collateral) {
+                v.check(name, Check::NotChecked(not_made.into()));
+            }
+        };
         match collateral {
             None => {
                 let fmspc = genuine.fmspc.map(hex::encode).unwrap_or_else(|| "?".into());
-                v.check(
-                    CheckName::Collateral,
-                    Check::Failed(format!(
+                collateral_failed(
+                    &mut v,
+                    format!(
                         "no collateral for {tee}/{fmspc}: store it (secgear as collateral put) or send it with the evidence"
-                    )),
+                    ),
+                    "no collateral",
                 );
-                for &name in dependent.iter().filter(|&&c| c != CheckName::Collateral) {
-                    v.check(name, Check::NotChecked("no collateral".into()));
-                }
             }
             Some(c) => match c.check_current(now) {
                 Err(expired) => {
-                    v.check(CheckName::Collateral, Check::Failed(expired));
-                    for &name in dependent.iter().filter(|&&c| c != CheckName::Collateral) {
-                        v.check(
-                            name,
-                            Check::NotChecked("the collateral is not current".into()),
-                        );
-                    }
+                    collateral_failed(&mut v, expired, "the collateral is not current");
                 }
                 Ok(()) if !genuine.all_ok => {
                     for &name in dependent {
@@ -438,14 +438,25 @@ fn appraise_tcb(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{IntelPlatform, TD_DEBUG, TD_MIGRATABLE, TD_SEPT_VE_DISABLE, intel_pki};
+    use crate::testing::{
+        IntelPki, IntelPlatform, TD_DEBUG, TD_MIGRATABLE, TD_SEPT_VE_DISABLE, intel_pki,
+    };
 
-    #[test]
-    fn test_signed_sgx_and_tdx_quotes_pass_every_dcap_check_under_their_test_root() {
+    /// The appraisal time of the test-PKI tests.
+    const NOW: i64 = 1_800_000_000;
+
+    /// A test Intel PKI and trust anchors holding its root.
+    fn test_pki() -> (IntelPki, TrustAnchors) {
         let pki = intel_pki(IntelPlatform::default());
         let mut anchors = TrustAnchors::empty();
         anchors.intel.push(pki.root_der.clone());
-        let now = 1_800_000_000;
+        (pki, anchors)
+    }
+
+    #[test]
+    fn test_signed_sgx_and_tdx_quotes_pass_every_dcap_check_under_their_test_root() {
+        let (pki, anchors) = test_pki();
+        let now = NOW;
         for (tee, verifier, quote) in [
             (
                 TeeKind::Sgx,
@@ -519,10 +530,8 @@ mod tests {
     /// not the verifier's.
     #[test]
     fn a_td_with_untrustworthy_attributes_fails_the_td_attributes_check_not_the_collateral() {
-        let pki = intel_pki(IntelPlatform::default());
-        let mut anchors = TrustAnchors::empty();
-        anchors.intel.push(pki.root_der.clone());
-        let now = 1_800_000_000;
+        let (pki, anchors) = test_pki();
+        let now = NOW;
         let mut appraiser = crate::Appraiser::new(
             anchors,
             crate::ReferenceValues::new(),
