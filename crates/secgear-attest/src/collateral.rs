@@ -208,7 +208,8 @@ impl IntelCollateral {
     }
 }
 
-fn iso(t: i64) -> String {
+/// RFC 3339, as Intel's collateral writes its dates (the number if out of range).
+pub(crate) fn iso(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
         .and_then(|t| {

@@ -8,8 +8,11 @@
 //! service (cargo feature `testing`).
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair};
-use rcgen::{BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, KeyPair};
+use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, EcdsaSigningAlgorithm};
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    SignatureAlgorithm,
+};
 
 mod intel;
 pub use intel::{IntelPki, IntelPlatform, TD_DEBUG, TD_MIGRATABLE, TD_SEPT_VE_DISABLE, intel_pki};
@@ -30,11 +33,37 @@ impl std::fmt::Debug for TestPki {
 impl TestPki {
     /// Signs with the leaf key: fixed-width big-endian r ‖ s over SHA-384.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.leaf_key
-            .sign(&SystemRandom::new(), message)
-            .map(|s| s.as_ref().to_vec())
-            .unwrap_or_default()
+        sign(&self.leaf_key, message)
     }
+}
+
+fn key_pair(alg: &'static SignatureAlgorithm) -> KeyPair {
+    KeyPair::generate_for(alg).expect("test key")
+}
+
+/// The rcgen key as an aws-lc-rs signer producing fixed-width r ‖ s.
+fn signer(alg: &'static EcdsaSigningAlgorithm, key: &KeyPair) -> EcdsaKeyPair {
+    EcdsaKeyPair::from_pkcs8(alg, &key.serialize_der()).expect("pkcs8")
+}
+
+fn sign(key: &EcdsaKeyPair, message: &[u8]) -> Vec<u8> {
+    key.sign(&SystemRandom::new(), message)
+        .expect("ECDSA signing")
+        .as_ref()
+        .to_vec()
+}
+
+fn ca_params(cn: &str) -> CertificateParams {
+    let mut params = leaf_params(cn);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params
+}
+
+fn leaf_params(cn: &str) -> CertificateParams {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params
 }
 
 fn der_integer(v: u8) -> Vec<u8> {
@@ -47,23 +76,16 @@ fn der_integer(v: u8) -> Vec<u8> {
 
 fn pki(root_cn: &str, leaf_cn: &str, extensions: Vec<CustomExtension>) -> TestPki {
     let alg = &rcgen::PKCS_ECDSA_P384_SHA384;
-    let root_key = KeyPair::generate_for(alg).expect("P-384 key");
-    let mut root = CertificateParams::new(Vec::<String>::new()).expect("params");
-    root.distinguished_name.push(DnType::CommonName, root_cn);
-    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let root = root.self_signed(&root_key).expect("root");
-    let leaf_key = KeyPair::generate_for(alg).expect("P-384 key");
-    let mut leaf = CertificateParams::new(Vec::<String>::new()).expect("params");
-    leaf.distinguished_name.push(DnType::CommonName, leaf_cn);
+    let root_key = key_pair(alg);
+    let root = ca_params(root_cn).self_signed(&root_key).expect("root");
+    let leaf_key = key_pair(alg);
+    let mut leaf = leaf_params(leaf_cn);
     leaf.custom_extensions = extensions;
     let leaf = leaf.signed_by(&leaf_key, &root, &root_key).expect("leaf");
-    let signer =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &leaf_key.serialize_der())
-            .expect("pkcs8");
     TestPki {
         root_der: root.der().to_vec(),
         leaf_der: leaf.der().to_vec(),
-        leaf_key: signer,
+        leaf_key: signer(&ECDSA_P384_SHA384_FIXED_SIGNING, &leaf_key),
     }
 }
 

@@ -5,19 +5,18 @@
 //! they pass every check of the DCAP verifier, dcap-qvl's included, under
 //! the test root.
 
-use crate::collateral::IntelCollateral;
+use super::{ca_params, key_pair, leaf_params, sign, signer};
+use crate::collateral::{IntelCollateral, iso};
 use crate::envelope::pem;
 use aws_lc_rs::digest::{SHA256, digest};
-use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use rcgen::{
-    BasicConstraints, Certificate, CertificateParams, CertificateRevocationListParams,
-    CustomExtension, DnType, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, SerialNumber,
+    Certificate, CertificateRevocationListParams, CustomExtension, KeyIdMethod, KeyPair,
+    SerialNumber,
 };
 use secgear_types::TeeKind;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Intel's QE vendor id, which verifiers require in the quote header.
 const INTEL_QE_VENDOR_ID: [u8; 16] = [
@@ -82,33 +81,12 @@ impl std::fmt::Debug for IntelPki {
 }
 
 fn p256_key() -> KeyPair {
-    KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("P-256 key")
+    key_pair(&rcgen::PKCS_ECDSA_P256_SHA256)
 }
 
-fn signer(key: &KeyPair) -> EcdsaKeyPair {
-    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &key.serialize_der()).expect("pkcs8")
-}
-
-/// Fixed-width r ‖ s over SHA-256, as quotes and collateral carry them.
-fn sign(key: &EcdsaKeyPair, message: &[u8]) -> Vec<u8> {
-    key.sign(&SystemRandom::new(), message)
-        .expect("ECDSA signing")
-        .as_ref()
-        .to_vec()
-}
-
-fn ca_params(cn: &str) -> CertificateParams {
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.distinguished_name.push(DnType::CommonName, cn);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    params
-}
-
-fn leaf_params(cn: &str) -> CertificateParams {
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.distinguished_name.push(DnType::CommonName, cn);
-    params
+/// Quotes and collateral carry fixed-width r ‖ s over SHA-256.
+fn p256_signer(key: &KeyPair) -> EcdsaKeyPair {
+    signer(&ECDSA_P256_SHA256_FIXED_SIGNING, key)
 }
 
 /// The PCK certificate's SGX extension: PPID, TCB (the 16 CPU SVN
@@ -187,19 +165,12 @@ pub fn intel_pki(platform: IntelPlatform) -> IntelPki {
         pck_ca_der: pck_ca.der().to_vec(),
         pck_der: pck.der().to_vec(),
         tcb_signer_der: tcb_signer.der().to_vec(),
-        pck_key: signer(&pck_key),
-        tcb_key: signer(&tcb_key),
-        attestation_key: signer(&p256_key()),
+        pck_key: p256_signer(&pck_key),
+        tcb_key: p256_signer(&tcb_key),
+        attestation_key: p256_signer(&p256_key()),
         root: (root, root_key),
         pck_ca: (pck_ca, pck_ca_key),
     }
-}
-
-fn rfc3339(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .expect("time")
-        .format(&Rfc3339)
-        .expect("RFC 3339")
 }
 
 fn svns(values: &[u8]) -> Value {
@@ -220,8 +191,8 @@ impl IntelPki {
         let mut tcb_info = json!({
             "id": if tdx { "TDX" } else { "SGX" },
             "version": 3,
-            "issueDate": rfc3339(issued),
-            "nextUpdate": rfc3339(next_update),
+            "issueDate": iso(issued),
+            "nextUpdate": iso(next_update),
             "fmspc": hex::encode_upper(p.fmspc),
             "pceId": "0000",
             "tcbType": 0,
@@ -237,14 +208,14 @@ impl IntelPki {
         }
         tcb_info["tcbLevels"] = json!([{
             "tcb": tcb,
-            "tcbDate": rfc3339(issued),
+            "tcbDate": iso(issued),
             "tcbStatus": "UpToDate",
         }]);
         let qe_identity = json!({
             "id": if tdx { "TD_QE" } else { "QE" },
             "version": 2,
-            "issueDate": rfc3339(issued),
-            "nextUpdate": rfc3339(next_update),
+            "issueDate": iso(issued),
+            "nextUpdate": iso(next_update),
             "tcbEvaluationDataNumber": 17,
             "miscselect": "00000000",
             "miscselectMask": "FFFFFFFF",
@@ -254,7 +225,7 @@ impl IntelPki {
             "isvprodid": qe_isvprodid(tee),
             "tcbLevels": [{
                 "tcb": {"isvsvn": QE_ISVSVN},
-                "tcbDate": rfc3339(issued),
+                "tcbDate": iso(issued),
                 "tcbStatus": "UpToDate",
             }],
         });
